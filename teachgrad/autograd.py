@@ -1,0 +1,465 @@
+"""The autograd engine: grad mode, Function nodes, and backward.
+
+Every differentiable operation is a ``Function`` subclass with a ``forward`` and a ``backward`` written
+side by side.  ``Function.apply`` runs ``forward`` and, when a gradient may be needed, records a node of
+the graph: an instance of the op's node class (``MulBackward0`` for ``Mul``...).  That node doubles as
+the ``ctx`` that ``forward`` saved its values on, just as in PyTorch, and it is what ``tensor.grad_fn``
+returns.  ``backward`` walks those nodes from the output back to the leaves.
+"""
+
+import functools
+import weakref
+
+import numpy as np
+
+__all__ = [
+    "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "backward", "grad",
+    "gradcheck", "trace_hooks",
+]
+
+_grad_enabled = True
+
+# Visualisation hooks (teachgrad.viz): while this list is non-empty, every op and every detach() calls
+# hook(name, inputs, output, grad_enabled), so a drawing can show what ran even where no graph was built.
+trace_hooks = []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Grad mode
+# ---------------------------------------------------------------------------------------------------
+
+def is_grad_enabled():
+    return _grad_enabled
+
+
+def _set_grad_mode(mode):
+    global _grad_enabled
+    _grad_enabled = bool(mode)
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode on entry and restores it on exit."""
+
+    mode = True
+
+    def __enter__(self):
+        self._previous = _grad_enabled
+        _set_grad_mode(self.mode)
+
+    def __exit__(self, *exc_info):
+        _set_grad_mode(self._previous)
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return func(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Inside ``with no_grad():`` ops record no graph: their results do not require grad."""
+    mode = False
+
+
+class enable_grad(_GradMode):
+    mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """``set_grad_enabled(False)`` switches grad mode at once; used in ``with`` it restores it after."""
+
+    def __init__(self, mode):
+        self._previous = _grad_enabled
+        self.mode = bool(mode)
+        _set_grad_mode(mode)
+
+    def __enter__(self):
+        pass
+
+    def __call__(self, func):
+        mode = self.mode
+        _set_grad_mode(self._previous)  # used as a decorator: do not change the mode now
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+        return wrapper
+
+
+# ---------------------------------------------------------------------------------------------------
+# Graph nodes
+# ---------------------------------------------------------------------------------------------------
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second "
+    "time or if you need to access saved tensors after calling backward."
+)
+
+
+class Node:
+    """A node of the backward graph (what ``grad_fn`` returns). It is also the ``ctx`` of its op."""
+
+    next_functions = ()
+    needs_input_grad = ()
+    _saved = ()
+    _freed = False
+    _retained = None  # weak reference to a non-leaf tensor that asked for retain_grad()
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        # PyTorch shows built-in nodes by name and custom ones under torch.autograd.function.
+        builtin = type(self).__module__.startswith("teachgrad")
+        prefix = "" if builtin else "torch.autograd.function."
+        return f"<{prefix}{self.name()} object at {hex(id(self))}>"
+
+    def save_for_backward(self, *values):
+        self._saved = values
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE)
+        return self._saved
+
+    def _release(self):
+        self._saved = ()
+        self._freed = True
+
+    def _apply(self, grad_output):
+        """Turn the gradient w.r.t. this node's output into gradients w.r.t. its inputs."""
+        grads = self._function._backward(self, grad_output)
+        return grads if isinstance(grads, tuple) else (grads,)
+
+
+class AccumulateGrad(Node):
+    """The node at a leaf: it adds the incoming gradient into ``variable.grad``."""
+
+    __module__ = "teachgrad.autograd"
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def _apply(self, grad_output):
+        _accumulate(self.variable, grad_output)
+        return ()
+
+
+def _accumulate(tensor, grad):
+    """Add ``grad`` (an ndarray) into ``tensor.grad`` in place: PyTorch accumulates, it never overwrites."""
+    from .tensor import Tensor
+    grad = np.asarray(grad, dtype=tensor._data.dtype)
+    if tensor._grad is None:
+        tensor._grad = Tensor._make(grad.copy())
+    else:
+        tensor._grad._data += grad
+
+
+def _edge(value):
+    """The (node, input_nr) pair through which a gradient flows back into ``value``."""
+    if value is None or not getattr(value, "_requires_grad", False):
+        return (None, 0)
+    if value.grad_fn is not None:
+        return (value.grad_fn, 0)
+    # A leaf: share one AccumulateGrad node per leaf while a graph holds it, as PyTorch does.
+    node = value._accumulator() if value._accumulator is not None else None
+    if node is None:
+        node = AccumulateGrad(value)
+        value._accumulator = weakref.ref(node)
+    return (node, 0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Function: the one place where graph edges are created
+# ---------------------------------------------------------------------------------------------------
+
+class Function:
+    """Base class of every differentiable operation, built-in or your own.
+
+    Subclasses define ``forward(ctx, *inputs)`` and ``backward(ctx, grad_output)`` as static methods
+    and are called with ``MyFunction.apply(*inputs)``.  Your own Functions work on Tensors, as in
+    PyTorch; teachgrad's built-in ops (``teachgrad.ops``) work directly on NumPy arrays.
+    """
+
+    _node_class = Node
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # PyTorch names built-in nodes like "MulBackward0" and custom ones like "MyFnBackward".
+        builtin = cls.__module__.startswith("teachgrad.")
+        name = getattr(cls, "node_name", None) or cls.__name__ + ("Backward0" if builtin else "Backward")
+        cls._node_class = type(name, (Node,), {"_function": cls, "__module__": cls.__module__})
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or the vjp method for your "
+                                  "custom autograd.Function to use it with backward mode AD.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .tensor import Tensor
+        ctx = cls._node_class()
+        requires_grad = _grad_enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        ctx._tensor_inputs = [isinstance(a, Tensor) for a in args]
+        output = cls._forward(ctx, args, kwargs)
+        if requires_grad:
+            ctx.next_functions = cls._edges(args)
+            output._requires_grad = True
+            output.grad_fn = ctx
+        if trace_hooks:
+            inputs = tuple(a for a in args if isinstance(a, Tensor))
+            for hook in trace_hooks:
+                hook(ctx.name(), inputs, output, _grad_enabled)
+        return output
+
+    # A custom Function sees Tensors (computed without recording a graph) and returns Tensors.
+    @classmethod
+    def _forward(cls, ctx, args, kwargs):
+        from .tensor import Tensor
+        with no_grad():
+            output = cls.forward(ctx, *args, **kwargs)
+        if not isinstance(output, Tensor):
+            raise TypeError(f"{cls.__name__}.forward must return a Tensor")
+        # Return a new tensor object so that graph edges never overwrite an input's own grad_fn.
+        return Tensor._make(output._data)
+
+    @classmethod
+    def _edges(cls, args):
+        from .tensor import Tensor
+        return tuple(_edge(a) for a in args if isinstance(a, Tensor))
+
+    @classmethod
+    def _backward(cls, ctx, grad_output):
+        from .tensor import Tensor
+        with no_grad():
+            grads = cls.backward(ctx, Tensor._make(grad_output))
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        # Keep only the gradients of tensor inputs, in the order of next_functions.
+        tensor_grads = [g for g, is_tensor in zip(grads, ctx._tensor_inputs) if is_tensor]
+        return tuple(None if g is None else g._data for g in tensor_grads)
+
+
+class Op(Function):
+    """Base of teachgrad's built-in ops: forward and backward work on NumPy arrays.
+
+    Positional arguments of ``apply`` are the op's tensor inputs (a Python number in their place gets
+    no gradient); keyword arguments are settings such as ``dim``.  ``backward`` returns one gradient
+    per positional input (``None`` where no gradient is needed).
+    """
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .tensor import Tensor
+        ctx = cls._node_class()
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        output = Tensor._make(cls.forward(ctx, *arrays, **kwargs))
+        if _grad_enabled:
+            needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            if True in needs:
+                ctx.needs_input_grad = needs
+                ctx.next_functions = tuple(_edge(a) if isinstance(a, Tensor) else (None, 0) for a in args)
+                output._requires_grad = True
+                output.grad_fn = ctx
+        if trace_hooks:
+            inputs = tuple(a for a in args if isinstance(a, Tensor))
+            for hook in trace_hooks:
+                hook(ctx.name(), inputs, output, _grad_enabled)
+        return output
+
+    @classmethod
+    def _backward(cls, ctx, grad_output):
+        return cls.backward(ctx, grad_output)
+
+
+def unbroadcast(grad, shape):
+    """The adjoint of broadcasting is a sum: reduce ``grad`` back to ``shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+# ---------------------------------------------------------------------------------------------------
+# Backward
+# ---------------------------------------------------------------------------------------------------
+
+def _topological_order(roots):
+    """Nodes reachable from ``roots``, each after every node that feeds it a gradient.
+
+    Iterative depth-first search, so a chain of 10,000 ops cannot hit Python's recursion limit.
+    """
+    order, visited = [], set()
+    for root in roots:
+        if root is None or id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, children = stack[-1]
+            for child, _ in children:
+                if child is not None and id(child) not in visited:
+                    visited.add(id(child))
+                    stack.append((child, iter(child.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)  # post-order: inputs before the node that consumes them
+    order.reverse()  # now every node comes before the nodes it sends gradients to
+    return order
+
+
+def _run_backward(roots, root_grads, retain_graph, inputs=None):
+    """Phase 1: order the graph.  Phase 2: apply the chain rule from the outputs back to the leaves."""
+    order = _topological_order(roots)
+    pending = {}  # id(node) -> summed gradient w.r.t. that node's output
+    for node, grad in zip(roots, root_grads):
+        pending[id(node)] = pending[id(node)] + grad if id(node) in pending else grad
+    captured = {} if inputs is not None else None
+    for node in order:
+        grad = pending.pop(id(node), None)
+        if grad is None:
+            continue
+        if captured is not None and id(node) in inputs:
+            captured[id(node)] = grad
+            if isinstance(node, AccumulateGrad):
+                continue
+        retained = node._retained() if node._retained is not None else None
+        if retained is not None:
+            _accumulate(retained, grad)
+        if captured is not None and isinstance(node, AccumulateGrad):
+            continue
+        input_grads = node._apply(grad)
+        if not retain_graph:
+            node._release()
+        for (child, _), child_grad in zip(node.next_functions, input_grads):
+            if child is None or child_grad is None:
+                continue
+            key = id(child)
+            pending[key] = pending[key] + child_grad if key in pending else child_grad
+    return captured
+
+
+def _root_gradients(outputs, gradients):
+    from .tensor import Tensor
+    roots, grads = [], []
+    for i, (out, g) in enumerate(zip(outputs, gradients)):
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = np.ones(out._data.shape, dtype=out._data.dtype)
+        else:
+            g_data = g._data if isinstance(g, Tensor) else np.asarray(g)
+            if g_data.shape != out._data.shape:
+                from .tensor import Size
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g_data.shape)} and "
+                    f"output[{i}] has a shape of {Size(out._data.shape)}.")
+            g = g_data.astype(out._data.dtype, copy=False)
+        roots.append(_edge(out)[0])
+        grads.append(g)
+    return roots, grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Compute gradients of ``tensors`` and accumulate them into the ``.grad`` of the leaves."""
+    from .tensor import Tensor
+    if create_graph:
+        raise NotImplementedError("teachgrad does not build graphs of gradients (create_graph=True)")
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    roots, grads = _root_gradients(tensors, grad_tensors)
+    with no_grad():
+        _run_backward(roots, grads, bool(retain_graph))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=False):
+    """Return the gradients of ``outputs`` w.r.t. ``inputs`` without touching any ``.grad``."""
+    from .tensor import Tensor
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    roots, grads = _root_gradients(outputs, grad_outputs)
+    for i, t in enumerate(inputs):
+        if not t._requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+    input_nodes = [_edge(t)[0] for t in inputs]
+    with no_grad():
+        captured = _run_backward(roots, grads, bool(retain_graph), {id(n) for n in input_nodes})
+    results = []
+    for t, node in zip(inputs, input_nodes):
+        g = captured.get(id(node))
+        if g is None and not allow_unused:
+            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
+                               "graph. Set allow_unused=True if this is the desired behavior.")
+        results.append(None if g is None else Tensor._make(np.array(g, dtype=t._data.dtype)))
+    return tuple(results)
+
+
+# ---------------------------------------------------------------------------------------------------
+# gradcheck: compare backward with central differences
+# ---------------------------------------------------------------------------------------------------
+
+def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Check ``func``'s gradients against central differences, input by input, element by element.
+
+    Use float64 inputs that require grad, as in PyTorch.  Returns True, or raises ``GradcheckError``.
+    """
+    from .tensor import Tensor
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    differentiable = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    output = func(*inputs)
+    out_size = output.numel()
+    for t in differentiable:
+        if t.dtype.name != "float64":
+            import warnings
+            warnings.warn("Input #0 requires gradient and is not a double precision floating point. "
+                          "This check will likely fail if all the inputs are not of double precision "
+                          "floating point. ", UserWarning, stacklevel=2)
+    for j in range(out_size):
+        # Row j of the Jacobian by backward: the gradient of output element j.
+        seed = np.zeros(output.shape, dtype=output._data.dtype)
+        seed.reshape(-1)[j] = 1.0
+        analytical = grad(func(*inputs), differentiable, Tensor._make(seed), allow_unused=True)
+        for k, t in enumerate(differentiable):
+            flat = t._data.reshape(-1)
+            for i in range(flat.size):
+                original = flat[i]
+                flat[i] = original + eps
+                plus = func(*inputs)._data.reshape(-1)[j]
+                flat[i] = original - eps
+                minus = func(*inputs)._data.reshape(-1)[j]
+                flat[i] = original
+                numerical = (plus - minus) / (2 * eps)
+                a = 0.0 if analytical[k] is None else analytical[k]._data.reshape(-1)[i]
+                if not abs(a - numerical) <= atol + rtol * abs(numerical):
+                    if not raise_exception:
+                        return False
+                    raise GradcheckError(
+                        f"Jacobian mismatch for output 0 with respect to input {k},\n"
+                        f"numerical:{numerical}\nanalytical:{a}\n(element {i} of the input, "
+                        f"element {j} of the output)")
+    return True
+
+
+class GradcheckError(RuntimeError):
+    pass
