@@ -1,0 +1,320 @@
+"""``teachgrad.nn.functional``: layers and losses as plain functions (``import ... as F``).
+
+Activations reuse the Tensor methods.  ``linear`` and the losses are *fused* ops: one graph node
+whose forward and backward are written directly on NumPy arrays, as PyTorch does it, so a training
+step creates few nodes and the graph shows PyTorch's node names (``AddmmBackward0``,
+``MseLossBackward0``, ``NllLossBackward0``, ...).
+"""
+
+import warnings
+
+import numpy as np
+
+from ..autograd import Op, unbroadcast
+from ..tensor import Tensor, float64, rand
+
+__all__ = [
+    "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "dropout2d",
+    "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "nll_loss", "cross_entropy",
+]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Layers and activations
+# ---------------------------------------------------------------------------------------------------
+
+class Addmm(Op):
+    """``bias + x @ w_t`` in one node (what ``nn.Linear`` runs on a batch of row vectors)."""
+
+    @staticmethod
+    def forward(ctx, bias, x, w_t):
+        ctx.save_for_backward(x, w_t)
+        ctx.bias_shape = np.shape(bias)
+        out = x @ w_t
+        out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w_t = ctx.saved_tensors
+        need_bias, need_x, need_w = ctx.needs_input_grad
+        return (unbroadcast(grad, ctx.bias_shape) if need_bias else None,
+                grad @ w_t.T if need_x else None,
+                x.T @ grad if need_w else None)
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias``, recorded as PyTorch records it (``AddmmBackward0`` for 2-D input)."""
+    if bias is None:
+        return input @ weight.t()
+    if input.dim() == 2:
+        return Addmm.apply(bias, input, weight.t())
+    # Any other shape: fold the leading dimensions into one batch dimension and back.
+    out = Addmm.apply(bias, input.reshape(-1, input.shape[-1]), weight.t())
+    return out.reshape(*input.shape[:-1], weight.shape[0])
+
+
+def relu(input, inplace=False):
+    if inplace:
+        input._check_inplace()
+        return input._inplace(input.relu())
+    return input.relu()
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def _softmax_dim(ndim):
+    warnings.warn("Implicit dimension choice for softmax has been deprecated. "
+                  "Change the call to include dim=X as an argument.", UserWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None):
+    return input.softmax(_softmax_dim(input.dim()) if dim is None else dim)
+
+
+def log_softmax(input, dim=None):
+    return input.log_softmax(_softmax_dim(input.dim()) if dim is None else dim)
+
+
+def _dropout_mask(shape, p, dtype):
+    """Keep each entry with probability 1 - p and scale it by 1 / (1 - p); uses teachgrad's RNG."""
+    if p == 1:
+        return np.zeros(shape, dtype=dtype)
+    return (rand(shape, dtype=float64)._data >= p).astype(dtype) / dtype.type(1 - p)
+
+
+def _check_p(p):
+    if p < 0 or p > 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero entries at random in training mode; the survivors are scaled so the mean stays the same."""
+    _check_p(p)
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    mask = _mask_tensor(_dropout_mask(tuple(input.shape), p, input._data.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) or (C, H, W) input."""
+    _check_p(p)
+    if input.dim() not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {input.dim()}-D input to dropout2d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this warning, "
+            "please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on "
+            "inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension "
+            "(i.e. 3D or 4D inputs).", UserWarning, stacklevel=3)
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    shape = tuple(input.shape[:-2]) + (1, 1) if input.dim() in (3, 4) else tuple(input.shape)
+    mask = _mask_tensor(_dropout_mask(shape, p, input._data.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def _mask_tensor(array):
+    return Tensor._make(array)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Losses
+# ---------------------------------------------------------------------------------------------------
+
+def _reduce(loss, reduction):
+    """Apply ``reduction`` to an elementwise loss array.  Also return the factor that turns the
+    gradient of the result into the gradient of each element (1/n for the mean, else 1)."""
+    if reduction == "mean":
+        return np.asarray(loss.mean(), dtype=loss.dtype), 1.0 / max(loss.size, 1)
+    if reduction == "sum":
+        return np.asarray(loss.sum(), dtype=loss.dtype), 1.0
+    if reduction == "none":
+        return loss, 1.0
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _size_warning(input, target):
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.", UserWarning, stacklevel=3)
+
+
+class MseLoss(Op):
+    @staticmethod
+    def forward(ctx, input, target, reduction="mean"):
+        diff = np.subtract(input, target, dtype=np.result_type(input, target))
+        out, ctx.scale = _reduce(diff * diff, reduction)
+        ctx.save_for_backward(diff)
+        ctx.shapes = (np.shape(input), np.shape(target))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (diff,) = ctx.saved_tensors
+        g = (grad * (2 * ctx.scale)) * diff
+        need_input, need_target = ctx.needs_input_grad
+        return (unbroadcast(g, ctx.shapes[0]) if need_input else None,
+                -unbroadcast(g, ctx.shapes[1]) if need_target else None)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error: ``((input - target) ** 2).mean()`` as one ``MseLossBackward0`` node."""
+    _size_warning(input, target)
+    return MseLoss.apply(input, target, reduction=reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error; PyTorch itself composes it from sub, abs and mean (or sum)."""
+    _size_warning(input, target)
+    loss = (input - target).abs()
+    if reduction == "none":
+        return loss
+    if reduction in ("mean", "sum"):
+        return loss.mean() if reduction == "mean" else loss.sum()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+class BinaryCrossEntropy(Op):
+    """-(t log x + (1 - t) log(1 - x)); each log is clamped at -100 as in PyTorch, so x = 0 or 1
+    gives a finite loss."""
+
+    @staticmethod
+    def forward(ctx, x, t, weight=None, reduction="mean"):
+        if np.any((x < 0) | (x > 1)) or np.any(np.isnan(x)):
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        with np.errstate(divide="ignore"):
+            log_x, log_1mx = np.maximum(np.log(x), -100), np.maximum(np.log1p(-x), -100)
+        loss = -(t * log_x + (1 - t) * log_1mx)
+        if weight is not None:
+            loss = loss * weight
+        ctx.save_for_backward(x, t, log_x, log_1mx)
+        ctx.weight = weight
+        out, ctx.scale = _reduce(loss.astype(x.dtype, copy=False), reduction)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t, log_x, log_1mx = ctx.saved_tensors
+        g = grad * ctx.scale
+        if ctx.weight is not None:
+            g = g * ctx.weight
+        need_x, need_t = ctx.needs_input_grad
+        return ((g * (x - t) / np.maximum((1 - x) * x, 1e-12)).astype(x.dtype) if need_x else None,
+                (g * (log_1mx - log_x)).astype(x.dtype) if need_t else None)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    w = None if weight is None else np.broadcast_to(weight._data, input._data.shape)
+    return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """sigmoid + binary cross entropy in one stable formula:
+    loss = (1 - t) * x + log(1 + exp(-x)), with log(1 + exp(-x)) = logaddexp(0, -x)."""
+
+    @staticmethod
+    def forward(ctx, x, t, weight=None, pos_weight=None, reduction="mean"):
+        softplus_neg = np.logaddexp(0, -x)  # log(1 + exp(-x)) without overflow
+        log_weight = 1 if pos_weight is None else (pos_weight - 1) * t + 1
+        loss = (1 - t) * x + log_weight * softplus_neg
+        if weight is not None:
+            loss = loss * weight
+        ctx.save_for_backward(x, t, softplus_neg)
+        ctx.weights = (weight, pos_weight)
+        out, ctx.scale = _reduce(loss.astype(x.dtype, copy=False), reduction)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t, softplus_neg = ctx.saved_tensors
+        weight, pos_weight = ctx.weights
+        g = grad * ctx.scale
+        if weight is not None:
+            g = g * weight
+        need_x, need_t = ctx.needs_input_grad
+        sig = np.exp(x - np.logaddexp(0, x))  # sigmoid(x), stable for large |x|
+        if pos_weight is None:
+            gx, gt = sig - t, -x
+        else:
+            pt = pos_weight * t
+            gx, gt = (pt + 1 - t) * sig - pt, (pos_weight - 1) * softplus_neg - x
+        return ((g * gx).astype(x.dtype) if need_x else None,
+                (g * gt).astype(x.dtype) if need_t else None)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    w = None if weight is None else weight._data
+    pw = None if pos_weight is None else pos_weight._data
+    return BinaryCrossEntropyWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction)
+
+
+class NllLoss(Op):
+    """Negative log likelihood: pick -log_probs[i, target[i]] for every row i, then reduce."""
+
+    @staticmethod
+    def forward(ctx, log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
+        lp = log_probs.reshape(1, -1) if log_probs.ndim == 1 else log_probs  # one sample: (C,)
+        target = target.reshape(-1)
+        rows, keep = np.arange(len(target)), target != ignore_index
+        classes = np.where(keep, target, 0)
+        w = (np.ones(len(target), lp.dtype) if weight is None else weight[classes]) * keep
+        loss = -lp[rows, classes] * w
+        if reduction == "mean":  # a weighted mean: divide by the total weight of the targets
+            ctx.scale = 1 / w.sum() if w.sum() else np.nan
+            out = np.asarray(loss.sum() * ctx.scale, dtype=lp.dtype)
+        else:
+            out, ctx.scale = _reduce(loss, reduction)
+        ctx.picked = (log_probs.shape, rows, classes, w)
+        return out.reshape(()) if log_probs.ndim == 1 else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, rows, classes, w = ctx.picked
+        g = np.zeros((len(rows), shape[-1]), dtype=grad.dtype)
+        g[rows, classes] = -w * grad.reshape(-1) * ctx.scale
+        return (g.reshape(shape),)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """The loss for (N, C) log-probabilities and N class indices (or (C,) and a 0-d index)."""
+    if target.dtype.name != "int64":
+        name = {"float32": "Float", "float64": "Double", "bool": "Bool"}.get(target.dtype.name, "Int")
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}")
+    if input.dim() > 2:
+        raise NotImplementedError("teachgrad's nll_loss supports (N, C) and (C,) inputs only")
+    if input.dim() == 2 and input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0]}).")
+    t = target._data
+    bad = (t != ignore_index) & ((t < 0) | (t >= input.shape[-1]))
+    if bad.any():
+        raise IndexError(f"Target {t[bad][0]} is out of bounds.")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    w = None if weight is None else weight._data
+    return NllLoss.apply(input, target=t, weight=w, ignore_index=ignore_index, reduction=reduction)
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """``nll_loss(log_softmax(input, 1), target)``: two nodes, LogSoftmaxBackward0 then NllLossBackward0."""
+    if label_smoothing != 0.0:
+        raise NotImplementedError("teachgrad's cross_entropy does not support label_smoothing")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return nll_loss(input.log_softmax(0 if input.dim() == 1 else 1), target, weight, ignore_index, reduction)

@@ -1,0 +1,213 @@
+"""``teachgrad.optim``: optimizers that update parameters from their ``.grad``.
+
+An optimizer holds *references* to the parameter tensors it was given (in ``param_groups``), and
+``step()`` changes those very tensors in place.  That is why ``optimizer.step()`` changes the model:
+there is only one tensor, shared by both.  The update rules below are PyTorch's, line for line; they
+work on the tensors' NumPy arrays directly (no graph is recorded, as under ``no_grad``).
+"""
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from .autograd import enable_grad
+from .tensor import Tensor
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+
+
+def _typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+class Optimizer:
+    """Base class: keeps ``param_groups`` (a list of dicts, each with its ``params`` and its own
+    hyper-parameters) and per-parameter ``state`` (e.g. momentum buffers)."""
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors "
+                            f"or dicts, but got {_typename(params)}")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the "
+                            "ordering of tensors in sets will change between runs. Please use a list instead.")
+        param_group["params"] = params = list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {_typename(p)}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            param_group.setdefault(name, default)
+        known = {id(p) for group in self.param_groups for p in group["params"]}
+        if any(id(p) in known for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients: set every ``.grad`` to None (default) or fill it with zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        p.grad.requires_grad_(False)
+                        p.grad.zero_()
+
+    def step(self, closure=None):
+        raise NotImplementedError
+
+    def _evaluate(self, closure):
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    def _params_with_grad(self, group):
+        """(parameter array, gradient array, state dict) for each parameter that has a gradient."""
+        for p in group["params"]:
+            if p.grad is not None:
+                grad = p.grad._data
+                yield p._data, -grad if group["maximize"] else grad, self.state[p]
+
+    def __repr__(self):
+        text = type(self).__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            for key in sorted(group):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
+
+
+def _buffer(array):
+    """A state tensor (momentum buffer, running average) printed like PyTorch's."""
+    return Tensor._make(array)
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum, Nesterov momentum and weight decay::
+
+        g = grad + weight_decay * p
+        buf = g (first step), then buf = momentum * buf + (1 - dampening) * g
+        g = g + momentum * buf if nesterov else buf
+        p = p - lr * g
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
+
+    def step(self, closure=None):
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            for p, g, state in self._params_with_grad(group):
+                if group["weight_decay"] != 0:
+                    g = g + group["weight_decay"] * p
+                if momentum != 0:
+                    if "momentum_buffer" not in state:
+                        state["momentum_buffer"] = _buffer(g.copy())
+                        buf = state["momentum_buffer"]._data
+                    else:
+                        buf = state["momentum_buffer"]._data
+                        buf *= momentum
+                        buf += g if dampening == 0 else (1 - dampening) * g
+                    g = g + momentum * buf if group["nesterov"] else buf
+                p -= lr * g  # in place: the model's parameter itself changes
+        return loss
+
+
+class Adam(Optimizer):
+    """Adam: a running mean of gradients (m) and of squared gradients (v), both bias-corrected::
+
+        m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g * g
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    def step(self, closure=None):
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            for p, g, state in self._params_with_grad(group):
+                if not state:
+                    state["step"] = _buffer(np.zeros((), dtype=np.float32))
+                    state["exp_avg"] = _buffer(np.zeros_like(p))
+                    state["exp_avg_sq"] = _buffer(np.zeros_like(p))
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = _buffer(np.zeros_like(p))
+                state["step"]._data += 1
+                step = float(state["step"]._data)
+                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+                if wd != 0:
+                    if group["decoupled_weight_decay"]:  # AdamW: shrink the weights directly
+                        p *= 1 - lr * wd
+                    else:
+                        g = g + wd * p
+                m += (1 - beta1) * (g - m)  # m = beta1 * m + (1 - beta1) * g
+                v *= beta2
+                v += (1 - beta2) * g * g
+                if group["amsgrad"]:
+                    v = np.maximum(state["max_exp_avg_sq"]._data, v, out=state["max_exp_avg_sq"]._data)
+                step_size = lr / (1 - beta1 ** step)
+                denom = np.sqrt(v)
+                denom /= math.sqrt(1 - beta2 ** step)
+                denom += eps
+                p -= step_size * m / denom
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (the weights shrink by lr * weight_decay every step)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, **kwargs):
+        kwargs["decoupled_weight_decay"] = True
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, **kwargs)
