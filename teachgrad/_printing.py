@@ -162,7 +162,7 @@ def tensor_repr(t, prefix="tensor("):
             suffixes.append("dtype=" + repr(t.dtype))
         text = _contents(array, indent)
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + text, suffixes, indent)

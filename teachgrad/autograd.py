@@ -104,6 +104,7 @@ _FREED_MESSAGE = (
 class Node:
     """A node of the backward graph (what ``grad_fn`` returns). It is also the ``ctx`` of its op."""
 
+    _function = None
     next_functions = ()
     needs_input_grad = ()
     _saved = ()
@@ -111,7 +112,7 @@ class Node:
     _retained = None  # weak reference to a non-leaf tensor that asked for retain_grad()
 
     def name(self):
-        return type(self).__name__
+        return getattr(self._function, "qualified_name", type(self).__name__)
 
     def __repr__(self):
         # PyTorch shows built-in nodes by name and custom ones under torch.autograd.function.
@@ -145,6 +146,9 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
 
     def _apply(self, grad_output):
         _accumulate(self.variable, grad_output)

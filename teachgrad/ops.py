@@ -447,8 +447,8 @@ class Dot(Op):
         return grad * b, grad * a
 
 
-class Matmul(Op):
-    """Every other combination (batches, broadcasting, a vector on the left)."""
+class Bmm(Op):
+    """batch of matrices @ batch of matrices (same batch size)"""
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -457,17 +457,8 @@ class Matmul(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        # Treat vectors as matrices, take the matrix gradients, then sum the broadcast batch dims away.
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        g = grad
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = np.expand_dims(g, -1)
-        grad_a = unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
-        grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
-        return grad_a, grad_b
+        return (grad @ np.swapaxes(b, 1, 2) if ctx.needs_input_grad[0] else None,
+                np.swapaxes(a, 1, 2) @ grad if ctx.needs_input_grad[1] else None)
 
 
 # --- shape ops (the gradient is reshaped, transposed or scattered back) -------------------------------
@@ -505,8 +496,15 @@ class Transpose(Op):
         return np.swapaxes(grad, *ctx.dims)
 
 
-class T(Transpose):
-    node_name = "TBackward0"
+class T(Op):
+    """``t()``: transpose of a matrix; vectors and scalars pass through."""
+    @staticmethod
+    def forward(ctx, a):
+        return a.T
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.T
 
 
 class Squeeze(View):
@@ -519,6 +517,14 @@ class SqueezeDim(View):
 
 class Unsqueeze(View):
     node_name = "UnsqueezeBackward0"
+
+
+class SqueezeLast(View):
+    node_name = "SqueezeBackward4"
+
+
+class UnsafeView(View):
+    pass
 
 
 class Expand(Op):
@@ -564,6 +570,25 @@ class Select(Op):
 
 class Slice(Select):
     pass
+
+
+class CopySlices(Op):
+    """``t[key] = value`` inside a graph: the gradient of the overwritten part goes to ``value``."""
+    node_name = "CopySlices"
+    qualified_name = "torch::autograd::CopySlices"
+
+    @staticmethod
+    def forward(ctx, a, value, key):
+        ctx.key, ctx.value_shape = key, np.shape(value)
+        out = a.copy()
+        out[key] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_a = grad.copy()
+        grad_a[ctx.key] = 0
+        return grad_a, unbroadcast(np.asarray(grad[ctx.key]), ctx.value_shape)
 
 
 class Cat(Op):

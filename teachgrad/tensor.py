@@ -401,6 +401,8 @@ class Tensor:
                 device(arg)  # only the CPU is accepted
         if target is None or target.numpy == self._data.dtype:
             return self
+        if not target.is_floating_point:  # integers cannot carry gradients: no graph
+            return Tensor._make(self._data.astype(target.numpy))
         return ops.ToCopy.apply(self, dtype=target.numpy)
 
     def type(self, dtype=None):
@@ -649,6 +651,9 @@ class Tensor:
     def allclose(self, other, rtol=1e-05, atol=1e-08):
         return allclose(self, other, rtol, atol)
 
+    def where(self, condition, other):
+        return where(condition, self, other)
+
     def isfinite(self):
         return Tensor._make(np.isfinite(self._data))
 
@@ -769,9 +774,7 @@ class Tensor:
     def t(self):
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
-        if self._data.ndim < 2:
-            return self
-        return ops.T.apply(self, dim0=0, dim1=1)
+        return ops.T.apply(self)
 
     @property
     def T(self):
@@ -835,19 +838,21 @@ class Tensor:
     def __getitem__(self, key):
         key = _index_key(key, self._data.shape)
         if _is_basic(key):
-            if isinstance(key, tuple) and any(k is None for k in key) and all(
-                    k is None or k is Ellipsis or k == slice(None) for k in key):
+            # PyTorch applies the index parts left to right; the last real one names the node.
+            parts = [k for k in (key if isinstance(key, tuple) else (key,))
+                     if k is not Ellipsis and not (isinstance(k, slice) and k == slice(None))]
+            last = parts[-1] if parts else slice(None)
+            if last is None:
                 return ops.Unsqueeze.apply(self, shape=self._data[key].shape)
-            ints = isinstance(key, int) or (isinstance(key, tuple) and not any(isinstance(k, slice) for k in key))
-            return (ops.Select if ints else ops.Slice).apply(self, key=key)
+            return (ops.Slice if isinstance(last, slice) else ops.Select).apply(self, key=key)
         return ops.Index.apply(self, key=key)
 
     def __setitem__(self, key, value):
         self._check_inplace()
         key = _index_key(key, self._data.shape)
-        if self._requires_grad:
-            raise NotImplementedError("teachgrad does not record in-place assignment into a tensor that is part "
-                                      "of a graph; build a new tensor (e.g. with torch.where or torch.cat)")
+        if autograd.is_grad_enabled() and (self._requires_grad or getattr(value, "_requires_grad", False)):
+            value = value.to(self.dtype) if isinstance(value, Tensor) else value
+            return self._inplace(ops.CopySlices.apply(self, value, key=key))
         self._data[key] = _raw(value)
 
     # --- in-place operations --------------------------------------------------------------------
@@ -987,8 +992,8 @@ def _is_basic(key):
 
 def _infer_dtype(data):
     """PyTorch's rules: floats -> float32, ints -> int64, bools -> bool, arrays keep their dtype."""
-    if isinstance(data, np.ndarray):
-        return _dtype_of(data)
+    if isinstance(data, (np.ndarray, np.generic)):
+        return _dtype_of(np.asarray(data))
     if isinstance(data, Tensor):
         return data.dtype
     if isinstance(data, (bool, np.bool_)):
@@ -1005,6 +1010,16 @@ def _infer_dtype(data):
                 best = d
         return best or _DEFAULT_FLOAT
     raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _tensors_to_lists(data):
+    if isinstance(data, Tensor):
+        return data.tolist()
+    if isinstance(data, np.generic):
+        return data.item()
+    if isinstance(data, (list, tuple)):
+        return [_tensors_to_lists(x) for x in data]
+    return data
 
 
 def _check_nesting(data, dim=0):
@@ -1027,12 +1042,11 @@ def _to_array(data, dtype_):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if isinstance(data, Tensor):
         array = data._data
-    elif isinstance(data, np.ndarray):
-        array = data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
     else:
+        data = _tensors_to_lists(data)
         _check_nesting(data)
-        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-            data = [x.tolist() if isinstance(x, Tensor) else x for x in data]
         inferred = _infer_dtype(data)
         array = np.array(data, dtype=(dtype_ or inferred).numpy)
     target = dtype_.numpy if dtype_ is not None else (array.dtype if array.dtype in _DTYPES else None)
@@ -1165,8 +1179,8 @@ def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
 
 
 def randint(low, high=None, size=None, dtype=None, device=None, generator=None):
-    if high is None:
-        low, high = 0, low
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
     return Tensor._make(_rng.integers(low, high, size=_shape_arg((size,))).astype((dtype or int64).numpy))
 
 
@@ -1218,7 +1232,16 @@ def matmul(a, b):
                            f"{sb[-2] if b._data.ndim > 1 else sb[0]}x{sb[-1] if b._data.ndim > 1 else 1})")
     if a._data.ndim == 2 and b._data.ndim == 2:
         return ops.Mm.apply(a, b)
-    return ops.Matmul.apply(a, b)
+    # The other cases reduce to the ones above, built from the same pieces as in PyTorch.
+    if a._data.ndim == 1:
+        return ops.SqueezeLast.apply(matmul(a.unsqueeze(0), b), shape=sb[:-2] + sb[-1:])
+    if b._data.ndim <= 2:  # a batch of matrices times one matrix (or vector): a single big product
+        product = matmul(a.reshape(-1, sa[-1]), b)
+        return ops.UnsafeView.apply(product, shape=sa[:-1] + sb[1:])
+    batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    a3 = a.expand(*batch, *sa[-2:]).reshape(-1, *sa[-2:])
+    b3 = b.expand(*batch, *sb[-2:]).reshape(-1, *sb[-2:])
+    return ops.UnsafeView.apply(ops.Bmm.apply(a3, b3), shape=batch + (sa[-2], sb[-1]))
 
 
 def mm(a, b):
