@@ -6,12 +6,13 @@ step creates few nodes and the graph shows PyTorch's node names (``AddmmBackward
 ``MseLossBackward0``, ``NllLossBackward0``, ...).
 """
 
+import math
 import warnings
 
 import numpy as np
 
 from ..autograd import Op, unbroadcast
-from ..tensor import Tensor, float64, rand
+from ..tensor import Tensor, _check_broadcast, float64, rand
 
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "dropout2d",
@@ -46,6 +47,10 @@ class Addmm(Op):
 
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias``, recorded as PyTorch records it (``AddmmBackward0`` for 2-D input)."""
+    if input.shape[-1] != weight.shape[-1]:
+        rows = math.prod(input.shape[:-1])
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                           f"{weight.shape[1]}x{weight.shape[0]})")
     if bias is None:
         return input @ weight.t()
     if input.dim() == 2:
@@ -171,6 +176,7 @@ class MseLoss(Op):
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error: ``((input - target) ** 2).mean()`` as one ``MseLossBackward0`` node."""
     _size_warning(input, target)
+    _check_broadcast(input._data, target._data)
     return MseLoss.apply(input, target, reduction=reduction)
 
 

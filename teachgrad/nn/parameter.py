@@ -24,5 +24,7 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    __str__ = __repr__
+
     def __reduce_ex__(self, protocol):  # copy.deepcopy and pickle keep it a Parameter
         return (Parameter, (self.data, self.requires_grad))
