@@ -84,11 +84,11 @@ class Optimizer:
             return closure()
 
     def _params_with_grad(self, group):
-        """(parameter array, gradient array, state dict) for each parameter that has a gradient."""
+        """(parameter, its array, its gradient's array) for each parameter that has a gradient."""
         for p in group["params"]:
             if p.grad is not None:
                 grad = p.grad._data
-                yield p._data, -grad if group["maximize"] else grad, self.state[p]
+                yield p, p._data, -grad if group["maximize"] else grad
 
     def __repr__(self):
         text = type(self).__name__ + " ("
@@ -132,10 +132,11 @@ class SGD(Optimizer):
         loss = self._evaluate(closure)
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            for p, g, state in self._params_with_grad(group):
+            for param, p, g in self._params_with_grad(group):
                 if group["weight_decay"] != 0:
                     g = g + group["weight_decay"] * p
                 if momentum != 0:
+                    state = self.state[param]
                     if "momentum_buffer" not in state:
                         state["momentum_buffer"] = _buffer(g.copy())
                         buf = state["momentum_buffer"]._data
@@ -177,7 +178,8 @@ class Adam(Optimizer):
         loss = self._evaluate(closure)
         for group in self.param_groups:
             lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-            for p, g, state in self._params_with_grad(group):
+            for param, p, g in self._params_with_grad(group):
+                state = self.state[param]
                 if not state:
                     state["step"] = _buffer(np.zeros((), dtype=np.float32))
                     state["exp_avg"] = _buffer(np.zeros_like(p))
