@@ -349,7 +349,8 @@ def test_003_sgd_loop_matches_pytorch(torch, zero_grad, momentum):
     got, _ = _sgd_loop(torch, epochs=20, zero_grad=zero_grad, momentum=momentum)
     want, _ = _sgd_loop(ref, epochs=20, zero_grad=zero_grad, momentum=momentum)
     for g, w in zip(got, want):
-        assert g == pytest.approx(w, rel=1e-5, abs=1e-6)
+        # float32 round-off: accumulated grads cancel, so tolerate it relative to the step's scale
+        assert g == pytest.approx(w, rel=1e-5, abs=1e-5 * max(1.0, *map(abs, w)))
 
 
 def test_003_update_rule_by_hand_equals_sgd(torch):
