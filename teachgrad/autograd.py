@@ -118,7 +118,7 @@ class Node:
         # PyTorch shows built-in nodes by name and custom ones under torch.autograd.function.
         builtin = type(self).__module__.startswith("teachgrad")
         prefix = "" if builtin else "torch.autograd.function."
-        return f"<{prefix}{self.name()} object at {hex(id(self))}>"
+        return f"<{prefix}{type(self).__name__} object at {hex(id(self))}>"
 
     def save_for_backward(self, *values):
         self._saved = values
@@ -157,10 +157,9 @@ class AccumulateGrad(Node):
 
 def _accumulate(tensor, grad):
     """Add ``grad`` (an ndarray) into ``tensor.grad`` in place: PyTorch accumulates, it never overwrites."""
-    from .tensor import Tensor
-    grad = np.asarray(grad, dtype=tensor._data.dtype)
     if tensor._grad is None:
-        tensor._grad = Tensor._make(grad.copy())
+        # A copy: the incoming array may be shared with other branches of the graph.
+        tensor._grad = Tensor._make(np.array(grad, dtype=tensor._data.dtype))
     else:
         tensor._grad._data += grad
 
@@ -211,7 +210,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .tensor import Tensor
         ctx = cls._node_class()
         requires_grad = _grad_enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
@@ -230,7 +228,6 @@ class Function:
     # A custom Function sees Tensors (computed without recording a graph) and returns Tensors.
     @classmethod
     def _forward(cls, ctx, args, kwargs):
-        from .tensor import Tensor
         with no_grad():
             output = cls.forward(ctx, *args, **kwargs)
         if not isinstance(output, Tensor):
@@ -240,12 +237,10 @@ class Function:
 
     @classmethod
     def _edges(cls, args):
-        from .tensor import Tensor
         return tuple(_edge(a) for a in args if isinstance(a, Tensor))
 
     @classmethod
     def _backward(cls, ctx, grad_output):
-        from .tensor import Tensor
         with no_grad():
             grads = cls.backward(ctx, Tensor._make(grad_output))
         grads = grads if isinstance(grads, tuple) else (grads,)
@@ -264,12 +259,10 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .tensor import Tensor
         ctx = cls._node_class()
-        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-        output = Tensor._make(cls.forward(ctx, *arrays, **kwargs))
+        output = Tensor._make(cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs))
         if _grad_enabled:
-            needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             if True in needs:
                 ctx.needs_input_grad = needs
                 ctx.next_functions = tuple(_edge(a) if isinstance(a, Tensor) else (None, 0) for a in args)
@@ -310,15 +303,15 @@ def _topological_order(roots):
     """
     order, visited = [], set()
     for root in roots:
-        if root is None or id(root) in visited:
+        if root is None or root in visited:
             continue
-        visited.add(id(root))
+        visited.add(root)
         stack = [(root, iter(root.next_functions))]
         while stack:
             node, children = stack[-1]
             for child, _ in children:
-                if child is not None and id(child) not in visited:
-                    visited.add(id(child))
+                if child is not None and child not in visited:
+                    visited.add(child)
                     stack.append((child, iter(child.next_functions)))
                     break
             else:
@@ -329,38 +322,36 @@ def _topological_order(roots):
 
 
 def _run_backward(roots, root_grads, retain_graph, inputs=None):
-    """Phase 1: order the graph.  Phase 2: apply the chain rule from the outputs back to the leaves."""
+    """Phase 1: order the graph.  Phase 2: apply the chain rule from the outputs back to the leaves.
+
+    With ``inputs`` (a set of nodes, for autograd.grad) the gradients reaching those nodes are
+    returned instead of being accumulated into ``.grad``.
+    """
     order = _topological_order(roots)
-    pending = {}  # id(node) -> summed gradient w.r.t. that node's output
+    pending = {}  # node -> sum of the gradients w.r.t. that node's output received so far
     for node, grad in zip(roots, root_grads):
-        pending[id(node)] = pending[id(node)] + grad if id(node) in pending else grad
-    captured = {} if inputs is not None else None
+        pending[node] = pending[node] + grad if node in pending else grad
+    captured = {}
     for node in order:
-        grad = pending.pop(id(node), None)
+        grad = pending.pop(node, None)
         if grad is None:
             continue
-        if captured is not None and id(node) in inputs:
-            captured[id(node)] = grad
-            if isinstance(node, AccumulateGrad):
-                continue
-        retained = node._retained() if node._retained is not None else None
-        if retained is not None:
-            _accumulate(retained, grad)
-        if captured is not None and isinstance(node, AccumulateGrad):
+        if inputs is not None and node in inputs:
+            captured[node] = grad
+        if node._retained is not None and node._retained() is not None:
+            _accumulate(node._retained(), grad)
+        if inputs is not None and isinstance(node, AccumulateGrad):
             continue
         input_grads = node._apply(grad)
         if not retain_graph:
             node._release()
         for (child, _), child_grad in zip(node.next_functions, input_grads):
-            if child is None or child_grad is None:
-                continue
-            key = id(child)
-            pending[key] = pending[key] + child_grad if key in pending else child_grad
+            if child is not None and child_grad is not None:
+                pending[child] = pending[child] + child_grad if child in pending else child_grad
     return captured
 
 
 def _root_gradients(outputs, gradients):
-    from .tensor import Tensor
     roots, grads = [], []
     for i, (out, g) in enumerate(zip(outputs, gradients)):
         if not out._requires_grad:
@@ -372,7 +363,6 @@ def _root_gradients(outputs, gradients):
         else:
             g_data = g._data if isinstance(g, Tensor) else np.asarray(g)
             if g_data.shape != out._data.shape:
-                from .tensor import Size
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g_data.shape)} and "
                     f"output[{i}] has a shape of {Size(out._data.shape)}.")
@@ -384,7 +374,6 @@ def _root_gradients(outputs, gradients):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Compute gradients of ``tensors`` and accumulate them into the ``.grad`` of the leaves."""
-    from .tensor import Tensor
     if create_graph:
         raise NotImplementedError("teachgrad does not build graphs of gradients (create_graph=True)")
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
@@ -397,7 +386,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=False):
     """Return the gradients of ``outputs`` w.r.t. ``inputs`` without touching any ``.grad``."""
-    from .tensor import Tensor
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
@@ -408,10 +396,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
             raise RuntimeError(f"One of the differentiated Tensors does not require grad")
     input_nodes = [_edge(t)[0] for t in inputs]
     with no_grad():
-        captured = _run_backward(roots, grads, bool(retain_graph), {id(n) for n in input_nodes})
+        captured = _run_backward(roots, grads, bool(retain_graph), set(input_nodes))
     results = []
     for t, node in zip(inputs, input_nodes):
-        g = captured.get(id(node))
+        g = captured.get(node)
         if g is None and not allow_unused:
             raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
                                "graph. Set allow_unused=True if this is the desired behavior.")
@@ -428,7 +416,6 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
 
     Use float64 inputs that require grad, as in PyTorch.  Returns True, or raises ``GradcheckError``.
     """
-    from .tensor import Tensor
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     differentiable = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     output = func(*inputs)
@@ -467,3 +454,7 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
 
 class GradcheckError(RuntimeError):
     pass
+
+
+# tensor.py builds on this module, so Tensor is imported last (the names above already exist then).
+from .tensor import Size, Tensor  # noqa: E402

@@ -220,19 +220,18 @@ _NON_LEAF_GRAD_WARNING = (
 
 
 class Tensor:
-    __slots__ = ("_data", "_requires_grad", "grad_fn", "_grad", "_accumulator", "_retains_grad",
-                 "__weakref__", "__dict__")
+    # Defaults shared by every tensor, so that creating one only has to store its array.
+    _requires_grad = False
+    grad_fn = None
+    _grad = None
+    _accumulator = None
+    _retains_grad = False
     __array_priority__ = 1000  # ndarray + Tensor must call Tensor.__radd__, not NumPy's loop
 
     def __init__(self, data=None, *, requires_grad=False):
         if data is None:
             data = np.zeros(0, dtype=np.float32)
         self._data = _to_array(data, None)
-        self._requires_grad = False
-        self.grad_fn = None
-        self._grad = None
-        self._accumulator = None
-        self._retains_grad = False
         if requires_grad:
             self.requires_grad = True
 
@@ -241,11 +240,6 @@ class Tensor:
         """Wrap an ndarray without copying (ops produce fresh arrays or views)."""
         t = object.__new__(Tensor)
         t._data = array if type(array) is np.ndarray else np.asarray(array)
-        t._requires_grad = False
-        t.grad_fn = None
-        t._grad = None
-        t._accumulator = None
-        t._retains_grad = False
         return t
 
     # --- autograd flags -------------------------------------------------------------------------
@@ -1061,10 +1055,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
                       "or sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
-    t = Tensor._make(_to_array(data, dtype))
-    if requires_grad:
-        t.requires_grad = True
-    return t
+    return _leaf(Tensor._make(_to_array(data, dtype)), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -1081,12 +1072,22 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
+def _check_can_require_grad(t):
+    """The factory functions' error (``requires_grad_()`` words it slightly differently)."""
+    if not t.dtype.is_floating_point:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+
+
+def _leaf(t, requires_grad):
+    if requires_grad:
+        _check_can_require_grad(t)
+        t._requires_grad = True
+    return t
+
+
 def _filled(shape, value, dtype_, requires_grad):
     dtype_ = dtype_ or (_infer_dtype(value) if value is not None and not isinstance(value, float) else _DEFAULT_FLOAT)
-    t = Tensor._make(np.full(_shape_arg(shape), value, dtype=dtype_.numpy))
-    if requires_grad:
-        t.requires_grad = True
-    return t
+    return _leaf(Tensor._make(np.full(_shape_arg(shape), value, dtype=dtype_.numpy)), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -1106,7 +1107,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     t = Tensor._make(np.eye(n, m, dtype=(dtype or _DEFAULT_FLOAT).numpy))
-    return t.requires_grad_() if requires_grad else t
+    return _leaf(t, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -1115,12 +1116,12 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     values = (start, end, step)
     inferred = _DEFAULT_FLOAT if any(isinstance(_raw(v), (float, np.floating)) for v in values) else int64
     t = Tensor._make(np.arange(_raw(start), _raw(end), _raw(step)).astype((dtype or inferred).numpy))
-    return t.requires_grad_() if requires_grad else t
+    return _leaf(t, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     t = Tensor._make(np.linspace(start, end, steps).astype((dtype or _DEFAULT_FLOAT).numpy))
-    return t.requires_grad_() if requires_grad else t
+    return _leaf(t, requires_grad)
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
@@ -1167,7 +1168,7 @@ class _Generator:
 def _random(sample, size, dtype, requires_grad):
     dtype = dtype or _DEFAULT_FLOAT
     t = Tensor._make(sample(_shape_arg(size)).astype(dtype.numpy))
-    return t.requires_grad_() if requires_grad else t
+    return _leaf(t, requires_grad)
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
@@ -1175,6 +1176,8 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    if dtype is not None and not dtype.is_floating_point:
+        raise NotImplementedError(f'"normal_kernel_cpu" not implemented for \'{_SCALAR_TYPE_NAMES[dtype.name]}\'')
     return _random(lambda shape: _rng.standard_normal(shape), size, dtype, requires_grad)
 
 
