@@ -135,8 +135,8 @@ class Node:
 
     def _apply(self, grad_output):
         """Turn the gradient w.r.t. this node's output into gradients w.r.t. its inputs."""
-        grads = self._function._backward(self, grad_output)
-        return grads if isinstance(grads, tuple) else (grads,)
+        grads = self._backward(self, grad_output)
+        return grads if type(grads) is tuple else (grads,)
 
 
 class AccumulateGrad(Node):
@@ -164,10 +164,13 @@ def _accumulate(tensor, grad):
         tensor._grad._data += grad
 
 
+_NO_EDGE = (None, 0)
+
+
 def _edge(value):
     """The (node, input_nr) pair through which a gradient flows back into ``value``."""
-    if value is None or not getattr(value, "_requires_grad", False):
-        return (None, 0)
+    if not value._requires_grad:
+        return _NO_EDGE
     if value.grad_fn is not None:
         return (value.grad_fn, 0)
     # A leaf: share one AccumulateGrad node per leaf while a graph holds it, as PyTorch does.
@@ -197,7 +200,8 @@ class Function:
         # PyTorch names built-in nodes like "MulBackward0" and custom ones like "MyFnBackward".
         builtin = cls.__module__.startswith("teachgrad.")
         name = getattr(cls, "node_name", None) or cls.__name__ + ("Backward0" if builtin else "Backward")
-        cls._node_class = type(name, (Node,), {"_function": cls, "__module__": cls.__module__})
+        cls._node_class = type(name, (Node,), {"_function": cls, "_backward": staticmethod(cls._backward),
+                                                "__module__": cls.__module__})
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -216,7 +220,7 @@ class Function:
         ctx._tensor_inputs = [isinstance(a, Tensor) for a in args]
         output = cls._forward(ctx, args, kwargs)
         if requires_grad:
-            ctx.next_functions = cls._edges(args)
+            ctx.next_functions = tuple([_edge(a) for a in args if isinstance(a, Tensor)])
             output._requires_grad = True
             output.grad_fn = ctx
         if trace_hooks:
@@ -234,10 +238,6 @@ class Function:
             raise TypeError(f"{cls.__name__}.forward must return a Tensor")
         # Return a new tensor object so that graph edges never overwrite an input's own grad_fn.
         return Tensor._make(output._data)
-
-    @classmethod
-    def _edges(cls, args):
-        return tuple(_edge(a) for a in args if isinstance(a, Tensor))
 
     @classmethod
     def _backward(cls, ctx, grad_output):
@@ -265,7 +265,7 @@ class Op(Function):
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             if True in needs:
                 ctx.needs_input_grad = needs
-                ctx.next_functions = tuple(_edge(a) if isinstance(a, Tensor) else (None, 0) for a in args)
+                ctx.next_functions = tuple([_edge(a) if isinstance(a, Tensor) else _NO_EDGE for a in args])
                 output._requires_grad = True
                 output.grad_fn = ctx
         if trace_hooks:
@@ -275,7 +275,7 @@ class Op(Function):
         return output
 
     @classmethod
-    def _backward(cls, ctx, grad_output):
+    def _backward(cls, ctx, grad_output):  # arrays in, arrays out: nothing to convert
         return cls.backward(ctx, grad_output)
 
 
