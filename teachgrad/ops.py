@@ -14,30 +14,41 @@ from .autograd import Op, unbroadcast
 # --- arithmetic (broadcasting: the gradient is summed back to each input's shape) --------------------
 
 
+def fused_multiply_add(a, alpha, b):
+    """``a + alpha * b`` rounded once, as PyTorch's ``add(b, alpha=...)`` computes it on the CPU."""
+    if alpha == 1:
+        return a + b
+    dtype = np.result_type(a, b)
+    if dtype == np.float32:  # float64 holds the exact product, so only the final rounding remains
+        alpha = np.float64(np.float32(alpha))
+        return (np.asarray(a, np.float64) + alpha * np.asarray(b, np.float64)).astype(np.float32)
+    return a + alpha * b
+
+
 class Add(Op):
     @staticmethod
-    def forward(ctx, a, b):
-        ctx.shapes = np.shape(a), np.shape(b)
-        return a + b
+    def forward(ctx, a, b, alpha=1):
+        ctx.shapes, ctx.alpha = (np.shape(a), np.shape(b)), alpha
+        return fused_multiply_add(a, alpha, b)
 
     @staticmethod
     def backward(ctx, grad):
         a_shape, b_shape = ctx.shapes
         return (unbroadcast(grad, a_shape) if ctx.needs_input_grad[0] else None,
-                unbroadcast(grad, b_shape) if ctx.needs_input_grad[1] else None)
+                unbroadcast(grad * ctx.alpha if ctx.alpha != 1 else grad, b_shape) if ctx.needs_input_grad[1] else None)
 
 
 class Sub(Op):
     @staticmethod
-    def forward(ctx, a, b):
-        ctx.shapes = np.shape(a), np.shape(b)
-        return a - b
+    def forward(ctx, a, b, alpha=1):
+        ctx.shapes, ctx.alpha = (np.shape(a), np.shape(b)), alpha
+        return a - b if alpha == 1 else fused_multiply_add(a, -alpha, b)
 
     @staticmethod
     def backward(ctx, grad):
         a_shape, b_shape = ctx.shapes
         return (unbroadcast(grad, a_shape) if ctx.needs_input_grad[0] else None,
-                unbroadcast(-grad, b_shape) if ctx.needs_input_grad[1] else None)
+                unbroadcast(-grad * ctx.alpha, b_shape) if ctx.needs_input_grad[1] else None)
 
 
 class Rsub(Op):

@@ -158,19 +158,19 @@ def _check_broadcast(a, b):
                                f"at non-singleton dimension {max(len(a_shape), len(b_shape)) - i}")
 
 
-def _binary(op, a, b, result_dtype=None):
+def _binary(op, a, b, result_dtype=None, **settings):
     """Run a binary op with PyTorch's type promotion and broadcasting checks."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a._data.shape != b._data.shape:
             _check_broadcast(a._data, b._data)
         if a._data.dtype == b._data.dtype and result_dtype is None:
-            return op.apply(a, b)  # the common case: nothing to convert
+            return op.apply(a, b, **settings)  # the common case: nothing to convert
     elif not isinstance(b, (Tensor, numbers.Number, np.number, np.bool_)):
         return NotImplemented
     target = _promote(a, b)
     if result_dtype is not None:
         target = result_dtype(target)
-    out = op.apply(_convert(a, target), _convert(b, target))
+    out = op.apply(_convert(a, target), _convert(b, target), **settings)
     if out._data.dtype != target.numpy:
         out._data = out._data.astype(target.numpy)
     return out
@@ -552,10 +552,10 @@ class Tensor:
         return self.abs()
 
     def add(self, other, alpha=1):
-        return self + (other * alpha if alpha != 1 else other)
+        return self + other if alpha == 1 else _binary(ops.Add, self, other, alpha=alpha)
 
     def sub(self, other, alpha=1):
-        return self - (other * alpha if alpha != 1 else other)
+        return self - other if alpha == 1 else _binary(ops.Sub, self, other, alpha=alpha)
 
     def mul(self, other):
         return self * other
