@@ -1,0 +1,181 @@
+"""Instructor tooling behind ``./run student`` and ``./run lite`` (binder/postBuild uses it too).
+
+    python tools/course.py student [OUT]   student versions of every lesson (default OUT: student/)
+    python tools/course.py lite [OUT]      the JupyterLite site (default OUT: _output/)
+
+Both work from the lessons in notebooks/ (files named NN_*.ipynb); ``--lessons DIR`` picks another
+folder. Student versions are made by nbgrader itself (``nbgrader generate_assignment --no-db``) in
+an nbgrader course directory (default build/course/, one assignment per lesson), then copied flat
+into OUT so that the lessons' links to each other keep working.
+"""
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON_GLOB = "[0-9][0-9]_*.ipynb"
+SKIP = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
+
+# Packages the lessons need in the browser that Pyodide does not ship; bundled as wheels so that
+# the site does not depend on PyPI (numpy and matplotlib come with Pyodide itself).
+LITE_EXTRA_WHEELS = ("ipywidgets", "jupyterlab_widgets")
+
+# The first cell of every lesson in the JupyterLite site. `%pip` in JupyterLite is piplite: it
+# installs from the wheels bundled with the site.
+LITE_SETUP_SOURCE = """\
+# JupyterLite only: install teachgrad (and ipywidgets, for the live widgets) into the Python
+# that runs in this browser tab. A local Jupyter or Binder does not need this cell.
+%pip install -q teachgrad ipywidgets"""
+
+# nbgrader's labextension pages that need a course set up on a JupyterHub; hidden on the
+# JupyterLite site (no server) — the Binder set-up hides them too (binder/postBuild).
+NBGRADER_COURSE_PLUGINS = (
+    "@jupyter/nbgrader:assignment-list",
+    "@jupyter/nbgrader:course-list",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:menu",
+)
+
+
+def log(msg):
+    print(f"course: {msg}", flush=True)
+
+
+def find_lessons(lessons_dir):
+    lessons = sorted(Path(lessons_dir).glob(LESSON_GLOB))
+    if not lessons:
+        sys.exit(f"course: no lessons ({LESSON_GLOB}) in {lessons_dir}")
+    return lessons
+
+
+def copy_assets(src, dest):
+    """Copy everything beside the lessons (images, data) that is not itself a lesson."""
+    for item in Path(src).iterdir():
+        if item.name.startswith(".") or item.name == "__pycache__" or item.suffix == ".ipynb":
+            continue
+        if item.is_dir():
+            shutil.copytree(item, dest / item.name, ignore=SKIP, dirs_exist_ok=True)
+        else:
+            shutil.copy2(item, dest / item.name)
+
+
+def make_student(out, lessons_dir, course_dir):
+    """Student versions of every lesson in OUT, via nbgrader in COURSE_DIR. Returns their paths."""
+    out, course_dir = Path(out).resolve(), Path(course_dir).resolve()
+    lessons = find_lessons(lessons_dir)
+    for sub in ("source", "release"):
+        shutil.rmtree(course_dir / sub, ignore_errors=True)
+    (course_dir / "source").mkdir(parents=True)
+    shutil.copy2(ROOT / "nbgrader_config.py", course_dir / "nbgrader_config.py")
+    for nb in lessons:
+        (course_dir / "source" / nb.stem).mkdir()
+        shutil.copy2(nb, course_dir / "source" / nb.stem / nb.name)
+
+    log(f"nbgrader generate_assignment --no-db for {len(lessons)} lessons in {course_dir}")
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", "--no-db", "--force", "*"],
+        cwd=course_dir,
+        check=True,
+    )
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    copy_assets(lessons_dir, out)
+    made = []
+    for nb in lessons:
+        released = course_dir / "release" / nb.stem / nb.name
+        if not released.exists():
+            sys.exit(f"course: nbgrader did not produce {released}")
+        shutil.copy2(released, out / nb.name)
+        made.append(out / nb.name)
+    log(f"student versions of {len(made)} lessons in {out}")
+    return made
+
+
+def add_lite_setup_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    cell = nbformat.v4.new_code_cell(LITE_SETUP_SOURCE)
+    cell["id"] = "jupyterlite-setup"
+    nb.cells.insert(0, cell)
+    nbformat.write(nb, path)
+
+
+def build_wheels(dest):
+    """The teachgrad wheel (built from this checkout) and the extra wheels for Pyodide."""
+    dest.mkdir(parents=True)
+    pip = [sys.executable, "-m", "pip"]
+    subprocess.run(pip + ["wheel", "--quiet", "--no-deps", "--wheel-dir", str(dest), str(ROOT)],
+                   check=True)
+    pins = [f"{name}=={metadata.version(name)}" for name in LITE_EXTRA_WHEELS]
+    subprocess.run(pip + ["download", "--quiet", "--no-deps", "--only-binary", ":all:",
+                          "--dest", str(dest)] + pins, check=True)
+    return sorted(dest.glob("*.whl"))
+
+
+def build_lite(out, lessons_dir, work_dir):
+    """Build the JupyterLite site in OUT; WORK_DIR holds the intermediate files."""
+    out, work_dir = Path(out).resolve(), Path(work_dir).resolve()
+    shutil.rmtree(work_dir, ignore_errors=True)
+    contents = work_dir / "contents"
+
+    # The same two folders as on Binder: student versions first, the full lessons beside them.
+    student = make_student(contents / "student", lessons_dir, work_dir / "course")
+    full_dir = contents / "notebooks"
+    full_dir.mkdir(parents=True)
+    copy_assets(lessons_dir, full_dir)
+    full = []
+    for nb in find_lessons(lessons_dir):
+        shutil.copy2(nb, full_dir / nb.name)
+        full.append(full_dir / nb.name)
+    for path in student + full:
+        add_lite_setup_cell(path)
+
+    wheels = build_wheels(work_dir / "wheels")
+    (work_dir / "jupyter-lite.json").write_text(json.dumps({
+        "jupyter-lite-schema-version": 0,
+        "jupyter-config-data": {
+            "appName": "teachgrad lessons",
+            "disabledExtensions": list(NBGRADER_COURSE_PLUGINS),
+        },
+    }, indent=2) + "\n")
+
+    cmd = [sys.executable, "-m", "jupyterlite_core", "build",
+           "--lite-dir", str(work_dir), "--contents", str(contents), "--output-dir", str(out)]
+    for whl in wheels:
+        cmd += ["--piplite-wheels", str(whl)]
+    log("jupyter lite build")
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run(cmd, cwd=work_dir, check=True)
+    log(f"JupyterLite site in {out}; serve it with: python -m http.server -d {out}")
+    log("open lab/index.html?path=student/00_start_here.ipynb (Pyodide loads from its CDN)")
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("student", help="student versions of every lesson (nbgrader)")
+    p.add_argument("out", nargs="?", default=str(ROOT / "student"))
+    p.add_argument("--lessons", default=str(ROOT / "notebooks"))
+    p.add_argument("--course-dir", default=str(ROOT / "build" / "course"))
+    p = sub.add_parser("lite", help="build the JupyterLite site")
+    p.add_argument("out", nargs="?", default=str(ROOT / "_output"))
+    p.add_argument("--lessons", default=str(ROOT / "notebooks"))
+    p.add_argument("--work-dir", default=str(ROOT / "build" / "lite"))
+    args = parser.parse_args(argv)
+    if args.command == "student":
+        make_student(args.out, args.lessons, args.course_dir)
+    else:
+        build_lite(args.out, args.lessons, args.work_dir)
+
+
+if __name__ == "__main__":
+    main()
