@@ -1,0 +1,715 @@
+"""Draw the autograd graph behind a tensor.
+
+``draw_graph(w)`` returns a matplotlib Figure: leaves (with their value and ``.grad``), operation
+nodes named like ``grad_fn`` (``AddBackward0`` ...), and arrows in the direction backward travels,
+from the output towards the leaves.
+
+With a trace of the computation the drawing also shows what the autograd graph alone cannot::
+
+    with teachgrad.viz.trace() as tr:
+        with torch.no_grad():
+            y = a * x + b
+        z = c * y.detach() + d
+    draw_graph(z, trace=tr)
+
+- a red dashed edge with scissors where ``detach()`` cut the graph,
+- a grey shaded region around operations that ran under ``no_grad``,
+- greyed leaves that do not require grad (frozen, ``requires_grad=False``),
+- dotted grey edges along which no gradient flows.
+
+The graph is walked through the public PyTorch API only (``grad_fn.next_functions``,
+``AccumulateGrad.variable``), so the same code draws real ``torch`` tensors too.
+matplotlib is imported only when something is drawn; figures are created without pyplot, so nothing
+is left registered in pyplot's global figure list.
+"""
+
+import collections
+import contextlib
+import io
+import sys
+
+__all__ = ["draw_graph", "trace", "Trace", "TraceEvent"]
+
+TraceEvent = collections.namedtuple("TraceEvent", "name inputs output grad_enabled")
+
+
+class Trace:
+    """Everything recorded while a :func:`trace` block ran (a list of :class:`TraceEvent`)."""
+
+    def __init__(self):
+        self.events = []
+
+    def record(self, name, inputs, output, grad_enabled):
+        """The hook: ``hook(name, inputs, output, grad_enabled)`` as ``trace_hooks`` calls it."""
+        self.events.append(TraceEvent(str(name), tuple(inputs), output, bool(grad_enabled)))
+
+    def __len__(self):
+        return len(self.events)
+
+    def __iter__(self):
+        return iter(list(self.events))
+
+    def __repr__(self):
+        names = ", ".join(ev.name for ev in self.events)
+        return f"Trace([{names}])"
+
+
+def _is_real_torch(lib):
+    return lib is not None and getattr(lib, "__name__", "").split(".")[0] == "torch"
+
+
+@contextlib.contextmanager
+def trace(lib=None):
+    """Record every operation and every ``detach()`` run inside the ``with`` block.
+
+    ``lib`` is the tensor library being traced: teachgrad by default (through
+    ``teachgrad.autograd.trace_hooks``); pass the real ``torch`` module to trace PyTorch code (through
+    a ``TorchFunctionMode``), which is handy for comparing the two.
+    """
+    tr = Trace()
+    if _is_real_torch(lib):
+        with _torch_trace_mode(tr):
+            yield tr
+        return
+    from teachgrad import autograd
+
+    hooks = getattr(autograd, "trace_hooks", None)
+    if hooks is None:
+        raise RuntimeError("teachgrad.autograd.trace_hooks is not available in this version of teachgrad")
+    hook = tr.record
+    hooks.append(hook)
+    try:
+        yield tr
+    finally:
+        for i in range(len(hooks) - 1, -1, -1):
+            if hooks[i] is hook:
+                del hooks[i]
+                break
+
+
+def _torch_trace_mode(tr):
+    """A TorchFunctionMode that records ops of real PyTorch like teachgrad's trace hooks do."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    def would_be_name(func, args, kwargs, fname):
+        # Under no_grad there is no grad_fn: rerun the op with grad enabled to learn its name.
+        try:
+            with torch.enable_grad():
+                args2 = [
+                    a.detach().requires_grad_() if isinstance(a, torch.Tensor) and a.is_floating_point() else a
+                    for a in args
+                ]
+                out = func(*args2, **kwargs)
+            fn = getattr(out, "grad_fn", None)
+            return fn.name() if fn is not None else fname
+        except Exception:
+            return fname
+
+    class _Mode(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            out = func(*args, **kwargs)
+            fname = getattr(func, "__name__", "")
+            if fname in ("__get__", "__set__", "__delete__") or not isinstance(out, torch.Tensor):
+                return out
+            if fname.endswith("_") and not fname.endswith("__"):
+                return out  # in-place ops are not drawn
+            inputs = tuple(a for a in list(args) + list(kwargs.values()) if isinstance(a, torch.Tensor))
+            if not inputs:
+                return out
+            if fname == "detach":
+                name = "detach"
+            elif out.grad_fn is not None:
+                name = out.grad_fn.name()
+            else:
+                name = would_be_name(func, args, kwargs, fname)
+            tr.record(name, inputs, out, torch.is_grad_enabled())
+            return out
+
+    return _Mode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the graph (no matplotlib here)
+# ---------------------------------------------------------------------------------------------
+
+class _Node:
+    __slots__ = ("key", "kind", "lines", "tensor", "requires_grad", "recorded", "no_grad", "root", "index")
+
+    def __init__(self, key, kind, index):
+        self.key = key
+        self.kind = kind  # "op" or "leaf"
+        self.lines = []
+        self.tensor = None
+        self.requires_grad = True
+        self.recorded = True  # op nodes: does a grad_fn exist for it?
+        self.no_grad = False  # op nodes: ran under no_grad
+        self.root = False
+        self.index = index  # discovery order, for a deterministic layout
+
+
+# edge styles: "flow" (backward travels it), "cut" (detach), "none" (no gradient flows)
+_Edge = collections.namedtuple("_Edge", "src dst style")
+
+
+def _num(v, digits=6):
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return str(v)
+    s = format(v, f".{digits}g")
+    if s.lstrip("-").isdigit():
+        s += ".0"
+    return s
+
+
+def _flatten(values):
+    out = []
+    stack = [values]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(reversed(v))
+        else:
+            out.append(v)
+    return out
+
+
+def _fmt(t):
+    """A short description of a tensor's value that never runs a tensor op (safe inside a trace)."""
+    if t is None:
+        return "None"
+    try:
+        shape = tuple(t.shape)
+        n = 1
+        for s in shape:
+            n *= s
+        if n == 1:
+            return _num(t.item())
+        if len(shape) == 1 and n <= 3:
+            return "[" + ", ".join(_num(v, 4) for v in t.tolist()) + "]"
+        return "shape (" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+    except Exception:
+        return "?"
+
+
+def _tensor_base(t):
+    for cls in type(t).__mro__:
+        if cls.__name__ == "Tensor":
+            return cls
+    return type(t)
+
+
+def _is_accumulate_grad(fn):
+    return hasattr(fn, "variable")
+
+
+def _fn_name(fn):
+    name = getattr(fn, "name", None)
+    if callable(name):
+        try:
+            n = name()
+            if isinstance(n, str) and "::" not in n:
+                return n
+        except Exception:
+            pass
+    return type(fn).__name__
+
+
+def _collect_names(root, names, frame):
+    """Map id(tensor) -> name and id(grad_fn) -> name."""
+    base = _tensor_base(root)
+    candidates = []  # (priority, name, tensor)
+    if names is None and frame is not None:
+        scopes = [frame.f_locals]
+        if frame.f_globals is not frame.f_locals:
+            scopes.append(frame.f_globals)
+        for prio, scope in enumerate(scopes):
+            for k, v in list(scope.items()):
+                if isinstance(v, base) and not k.startswith("_"):
+                    candidates.append((prio, k, v))
+    elif names:
+        items = names.items() if hasattr(names, "items") else names
+        for k, v in items:
+            if isinstance(k, str):
+                candidates.append((0, k, v))
+            else:  # {tensor: name}
+                candidates.append((0, v, k))
+    best = {}  # the first name bound to a tensor wins (locals before globals, definition order)
+    for prio, k, v in candidates:
+        if id(v) not in best:
+            best[id(v)] = (prio, k, v)
+    tensor_names = {i: k for i, (_, k, _) in best.items()}
+    fn_names = {}
+    keep = []
+    for i, (_, k, v) in best.items():
+        try:
+            fn = v.grad_fn
+        except Exception:
+            fn = None
+        if fn is not None:
+            keep.append(fn)
+            fn_names[id(fn)] = (k, v)
+    return tensor_names, fn_names, keep
+
+
+class _Graph:
+    def __init__(self):
+        self.nodes = {}
+        self.order = []
+        self.edges = []
+        self.keep = []  # references that keep ids stable while drawing
+
+    def node(self, key, kind):
+        n = self.nodes.get(key)
+        if n is None:
+            n = _Node(key, kind, len(self.order))
+            self.nodes[key] = n
+            self.order.append(n)
+            return n, True
+        return n, False
+
+
+def _build(root, events, tensor_names, fn_names):
+    g = _Graph()
+    g.keep.append(events)
+    producers = {}
+    for ev in events:
+        producers[id(ev.output)] = ev
+    work = collections.deque()
+
+    def leaf_node(t):
+        n, new = g.node(("t", id(t)), "leaf")
+        if new:
+            g.keep.append(t)
+            n.tensor = t
+            n.requires_grad = bool(t.requires_grad)
+            name = tensor_names.get(id(t))
+            value = _fmt(t)
+            n.lines = [f"{name} = {value}" if name else value]
+            grad = t.grad if t.is_leaf else None
+            n.lines.append(f"grad = {_fmt(grad)}")
+        return n
+
+    def fn_node(fn):
+        n, new = g.node(("f", id(fn)), "op")
+        if new:
+            g.keep.append(fn)
+            n.lines = [_fn_name(fn)]
+            named = fn_names.get(id(fn))
+            if named:
+                n.tensor = named[1]
+                n.lines.append(f"{named[0]} = {_fmt(named[1])}")
+            work.append(("fn", n, fn))
+        return n
+
+    def tensor_node(t):
+        ev = producers.get(id(t))
+        if ev is not None and ev.name == "detach":
+            n = leaf_node(t)
+            src = _undetach(t)
+            if src is not t:
+                g.edges.append(_Edge(n.key, tensor_node(src).key, "cut"))
+            return n
+        if ev is not None:
+            fn = getattr(t, "grad_fn", None)
+            key = ("f", id(fn)) if fn is not None else ("t", id(t))
+            n, new = g.node(key, "op")
+            if new:
+                g.keep.extend([t, fn])
+                n.tensor = t
+                n.recorded = fn is not None
+                n.no_grad = not ev.grad_enabled
+                n.requires_grad = bool(t.requires_grad)
+                n.lines = [ev.name]
+                name = tensor_names.get(id(t))
+                value = _fmt(t)
+                n.lines.append(f"{name} = {value}" if name else value)
+                if not n.recorded:
+                    n.lines.append("no grad_fn")
+                work.append(("event", n, ev))
+            return n
+        fn = getattr(t, "grad_fn", None)
+        if fn is not None:
+            n = fn_node(fn)
+            if n.tensor is None:
+                n.tensor = t
+                g.keep.append(t)
+                n.lines.append(_fmt(t))
+            return n
+        return leaf_node(t)
+
+    def _undetach(t):
+        seen = 0
+        while True:
+            ev = producers.get(id(t))
+            if ev is None or ev.name != "detach" or not ev.inputs or seen > 10000:
+                return t
+            t = ev.inputs[0]
+            seen += 1
+
+    root_node = tensor_node(root)
+    root_node.root = True
+    while work:
+        what, n, obj = work.popleft()
+        if what == "fn":
+            for nxt, _ in getattr(obj, "next_functions", ()) or ():
+                if nxt is None:
+                    continue
+                if _is_accumulate_grad(nxt):
+                    child = leaf_node(nxt.variable)
+                else:
+                    child = fn_node(nxt)
+                g.edges.append(_Edge(n.key, child.key, "flow"))
+        else:
+            ev = obj
+            for u in ev.inputs:
+                src = _undetach(u)
+                child = tensor_node(src)
+                if src is not u:
+                    style = "cut"
+                elif n.recorded and bool(u.requires_grad):
+                    style = "flow"
+                else:
+                    style = "none"
+                g.edges.append(_Edge(n.key, child.key, style))
+    return g
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout
+# ---------------------------------------------------------------------------------------------
+
+_FONT = 9.0  # points
+_CHAR_W = 0.6 * _FONT / 72  # inches per character of DejaVu Sans Mono
+_LINE_H = 1.3 * _FONT / 72
+_PAD_X = 0.14
+_PAD_Y = 0.10
+
+
+def _node_size(n):
+    w = max(len(s) for s in n.lines) * _CHAR_W + 2 * _PAD_X
+    h = len(n.lines) * _LINE_H + 2 * _PAD_Y
+    return w, h
+
+
+def _layout(g, direction):
+    """Layered layout: layer = longest distance from the output; deterministic ordering."""
+    children = collections.defaultdict(list)
+    parents = collections.defaultdict(list)
+    seen_pairs = set()
+    for e in g.edges:
+        if (e.src, e.dst) in seen_pairs:
+            continue
+        seen_pairs.add((e.src, e.dst))
+        children[e.src].append(e.dst)
+        parents[e.dst].append(e.src)
+    indeg = {n.key: len(parents[n.key]) for n in g.order}
+    ready = collections.deque(n.key for n in g.order if indeg[n.key] == 0)
+    depth = {k: 0 for k in indeg}
+    topo = []
+    while ready:
+        k = ready.popleft()
+        topo.append(k)
+        for c in children[k]:
+            depth[c] = max(depth[c], depth[k] + 1)
+            indeg[c] -= 1
+            if indeg[c] == 0:
+                ready.append(c)
+    for n in g.order:  # cycles cannot happen in autograd graphs; be safe anyway
+        if n.key not in topo:
+            topo.append(n.key)
+    layers = collections.defaultdict(list)
+    for n in g.order:
+        layers[depth[n.key]].append(n)
+    nlayers = max(layers) + 1 if layers else 1
+    if direction == "auto":
+        direction = "LR" if nlayers <= 12 else "TB"
+    sizes = {n.key: _node_size(n) for n in g.order}
+    # along the layers: primary axis; across: secondary axis
+    if direction == "LR":
+        prim = lambda k: sizes[k][0]  # noqa: E731
+        sec = lambda k: sizes[k][1]  # noqa: E731
+        gap_p, gap_s = 0.55, 0.28
+    else:
+        prim = lambda k: sizes[k][1]  # noqa: E731
+        sec = lambda k: sizes[k][0]  # noqa: E731
+        gap_p, gap_s = 0.45, 0.25
+    spos = {}
+    for d in range(nlayers):
+        layer = layers.get(d, [])
+        desired = {}
+        for n in layer:
+            ps = [spos[p] for p in parents[n.key] if p in spos]
+            desired[n.key] = sum(ps) / len(ps) if ps else 0.0
+        layer.sort(key=lambda n: (desired[n.key], n.index))
+        pos = []
+        for i, n in enumerate(layer):
+            want = desired[n.key]
+            if i:
+                prev = layer[i - 1].key
+                want = max(want, pos[-1] + (sec(prev) + sec(n.key)) / 2 + gap_s)
+            pos.append(want)
+        if pos:
+            shift = sum(desired[n.key] - p for n, p in zip(layer, pos)) / len(pos)
+            for n, p in zip(layer, pos):
+                spos[n.key] = p + shift
+    # leave room for the "detach()" label between layers joined by a cut edge
+    wide = set()
+    for e in g.edges:
+        if e.style == "cut":
+            lo, hi = sorted((depth[e.src], depth[e.dst]))
+            wide.update(range(lo + 1, hi + 1))
+    ppos = {}
+    coord = 0.0
+    prev_width = 0.0
+    for d in range(nlayers):
+        layer = layers.get(d, [])
+        width = max((prim(n.key) for n in layer), default=0.5)
+        if d:
+            extra = (0.9 if direction == "LR" else 0.3) if d in wide else 0.0
+            coord += prev_width / 2 + gap_p + extra + width / 2
+        for n in layer:
+            ppos[n.key] = coord
+        prev_width = width
+    xy = {}
+    for n in g.order:
+        if direction == "LR":  # output on the right, leaves on the left
+            xy[n.key] = (-ppos[n.key], -spos[n.key])
+        else:  # output on top, leaves below
+            xy[n.key] = (spos[n.key], -ppos[n.key])
+    return xy, sizes, direction
+
+
+# ---------------------------------------------------------------------------------------------
+# Drawing
+# ---------------------------------------------------------------------------------------------
+
+_COLORS = {
+    "op": ("#deebf7", "#3d7fbf", "#102a43"),
+    "op_off": ("#f4f4f4", "#9a9a9a", "#6b6b6b"),
+    "leaf": ("#e3f4dd", "#3f9a4f", "#123b1c"),
+    "leaf_off": ("#ececec", "#a8a8a8", "#7a7a7a"),
+    "flow": "#2b2b2b",
+    "cut": "#d62728",
+    "none": "#a0a0a0",
+    "shade": "#dcdcdc",
+}
+
+
+_figure_class = None
+
+
+def _make_figure(figsize):
+    """A pyplot-free Figure that Jupyter can show as PNG when it is the last value of a cell."""
+    global _figure_class
+    if _figure_class is None:
+        from matplotlib.figure import Figure
+
+        class GraphFigure(Figure):
+            def _repr_png_(self):
+                return figure_to_png(self)
+
+        _figure_class = GraphFigure
+    return _figure_class(figsize=figsize)
+
+
+def draw_graph(tensor, ax=None, trace=None, title=None, *, names=None, direction="auto", max_width=14.0):
+    """Draw the autograd graph behind ``tensor`` and return the matplotlib Figure.
+
+    tensor     the output (e.g. the loss); its graph is walked through ``grad_fn.next_functions``.
+    ax         draw into this Axes (its figure is returned); by default a new Figure sized to fit.
+    trace      a :class:`Trace` from ``with trace() as tr:``; adds detach cuts, no_grad regions and
+               frozen leaves to the drawing.
+    title      a title over the drawing.
+    names      labels for tensors: a dict ``{"a": a, ...}`` or pairs such as
+               ``model.named_parameters()``; by default the caller's variable names are used.
+    direction  "LR" (output on the right), "TB" (output on top) or "auto" (LR unless very deep).
+    """
+    frame = sys._getframe(1) if names is None else None
+    try:
+        tensor_names, fn_names, keep = _collect_names(tensor, names, frame)
+    finally:
+        del frame
+    events = list(trace.events) if trace is not None else []
+    g = _build(tensor, events, tensor_names, fn_names)
+    g.keep.append(keep)
+    xy, sizes, direction = _layout(g, direction)
+    return _render(g, xy, sizes, ax, title, max_width)
+
+
+def _render(g, xy, sizes, ax, title, max_width):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
+
+    margin = 0.25
+    xs0 = [xy[k][0] - sizes[k][0] / 2 for k in xy]
+    xs1 = [xy[k][0] + sizes[k][0] / 2 for k in xy]
+    ys0 = [xy[k][1] - sizes[k][1] / 2 for k in xy]
+    ys1 = [xy[k][1] + sizes[k][1] / 2 for k in xy]
+    x0, x1 = min(xs0) - margin, max(xs1) + margin
+    y0, y1 = min(ys0) - margin, max(ys1) + margin
+
+    styles = {e.style for e in g.edges}
+    has_shade = any(n.no_grad for n in g.order)
+    has_off_leaf = any(n.kind == "leaf" and not n.requires_grad for n in g.order)
+    has_off_op = any(n.kind == "op" and not n.recorded and not n.no_grad for n in g.order)
+    legend = []
+    if styles - {"flow"} or has_shade or has_off_leaf or has_off_op:
+        legend.append(Line2D([], [], color=_COLORS["flow"], lw=1.4, label="backward flows"))
+        if "cut" in styles:
+            legend.append(Line2D([], [], color=_COLORS["cut"], lw=1.4, ls="--", label="cut by detach()"))
+        if "none" in styles:
+            legend.append(Line2D([], [], color=_COLORS["none"], lw=1.4, ls=":", label="no gradient flows"))
+        if has_shade:
+            legend.append(Patch(facecolor=_COLORS["shade"], edgecolor="none", label="ran under no_grad"))
+        if has_off_leaf:
+            fc, ec, _ = _COLORS["leaf_off"]
+            legend.append(Patch(facecolor=fc, edgecolor=ec, label="requires_grad=False"))
+    legend_h = 0.0
+    if legend:
+        ncol = min(len(legend), max(1, int((x1 - x0) // 2.0)))
+        rows = -(-len(legend) // ncol)
+        legend_h = 0.12 + rows * 0.24
+        y0 -= legend_h
+    title_h = 0.35 if title else 0.0
+    width, height = x1 - x0, y1 - y0 + title_h
+
+    if ax is None:
+        scale = min(1.0, max_width / width)
+        fig = _make_figure((width * scale, height * scale))
+        ax = fig.add_axes((0, 0, 1, (height - title_h) / height))
+    else:
+        fig = ax.figure
+        bbox = ax.get_position()
+        fw, fh = fig.get_size_inches()
+        scale = min(bbox.width * fw / width, bbox.height * fh / (height - title_h))
+    font = max(4.0, _FONT * scale)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=max(5.0, 11 * scale))
+
+    patches = {}
+    for n in g.order:
+        x, y = xy[n.key]
+        w, h = sizes[n.key]
+        if n.kind == "op":
+            fc, ec, tc = _COLORS["op"] if n.recorded else _COLORS["op_off"]
+        else:
+            fc, ec, tc = _COLORS["leaf"] if n.requires_grad else _COLORS["leaf_off"]
+        p = FancyBboxPatch(
+            (x - w / 2, y - h / 2), w, h,
+            boxstyle="round,pad=0,rounding_size=0.07",
+            facecolor=fc, edgecolor=ec,
+            linewidth=(2.2 if n.root else 1.0) * max(scale, 0.5),
+            linestyle="-" if (n.kind == "leaf" or n.recorded) else "--",
+            zorder=3,
+        )
+        ax.add_artist(p)
+        patches[n.key] = p
+        ax.text(x, y, "\n".join(n.lines), ha="center", va="center", fontsize=font,
+                family="DejaVu Sans Mono", color=tc, zorder=4, linespacing=1.25)
+
+    # grey shading behind everything that ran under no_grad (one connected highlight per region)
+    shade = [n for n in g.order if n.no_grad]
+    if shade:
+        pad = 0.12
+        for n in shade:
+            x, y = xy[n.key]
+            w, h = sizes[n.key]
+            ax.add_artist(FancyBboxPatch((x - w / 2 - pad, y - h / 2 - pad), w + 2 * pad, h + 2 * pad,
+                                        boxstyle="round,pad=0,rounding_size=0.15",
+                                        facecolor=_COLORS["shade"], edgecolor="none", zorder=0))
+        keys = {n.key for n in shade}
+        for e in g.edges:
+            if e.src in keys and e.dst in keys:
+                (xa, ya), (xb, yb) = xy[e.src], xy[e.dst]
+                lw = 72 * scale * min(sizes[e.src][1], sizes[e.dst][1])
+                ax.add_artist(Line2D([xa, xb], [ya, yb], color=_COLORS["shade"], lw=lw,
+                                   solid_capstyle="round", zorder=0))
+        # one label per region, above its top-most node
+        comp = {k: k for k in keys}
+
+        def find(k):
+            while comp[k] != k:
+                comp[k] = comp[comp[k]]
+                k = comp[k]
+            return k
+
+        for e in g.edges:
+            if e.src in keys and e.dst in keys:
+                comp[find(e.src)] = find(e.dst)
+        regions = collections.OrderedDict()
+        for n in shade:
+            regions.setdefault(find(n.key), []).append(n)
+        for members in regions.values():
+            top = max(members, key=lambda n: (xy[n.key][1] + sizes[n.key][1] / 2, -n.index))
+            x, y = xy[top.key]
+            ax.text(x, y + sizes[top.key][1] / 2 + pad + 0.02, "no_grad()", ha="center", va="bottom",
+                    fontsize=font * 0.9, style="italic", color="#555555", zorder=1)
+
+    drawn = set()
+    for e in g.edges:
+        if (e.src, e.dst, e.style) in drawn:
+            continue
+        drawn.add((e.src, e.dst, e.style))
+        color = _COLORS[e.style]
+        ls = {"flow": "-", "cut": "--", "none": ":"}[e.style]
+        pa, pb = _clip_segment(xy[e.src], xy[e.dst], sizes[e.src], sizes[e.dst], 0.03)
+        arrow = FancyArrowPatch(
+            pa, pb,
+            arrowstyle="-|>" if e.style == "flow" else "-",
+            mutation_scale=10 * max(scale, 0.4), color=color, linestyle=ls,
+            linewidth=1.3 * max(scale, 0.4), shrinkA=0, shrinkB=0, zorder=2,
+        )
+        ax.add_artist(arrow)
+        if e.style == "cut":
+            (xa, ya), (xb, yb) = xy[e.src], xy[e.dst]
+            ax.text((xa + xb) / 2, (ya + yb) / 2, "\u2702 detach()", ha="center", va="center",
+                    fontsize=font * 0.9, color=_COLORS["cut"], zorder=5,
+                    bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor=_COLORS["cut"], lw=0.6))
+    if legend:
+        ax.legend(handles=legend, loc="lower center", ncol=ncol, fontsize=font * 0.85, frameon=False,
+                  handlelength=2.2, borderaxespad=0.1)
+    return fig
+
+
+def _clip_segment(a, b, size_a, size_b, gap):
+    """The part of segment a->b outside both boxes (centred at a and b), shortened by gap."""
+    (xa, ya), (xb, yb) = a, b
+    dx, dy = xb - xa, yb - ya
+
+    def t_exit(w, h):
+        ts = []
+        if dx:
+            ts.append((w / 2 + gap) / abs(dx))
+        if dy:
+            ts.append((h / 2 + gap) / abs(dy))
+        return min(ts) if ts else 0.0
+
+    t0 = t_exit(*size_a)
+    t1 = 1.0 - t_exit(*size_b)
+    if t1 <= t0:
+        t0, t1 = 0.0, 1.0
+    return (xa + t0 * dx, ya + t0 * dy), (xa + t1 * dx, ya + t1 * dy)
+
+
+def figure_to_png(fig, dpi=100):
+    """Render a Figure to PNG bytes (Agg, no pyplot)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def figure_to_svg(fig):
+    """Render a Figure to SVG bytes with text left as text (fast; the browser draws the glyphs)."""
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "teachgrad"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()

@@ -1,0 +1,422 @@
+"""The explorers' logic, tested without a browser, against real PyTorch (the specification).
+
+Every function takes the tensor library as ``torch=``; each test runs with real torch and, once the
+engine is there, with teachgrad, and the two must give the same tables.
+"""
+
+import importlib
+import itertools
+import math
+
+import pytest
+
+import torch as real_torch
+
+from teachgrad import widgets as tw
+
+
+def _teachgrad_or_none():
+    try:
+        tg = importlib.import_module("teachgrad")
+        tg.tensor  # noqa: B018 - the engine exists
+        return tg
+    except Exception:
+        return None
+
+
+TG = _teachgrad_or_none()
+LIBS = [pytest.param(real_torch, id="torch"),
+        pytest.param(TG, id="teachgrad", marks=pytest.mark.skipif(TG is None, reason="engine not there yet"))]
+
+
+@pytest.fixture(params=LIBS)
+def lib(request):
+    return request.param
+
+
+# ---------------------------------------------------------------------------------------------
+# the chain: an independent oracle, derived by hand with the chain rule
+# ---------------------------------------------------------------------------------------------
+
+FULL = {"a": 935.0, "b": 55.0, "c": 407.0, "d": 11.0, "e": 192.0, "f": 1.0, "x": 110.0}
+
+
+def oracle(rg, detach_y, detach_z, no_grad_y, no_grad_z):
+    y_rg = (rg["a"] or rg["x"] or rg["b"]) and not no_grad_y
+    y_used = y_rg and not detach_y  # does gradient flow from z into y?
+    z_rg = (rg["c"] or y_used or rg["d"]) and not no_grad_z
+    z_used = z_rg and not detach_z
+    w_rg = rg["e"] or z_used or rg["f"]
+    grads = dict.fromkeys(FULL)
+    if w_rg:
+        for k in "ef":
+            grads[k] = FULL[k] if rg[k] else None
+        if z_used:
+            for k in "cd":
+                grads[k] = FULL[k] if rg[k] else None
+            if y_used:
+                for k in "abx":
+                    grads[k] = FULL[k] if rg[k] else None
+    return grads, w_rg
+
+
+ALL_COMBOS = list(itertools.product([True, False], repeat=11))
+
+
+def _combo(bits):
+    rg = dict(zip(tw.CHAIN_LEAVES, bits[:7]))
+    toggles = dict(zip(tw.CHAIN_TOGGLES, bits[7:]))
+    return rg, toggles
+
+
+def test_chain_default_matches_seed_004(lib):
+    r = tw.chain_gradients(torch=lib)
+    assert r["values"] == {"y": 37.0, "z": 192.0, "w": 2125.0}
+    assert r["grads"] == FULL
+    assert r["error"] is None
+    assert tw.chain_table(r) == (
+        "a  935.0\nb  55.0\nc  407.0\nd  11.0\ne  192.0\nf  1.0\nx  110.0\n"
+        "w = 2125.0, requires_grad=True"
+    )
+
+
+@pytest.mark.parametrize("case, expected_none", [
+    (dict(detach_y=True), "abx"),
+    (dict(detach_z=True), "abcdx"),
+    (dict(no_grad_y=True), "abx"),
+    (dict(no_grad_z=True), "abcdx"),
+    (dict(requires_grad={"c": False, "d": False}), "cd"),
+    (dict(requires_grad={"e": False, "f": False}), "ef"),
+])
+def test_chain_six_experiments_of_seed_004(lib, case, expected_none):
+    r = tw.chain_gradients(torch=lib, **case)
+    for k in tw.CHAIN_LEAVES:
+        if k in expected_none:
+            assert r["grads"][k] is None, k
+        else:
+            assert r["grads"][k] == FULL[k], k
+    assert r["values"]["w"] == 2125.0
+
+
+@pytest.fixture(scope="module")
+def torch_chain_tables():
+    """The specification: real PyTorch's table for each of the 2^11 combinations of toggles."""
+    out = {}
+    for bits in ALL_COMBOS:
+        rg, toggles = _combo(bits)
+        out[bits] = tw.chain_gradients(torch=real_torch, requires_grad=rg, **toggles)
+    return out
+
+
+def _check_against_oracle(results):
+    for bits, r in results.items():
+        rg, toggles = _combo(bits)
+        grads, w_rg = oracle(rg, **toggles)
+        assert r["grads"] == grads, (rg, toggles)
+        assert r["w_requires_grad"] == w_rg, (rg, toggles)
+        assert r["w_grad_fn"] == ("AddBackward0" if w_rg else None), (rg, toggles)
+        assert (r["error"] is None) == w_rg, (rg, toggles)
+        assert r["values"] == {"y": 37.0, "z": 192.0, "w": 2125.0}
+
+
+def test_chain_torch_matches_the_hand_derived_oracle_for_every_combination(torch_chain_tables):
+    _check_against_oracle(torch_chain_tables)
+
+
+@pytest.mark.skipif(TG is None, reason="engine not there yet")
+def test_chain_teachgrad_table_equals_torch_for_every_combination(torch_chain_tables):
+    mine = {}
+    for bits, spec in torch_chain_tables.items():
+        rg, toggles = _combo(bits)
+        mine[bits] = r = tw.chain_gradients(torch=TG, requires_grad=rg, **toggles)
+        assert tw.chain_table(r) == tw.chain_table(spec), (rg, toggles)
+        assert r["error"] == spec["error"], (rg, toggles)
+    _check_against_oracle(mine)
+
+
+def test_chain_nothing_requires_grad_gives_friendly_error(lib):
+    r = tw.chain_gradients(torch=lib, requires_grad=dict.fromkeys(tw.CHAIN_LEAVES, False))
+    assert "element 0 of tensors does not require grad and does not have a grad_fn" in r["error"]
+    assert "Nothing in this computation requires grad" in r["error"]
+    table = tw.chain_table(r)
+    assert "c  None" in table and "w = 2125.0, requires_grad=False" in table
+    assert table.splitlines()[-1].startswith("w.backward() failed: RuntimeError: element 0")
+
+
+def test_chain_code_is_what_runs():
+    code = tw.chain_code(requires_grad={"c": False}, detach_y=True, no_grad_z=True)
+    assert "c = torch.tensor(5., requires_grad=False)" in code
+    assert "with torch.no_grad():\n    z = c * y.detach() + d" in code
+    assert code.endswith("w = e * z + f\nw.backward()")
+    compile(code, "<chain>", "exec")
+    with pytest.raises(ValueError):
+        tw.chain_code(requires_grad={"q": True})
+
+
+# ---------------------------------------------------------------------------------------------
+# accumulation
+# ---------------------------------------------------------------------------------------------
+
+def _grad(lab):
+    return None if lab.inp.grad is None else lab.inp.grad.tolist()
+
+
+def _expected(diag, off):
+    return [[diag if i == j else off for j in range(5)] for i in range(5)]
+
+
+def test_accumulation_seed_001_sequence(lib):
+    lab = tw.AccumulationLab(lib)
+    assert _grad(lab) is None
+    assert lab.backward(retain_graph=True)
+    assert _grad(lab) == _expected(4.0, 2.0)
+    assert lab.backward(retain_graph=True)
+    assert _grad(lab) == _expected(8.0, 4.0)
+    assert lab.zero_grad()
+    assert lab.backward(retain_graph=True)
+    assert _grad(lab) == _expected(4.0, 2.0)
+    assert lab.calls == 3
+    table = lab.table()
+    assert table.startswith("backward calls: 3\ninp.grad:\ntensor([[4., 2., 2., 2., 2.],")
+    assert table == tw.AccumulationLab.table(lab)
+
+
+def test_accumulation_without_retain_graph_fails_second_time(lib):
+    lab = tw.AccumulationLab(lib)
+    assert lab.backward(retain_graph=False)
+    assert not lab.backward(retain_graph=False)
+    assert lab.message.startswith("RuntimeError: Trying to backward through the graph a second time")
+    assert "Tick retain_graph" in lab.message
+    assert _grad(lab) == _expected(4.0, 2.0)  # the failed call added nothing
+    assert lab.calls == 1
+    lab.new_graph()
+    assert lab.backward(retain_graph=False)
+    assert _grad(lab) == _expected(8.0, 4.0)  # a new graph, the same .grad: it accumulates
+
+
+def test_accumulation_zero_grad_before_backward_is_a_message(lib):
+    lab = tw.AccumulationLab(lib)
+    assert not lab.zero_grad()
+    assert "inp.grad is None" in lab.message
+    assert "inp.grad:\nNone" in lab.table()
+
+
+@pytest.mark.skipif(TG is None, reason="engine not there yet")
+def test_accumulation_tables_teachgrad_equal_torch():
+    a, b = tw.AccumulationLab(TG), tw.AccumulationLab(real_torch)
+    for action in ["backward", "backward", "zero_grad", "backward", "backward_free", "backward", "new_graph",
+                   "backward"]:
+        for lab in (a, b):
+            if action == "backward_free":
+                lab.backward(retain_graph=False)
+            else:
+                getattr(lab, action)()
+        assert a.table() == b.table(), action
+
+
+# ---------------------------------------------------------------------------------------------
+# training
+# ---------------------------------------------------------------------------------------------
+
+def sgd_by_hand(lr, momentum, zero_grad, steps):
+    """SGD with momentum on L = (w*3 + b - 5)^2, in plain Python (PyTorch's update rule)."""
+    w, b = 2.0, 1.0
+    gw = gb = 0.0
+    bw = bb = None
+    out = []
+    for k in range(steps + 1):
+        if zero_grad:
+            gw = gb = 0.0
+        r = w * 3 + b - 5
+        out.append((k, r * r, w, b))
+        if k == steps:
+            break
+        gw += 2 * r * 3
+        gb += 2 * r
+        bw = gw if bw is None else momentum * bw + gw
+        bb = gb if bb is None else momentum * bb + gb
+        w -= lr * bw
+        b -= lr * bb
+    return out
+
+
+@pytest.mark.parametrize("zero_grad", [True, False])
+@pytest.mark.parametrize("lr, momentum", [(0.01, 0.9), (0.01, 0.0), (0.001, 0.5)])
+def test_training_matches_hand_computation(lib, zero_grad, lr, momentum):
+    hist = tw.training_run(lr=lr, momentum=momentum, zero_grad=zero_grad, steps=20, torch=lib)
+    ref = sgd_by_hand(lr, momentum, zero_grad, 20)
+    assert len(hist) == 21
+    for e, (k, loss, w, b) in zip(hist, ref):
+        assert e["step"] == k
+        for got, want in ((e["loss"], loss), (e["w"], w), (e["b"], b)):
+            assert math.isclose(got, want, rel_tol=1e-4, abs_tol=1e-4), (k, got, want)
+
+
+def test_training_first_step_and_table(lib):
+    hist = tw.training_run(torch=lib)
+    assert hist[0]["loss"] == 4.0 and hist[0]["w_grad"] == 12.0 and hist[0]["b_grad"] == 4.0
+    assert math.isclose(hist[1]["w"], 1.88, rel_tol=1e-6) and math.isclose(hist[1]["b"], 0.96, rel_tol=1e-6)
+    table = tw.training_table(hist)
+    lines = table.splitlines()
+    assert lines[0].split() == ["step", "loss", "w", "b"]
+    assert lines[1].split() == ["0", "4.0000", "2.0000", "1.0000"]
+    assert lines[2].split() == ["1", "2.5600", "1.8800", "0.9600"]
+    assert lines[5].strip() == "..."
+    assert lines[6].split()[0] == "50"
+
+
+def test_training_without_zero_grad_is_worse(lib):
+    good = tw.training_run(torch=lib)[-1]["loss"]
+    bad = tw.training_run(zero_grad=False, torch=lib)[-1]["loss"]
+    assert bad > 1000 * good
+
+
+@pytest.mark.skipif(TG is None, reason="engine not there yet")
+def test_training_teachgrad_close_to_torch():
+    # without zero_grad the run is unstable and amplifies float32 rounding: compare its start only
+    for zg, steps, tol in ((True, 50, 1e-4), (False, 12, 1e-3)):
+        a = tw.training_run(zero_grad=zg, steps=steps, torch=TG)
+        b = tw.training_run(zero_grad=zg, steps=steps, torch=real_torch)
+        for x, y in zip(a, b):
+            for k in ("w", "b"):
+                assert math.isclose(x[k], y[k], rel_tol=tol, abs_tol=1e-5), (zg, x, y)
+            assert math.isclose(x["loss"], y["loss"], rel_tol=10 * tol, abs_tol=1e-4), (zg, x, y)
+
+
+# ---------------------------------------------------------------------------------------------
+# nn.Sequential
+# ---------------------------------------------------------------------------------------------
+
+SHAPES = {"0.weight": (4, 2), "0.bias": (4,), "2.weight": (1, 4), "2.bias": (1,), "input": (2, 2)}
+
+
+@pytest.mark.parametrize("freeze_0, freeze_2, input_rg", list(itertools.product([False, True], repeat=3)))
+def test_sequential_which_grads_are_none(lib, freeze_0, freeze_2, input_rg):
+    r = tw.sequential_gradients(freeze_0=freeze_0, freeze_2=freeze_2, input_requires_grad=input_rg, torch=lib)
+    live = {"0.weight": not freeze_0, "0.bias": not freeze_0, "2.weight": not freeze_2, "2.bias": not freeze_2,
+            "input": input_rg}
+    anything = any(live.values())
+    assert r["out_requires_grad"] == anything
+    assert r["out_grad_fn"] == ("AddmmBackward0" if anything else None)
+    assert (r["error"] is None) == anything
+    for name, on in live.items():
+        assert r["grads"][name] == (SHAPES[name] if on and anything else None), name
+    table = tw.sequential_table(r)
+    assert table.splitlines()[0] == f"model(x): requires_grad={anything}, grad_fn={r['out_grad_fn']}"
+    assert ("input     None" in table) == (not input_rg)
+
+
+def test_sequential_seed_000_default(lib):
+    r = tw.sequential_gradients(torch=lib)
+    assert tw.sequential_table(r) == (
+        "model(x): requires_grad=True, grad_fn=AddmmBackward0\n"
+        "0.weight  grad shape (4, 2)\n0.bias    grad shape (4,)\n"
+        "2.weight  grad shape (1, 4)\n2.bias    grad shape (1,)\ninput     None"
+    )
+
+
+def test_sequential_leaves_the_global_rng_alone(lib):
+    if not hasattr(lib, "get_rng_state"):
+        pytest.skip("get_rng_state not in the engine yet (requested)")
+    lib.manual_seed(123)
+    expected = lib.rand(3).tolist()
+    lib.manual_seed(123)
+    tw.sequential_gradients(torch=lib)
+    assert lib.rand(3).tolist() == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# the widgets themselves (no browser: set controls as a notebook cell would)
+# ---------------------------------------------------------------------------------------------
+
+def _no_pyplot_figures():
+    from matplotlib import _pylab_helpers
+
+    return _pylab_helpers.Gcf.get_num_fig_managers() == 0
+
+
+def test_chain_explorer_controls_and_table(lib):
+    ex = tw.ChainExplorer(torch=lib)
+    names = [f"requires_grad_{k}" for k in tw.CHAIN_LEAVES] + list(tw.CHAIN_TOGGLES)
+    assert sorted(ex.controls) == sorted(names)
+    assert all(ex.controls[f"requires_grad_{k}"].value is True for k in tw.CHAIN_LEAVES)
+    assert all(ex.controls[k].value is False for k in tw.CHAIN_TOGGLES)
+    assert "a  935.0" in ex.table()
+    ex.controls["requires_grad_c"].value = False
+    t = ex.table()
+    assert "c  None" in t and "a  935.0" in t and "b  55.0" in t and "x  110.0" in t
+    assert b"<svg" in bytes(ex._plot.value)
+    ex.controls["detach_y"].value = True
+    assert "a  None" in ex.table()
+    for k in tw.CHAIN_LEAVES:
+        ex.controls[f"requires_grad_{k}"].value = False
+    assert "element 0 of tensors does not require grad" in ex._message.value
+    assert ex.table().endswith("does not have a grad_fn")
+    assert _no_pyplot_figures()
+
+
+def test_explorers_display_as_widgets(lib):
+    for cls in (tw.ChainExplorer, tw.AccumulationExplorer, tw.TrainingExplorer, tw.SequentialExplorer):
+        ex = cls(torch=lib)
+        bundle = ex._repr_mimebundle_()
+        assert "application/vnd.jupyter.widget-view+json" in bundle
+        assert bundle["text/plain"] == f"{cls.__name__}: an interactive widget (run the notebook in JupyterLab to use it)"
+        assert ex.table() and "Something went wrong" not in ex._message.value
+
+
+def test_accumulation_explorer_buttons(lib):
+    ex = tw.AccumulationExplorer(torch=lib)
+    assert sorted(ex.controls) == ["backward", "new_graph", "retain_graph", "zero_grad"]
+    assert ex.controls["retain_graph"].value is True
+    ex.controls["backward"].click()
+    ex.controls["backward"].click()
+    assert ex.table().startswith("backward calls: 2\ninp.grad:\ntensor([[8., 4., 4., 4., 4.],")
+    ex.controls["zero_grad"].click()
+    assert "tensor([[0., 0., 0., 0., 0.]," in ex.table()
+    ex.controls["retain_graph"].value = False
+    ex.controls["backward"].click()
+    ex.controls["backward"].click()
+    assert "Trying to backward through the graph a second time" in ex.table()
+    assert "Trying to backward through the graph a second time" in ex._message.value
+    ex.controls["new_graph"].click()
+    ex.controls["backward"].click()
+    assert ex.table().startswith("backward calls: 4\ninp.grad:\ntensor([[8., 4., 4., 4., 4.],")
+
+
+def test_training_explorer_controls(lib):
+    ex = tw.TrainingExplorer(torch=lib)
+    c = ex.controls
+    assert (c["zero_grad"].value, c["lr"].value, c["momentum"].value, c["steps"].value) == (True, 0.01, 0.9, 50)
+    assert ex.table().splitlines()[0] == "zero_grad=True, lr=0.01, momentum=0.9, steps=50"
+    c["zero_grad"].value = False
+    assert "Without zero_grad" in ex._message.value or "blew up" in ex._message.value
+    c["steps"].value = 5
+    assert ex.table().splitlines()[-1].split()[0] == "5"
+    c["lr"].value = 1.0
+    assert "blew up" in ex._message.value
+    assert bytes(ex._plot.value[:4]) == b"\x89PNG"
+
+
+def test_sequential_explorer_controls(lib):
+    ex = tw.SequentialExplorer(torch=lib)
+    assert sorted(ex.controls) == ["freeze_0", "freeze_2", "input_requires_grad"]
+    assert "input     None" in ex.table()
+    ex.controls["input_requires_grad"].value = True
+    assert "input     grad shape (2, 2)" in ex.table()
+    ex.controls["freeze_0"].value = True
+    assert "0.weight  None" in ex.table()
+    ex.controls["input_requires_grad"].value = False
+    ex.controls["freeze_2"].value = True
+    assert "does not require grad" in ex._message.value
+    assert ex.table().splitlines()[0] == "model(x): requires_grad=False, grad_fn=None"
+
+
+def test_a_failing_callback_shows_a_message_not_a_traceback(lib, monkeypatch):
+    ex = tw.ChainExplorer(torch=lib)
+
+    def boom(**kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(tw, "chain_gradients", boom)
+    ex.controls["detach_z"].value = True  # must not raise
+    assert "Something went wrong: ValueError: boom" in ex._message.value
