@@ -6,7 +6,7 @@ and prints what PyTorch prints.  Only NumPy is imported here; plotting and widge
 """
 
 from . import autograd
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import (
     Size, Tensor, allclose, arange, as_tensor, cat, concat, cuda, device, dtype, empty, empty_like, equal,
     eye, from_numpy, full, full_like, get_default_dtype, initial_seed, is_tensor, isclose, linspace,

@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 __all__ = [
-    "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "backward", "grad",
+    "Function", "no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled", "backward", "grad",
     "gradcheck", "trace_hooks",
 ]
 
@@ -59,12 +59,25 @@ class _GradMode:
 
 
 class no_grad(_GradMode):
-    """Inside ``with no_grad():`` ops record no graph: their results do not require grad."""
+    """Inside ``with no_grad():`` ops record no graph: their results do not require grad.
+
+    Also a decorator, with or without parentheses: ``@no_grad()`` or ``@no_grad``.
+    """
     mode = False
 
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        return self(func) if callable(func) else self
 
-class enable_grad(_GradMode):
+    def __init__(self, func=None):
+        pass
+
+
+class enable_grad(no_grad):
     mode = True
+
+
+inference_mode = no_grad  # close enough for teaching: no graph is recorded
 
 
 class set_grad_enabled(_GradMode):
