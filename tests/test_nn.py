@@ -495,6 +495,26 @@ def test_cross_entropy_and_nll(reduction):
         x, y, ignore_index=2, reduction=reduction))
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_per_position(reduction):
+    # (N, C, d) scores with (N, d) targets: one prediction per position (e.g. per token)
+    check_fn([(2, 3, 4), [[0, 1, 2, 1], [2, 2, 0, -100]]],
+             lambda t, x, y: t.nn.functional.cross_entropy(x, y, reduction=reduction))
+    check_fn([(2, 3, 2, 2), [[[0, 1], [2, 1]], [[2, 2], [0, 1]]]],
+             lambda t, x, y: t.nn.functional.cross_entropy(x, y, reduction=reduction))
+    check_fn([(1, 3, 2, 1, 2), [[[[0, 1]], [[2, 1]]]]],
+             lambda t, x, y: t.nn.functional.cross_entropy(x, y, reduction=reduction))
+
+
+def test_loss_dtype_rules():
+    check_fn([(3,), (3,)], lambda t, x, y: t.nn.functional.mse_loss(x, y.double()))
+    check_fn([(3,), (3,)], lambda t, x, y: t.nn.functional.binary_cross_entropy_with_logits(x, y.double().sigmoid()))
+    same_error(lambda t: t.nn.functional.binary_cross_entropy(t.rand(3), t.rand(3, dtype=t.float64)))
+    same_error(lambda t: t.nn.functional.binary_cross_entropy(t.rand(3, dtype=t.float64), t.rand(3)))
+    same_error(lambda t: t.nn.Parameter(t.tensor([1, 2])))
+    same_repr(lambda t: t.nn.Parameter(t.tensor([1, 2]), requires_grad=False))
+
+
 def test_loss_graphs_match_torch():
     def walk(fn):
         if fn is None:

@@ -138,13 +138,13 @@ def _mask_tensor(array):
 def _reduce(loss, reduction):
     """Apply ``reduction`` to an elementwise loss array.  Also return the factor that turns the
     gradient of the result into the gradient of each element (1/n for the mean, else 1)."""
-    if reduction == "mean":
-        return np.asarray(loss.mean(), dtype=loss.dtype), 1.0 / max(loss.size, 1)
-    if reduction == "sum":
-        return np.asarray(loss.sum(), dtype=loss.dtype), 1.0
     if reduction == "none":
         return loss, 1.0
-    raise ValueError(f"{reduction} is not a valid value for reduction")
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    n = loss.size if reduction == "mean" else 1
+    with np.errstate(invalid="ignore"):  # the mean of nothing is nan, silently
+        return np.asarray(loss.sum() / n, dtype=loss.dtype), 1.0 / max(n, 1)
 
 
 def _size_warning(input, target):
@@ -158,7 +158,7 @@ def _size_warning(input, target):
 class MseLoss(Op):
     @staticmethod
     def forward(ctx, input, target, reduction="mean"):
-        diff = np.subtract(input, target, dtype=np.result_type(input, target))
+        diff = input - target
         out, ctx.scale = _reduce(diff * diff, reduction)
         ctx.save_for_backward(diff)
         ctx.shapes = (np.shape(input), np.shape(target))
@@ -224,6 +224,10 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if target.dtype != input.dtype:
+        names = {"float32": "Float", "float64": "Double"}
+        raise RuntimeError(f"Found dtype {names.get(target.dtype.name, target.dtype.name)} but expected "
+                           f"{names.get(input.dtype.name, input.dtype.name)}")
     w = None if weight is None else np.broadcast_to(weight._data, input._data.shape)
     return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
@@ -241,7 +245,7 @@ class BinaryCrossEntropyWithLogits(Op):
             loss = loss * weight
         ctx.save_for_backward(x, t, softplus_neg)
         ctx.weights = (weight, pos_weight)
-        out, ctx.scale = _reduce(loss.astype(x.dtype, copy=False), reduction)
+        out, ctx.scale = _reduce(loss, reduction)
         return out
 
     @staticmethod
@@ -258,8 +262,8 @@ class BinaryCrossEntropyWithLogits(Op):
         else:
             pt = pos_weight * t
             gx, gt = (pt + 1 - t) * sig - pt, (pos_weight - 1) * softplus_neg - x
-        return ((g * gx).astype(x.dtype) if need_x else None,
-                (g * gt).astype(x.dtype) if need_t else None)
+        return ((g * gx).astype(x.dtype, copy=False) if need_x else None,
+                (g * gt).astype(t.dtype, copy=False) if need_t else None)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
@@ -275,46 +279,59 @@ class NllLoss(Op):
 
     @staticmethod
     def forward(ctx, log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
-        lp = log_probs.reshape(1, -1) if log_probs.ndim == 1 else log_probs  # one sample: (C,)
-        target = target.reshape(-1)
-        rows, keep = np.arange(len(target)), target != ignore_index
-        classes = np.where(keep, target, 0)
-        w = (np.ones(len(target), lp.dtype) if weight is None else weight[classes]) * keep
+        # Rows of class scores: (C,) is one row, (N, C) N rows, (N, C, d1, ...) one row per position.
+        moved = np.moveaxis(log_probs, 1, -1) if log_probs.ndim > 2 else log_probs
+        lp, t = moved.reshape(-1, moved.shape[-1]), target.reshape(-1)
+        rows, keep = np.arange(len(t)), t != ignore_index
+        classes = np.where(keep, t, 0)
+        w = (np.ones(len(t), lp.dtype) if weight is None else weight[classes]) * keep
         loss = -lp[rows, classes] * w
         if reduction == "mean":  # a weighted mean: divide by the total weight of the targets
             ctx.scale = 1 / w.sum() if w.sum() else np.nan
             out = np.asarray(loss.sum() * ctx.scale, dtype=lp.dtype)
         else:
-            out, ctx.scale = _reduce(loss, reduction)
-        ctx.picked = (log_probs.shape, rows, classes, w)
-        return out.reshape(()) if log_probs.ndim == 1 else out
+            out, ctx.scale = _reduce(loss.reshape(target.shape), reduction)
+        ctx.picked = (lp.shape, moved.shape, rows, classes, w)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        shape, rows, classes, w = ctx.picked
-        g = np.zeros((len(rows), shape[-1]), dtype=grad.dtype)
+        shape, moved_shape, rows, classes, w = ctx.picked
+        g = np.zeros(shape, dtype=grad.dtype)
         g[rows, classes] = -w * grad.reshape(-1) * ctx.scale
-        return (g.reshape(shape),)
+        g = g.reshape(moved_shape)
+        return (np.moveaxis(g, -1, 1) if len(moved_shape) > 2 else g,)
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """The loss for (N, C) log-probabilities and N class indices (or (C,) and a 0-d index)."""
+    """The loss for (N, C) log-probabilities and N class indices ((C,) with a 0-d index for one
+    sample; (N, C, d1, ...) with (N, d1, ...) indices for one prediction per position)."""
     if target.dtype.name != "int64":
         name = {"float32": "Float", "float64": "Double", "bool": "Bool"}.get(target.dtype.name, "Int")
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}")
-    if input.dim() > 2:
-        raise NotImplementedError("teachgrad's nll_loss supports (N, C) and (C,) inputs only")
-    if input.dim() == 2 and input.shape[0] != target.shape[0]:
+    if input.dim() >= 2 and input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
     t = target._data
-    bad = (t != ignore_index) & ((t < 0) | (t >= input.shape[-1]))
+    bad = (t != ignore_index) & ((t < 0) | (t >= input.shape[0 if input.dim() == 1 else 1]))
     if bad.any():
         raise IndexError(f"Target {t[bad][0]} is out of bounds.")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     w = None if weight is None else weight._data
-    return NllLoss.apply(input, target=t, weight=w, ignore_index=ignore_index, reduction=reduction)
+    settings = dict(weight=w, ignore_index=ignore_index, reduction=reduction)
+    if input.dim() <= 2:
+        return NllLoss.apply(input, target=t, **settings)
+    # PyTorch runs every other shape as (N, C, H, W) images, viewed into 4-D and back.
+    n, c = input.shape[:2]
+    if input.dim() == 4:
+        return NllLoss2D.apply(input, target=t, **settings)
+    out = NllLoss2D.apply(input.reshape(n, c, -1, 1), target=t.reshape(n, -1, 1), **settings)
+    return out.reshape(target.shape) if reduction == "none" else out
+
+
+class NllLoss2D(NllLoss):
+    pass
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):

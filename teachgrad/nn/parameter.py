@@ -15,6 +15,8 @@ class Parameter(Tensor):
         Tensor.__init__(param)  # an empty leaf ...
         if data is not None:
             param._data = data._data  # ... that takes over data's array
+        if requires_grad and not param.dtype.is_floating_point:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         param.requires_grad = requires_grad
         return param
 
