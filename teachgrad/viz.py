@@ -424,8 +424,6 @@ def _layout(g, direction):
     for n in g.order:
         layers[depth[n.key]].append(n)
     nlayers = max(layers) + 1 if layers else 1
-    if direction == "auto":
-        direction = "LR" if nlayers <= 12 else "TB"
     sizes = {n.key: _node_size(n) for n in g.order}
     # along the layers: primary axis; across: secondary axis
     if direction == "LR":
@@ -508,8 +506,15 @@ def _make_figure(figsize):
         from matplotlib.figure import Figure
 
         class GraphFigure(Figure):
+            """A Figure whose text form does not depend on the layout (notebooks store it)."""
+
+            graph_nodes = 0
+
             def _repr_png_(self):
                 return figure_to_png(self)
+
+            def __repr__(self):
+                return f"<graph drawing: {self.graph_nodes} nodes>"
 
         _figure_class = GraphFigure
     return _figure_class(figsize=figsize)
@@ -525,7 +530,8 @@ def draw_graph(tensor, ax=None, trace=None, title=None, *, names=None, direction
     title      a title over the drawing.
     names      labels for tensors: a dict ``{"a": a, ...}`` or pairs such as
                ``model.named_parameters()``; by default the caller's variable names are used.
-    direction  "LR" (output on the right), "TB" (output on top) or "auto" (LR unless very deep).
+    direction  "LR" (output on the right), "TB" (output on top) or "auto" (LR unless too deep to fit).
+    max_width  the widest a new figure gets, in inches (larger drawings are scaled down).
     """
     frame = sys._getframe(1) if names is None else None
     try:
@@ -535,8 +541,22 @@ def draw_graph(tensor, ax=None, trace=None, title=None, *, names=None, direction
     events = list(trace.events) if trace is not None else []
     g = _build(tensor, events, tensor_names, fn_names)
     g.keep.append(keep)
-    xy, sizes, direction = _layout(g, direction)
+    if direction == "auto":
+        # left to right reads like the code; fall back to top-down for graphs too deep to fit the width
+        xy, sizes, direction = _layout(g, "LR")
+        if _extent(xy, sizes)[0] > max_width:
+            xy_tb, sizes_tb, _ = _layout(g, "TB")
+            if _extent(xy_tb, sizes_tb)[0] < _extent(xy, sizes)[0]:
+                xy, sizes = xy_tb, sizes_tb
+    else:
+        xy, sizes, direction = _layout(g, direction)
     return _render(g, xy, sizes, ax, title, max_width)
+
+
+def _extent(xy, sizes):
+    xs = [xy[k][0] + s * sizes[k][0] / 2 for k in xy for s in (-1, 1)]
+    ys = [xy[k][1] + s * sizes[k][1] / 2 for k in xy for s in (-1, 1)]
+    return max(xs) - min(xs), max(ys) - min(ys)
 
 
 def _render(g, xy, sizes, ax, title, max_width):
@@ -579,6 +599,7 @@ def _render(g, xy, sizes, ax, title, max_width):
     if ax is None:
         scale = min(1.0, max_width / width)
         fig = _make_figure((width * scale, height * scale))
+        fig.graph_nodes = len(g.order)
         ax = fig.add_axes((0, 0, 1, (height - title_h) / height))
     else:
         fig = ax.figure
