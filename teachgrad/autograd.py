@@ -207,13 +207,17 @@ class Function:
     """
 
     _node_class = Node
+    works_on_arrays = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # PyTorch names built-in nodes like "MulBackward0" and custom ones like "MyFnBackward".
         builtin = cls.__module__.startswith("teachgrad.")
         name = getattr(cls, "node_name", None) or cls.__name__ + ("Backward0" if builtin else "Backward")
-        cls._node_class = type(name, (Node,), {"_function": cls, "_backward": staticmethod(cls._backward),
+        # The node calls backward directly for built-in ops (arrays in and out), through the
+        # Tensor-converting wrapper for your own Functions.
+        backward = cls.backward if cls.works_on_arrays else cls._backward
+        cls._node_class = type(name, (Node,), {"_function": cls, "_backward": staticmethod(backward),
                                                 "__module__": cls.__module__})
 
     @staticmethod
@@ -270,6 +274,8 @@ class Op(Function):
     per positional input (``None`` where no gradient is needed).
     """
 
+    works_on_arrays = True
+
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = cls._node_class()
@@ -286,10 +292,6 @@ class Op(Function):
             for hook in trace_hooks:
                 hook(ctx.name(), inputs, output, _grad_enabled)
         return output
-
-    @classmethod
-    def _backward(cls, ctx, grad_output):  # arrays in, arrays out: nothing to convert
-        return cls.backward(ctx, grad_output)
 
 
 def unbroadcast(grad, shape):
