@@ -77,6 +77,29 @@ class Optimizer:
     def step(self, closure=None):
         raise NotImplementedError
 
+    def state_dict(self):
+        """Hyper-parameters and state, with each parameter replaced by its position (0, 1, ...)."""
+        index = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+        groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
+                  for g in self.param_groups]
+        return {"state": {index[id(p)]: s for p, s in self.state.items()}, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        saved = state_dict["param_groups"]
+        if len(saved) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(self.param_groups, saved)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
+        params = {i: p for s, g in zip(saved, self.param_groups) for i, p in zip(s["params"], g["params"])}
+        self.state = defaultdict(dict)
+        for i, s in state_dict["state"].items():
+            self.state[params[i]] = dict(s)  # the same tensors, not copies (as in PyTorch)
+        self.param_groups = [{**s, "params": g["params"]} for s, g in zip(saved, self.param_groups)]
+
     def _evaluate(self, closure):
         if closure is None:
             return None

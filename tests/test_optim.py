@@ -4,6 +4,8 @@ parameter trajectories over several steps for every SGD and Adam variant (to 1e-
 Run ``TEACHGRAD_TEST_BACKEND=torch pytest tests/test_optim.py`` to self-check against PyTorch itself.
 """
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -293,3 +295,42 @@ def test_float64_parameters():
             opt.step()
         return w.detach(), opt.state[w]["exp_avg"], opt.state[w]["step"]
     assert_same(run(tg), run(torch), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_state_dict_roundtrip_resumes_training(name):
+    def run(t):
+        kwargs = dict(lr=0.05, momentum=0.9) if name == "SGD" else dict(lr=0.05)
+        net = model(t)
+        opt = getattr(t.optim, name)(net.parameters(), **kwargs)
+        x, y = t.tensor(X, dtype=t.float32), t.tensor(Y, dtype=t.float32)
+
+        def train(net, opt, steps):
+            for _ in range(steps):
+                opt.zero_grad()
+                t.nn.functional.mse_loss(net(x), y).backward()
+                opt.step()
+        train(net, opt, 3)
+        # deepcopy, as torch.save/torch.load would: a loaded state dict shares its tensors otherwise
+        saved_model, saved_opt = copy.deepcopy(net.state_dict()), copy.deepcopy(opt.state_dict())
+        summary = (sorted(saved_opt), saved_opt["param_groups"], sorted(saved_opt["state"]),
+                   sorted(saved_opt["state"][0]))
+        net2 = model(t)
+        opt2 = getattr(t.optim, name)(net2.parameters(), **kwargs)
+        net2.load_state_dict(saved_model)
+        opt2.load_state_dict(saved_opt)
+        key = "momentum_buffer" if name == "SGD" else "exp_avg"
+        summary += (opt2.state[net2[0].weight][key] is saved_opt["state"][0][key],)
+        train(net, opt, 3)
+        train(net2, opt2, 3)
+        return summary, [p.detach() for p in net2.parameters()], [p.detach() for p in net.parameters()]
+    got = same(run)
+    for a, b in zip(got[1], got[2]):
+        assert a.tolist() == b.tolist()
+
+
+def test_load_state_dict_errors():
+    same_error(lambda t: t.optim.SGD([t.ones(1, requires_grad=True)]).load_state_dict(
+        t.optim.SGD([{"params": [t.ones(1, requires_grad=True)]}, {"params": [t.ones(1, requires_grad=True)]}]).state_dict()))
+    same_error(lambda t: t.optim.SGD([t.ones(1, requires_grad=True)]).load_state_dict(
+        t.optim.SGD([t.ones(1, requires_grad=True), t.ones(1, requires_grad=True)]).state_dict()))
