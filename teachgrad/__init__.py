@@ -5,6 +5,8 @@ and prints what PyTorch prints.  Only NumPy is imported here; plotting and widge
 ``teachgrad.viz`` and ``teachgrad.widgets`` and load only when you import them.
 """
 
+import warnings as _warnings
+
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import (
@@ -24,6 +26,12 @@ FloatTensor = DoubleTensor = LongTensor = Tensor
 
 __version__ = "0.1.0"
 
+# PyTorch turns overflow into inf or nan silently; NumPy warns.  Stay silent like PyTorch, but only
+# for warnings raised inside teachgrad (and NumPy's reductions that teachgrad calls).
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"teachgrad(\.|$)")
+_warnings.filterwarnings("ignore", message=r"(overflow|invalid value) encountered in reduce",
+                         category=RuntimeWarning, module=r"numpy\._core\._methods")
+
 
 def _method(name):
     def function(input, *args, **kwargs):
@@ -34,7 +42,7 @@ def _method(name):
 
 
 # torch.exp(x), torch.sum(x, dim=1), ... are the tensor methods called as functions.
-for _name in ("abs", "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "clamp", "clip", "sum", "mean", "max", "min",
+for _name in ("abs", "exp", "log", "sqrt", "sin", "cos", "relu", "sigmoid", "tanh", "clamp", "clip", "sum", "mean", "max", "min",
               "argmax", "argmin", "norm", "softmax", "log_softmax", "reshape", "flatten", "transpose", "permute",
               "squeeze", "unsqueeze", "t", "pow", "neg", "reciprocal", "square", "add", "sub", "mul", "div",
               "clone", "detach", "isfinite", "isnan", "all", "any", "eq", "ne", "lt", "le", "gt", "ge"):

@@ -587,6 +587,12 @@ class Tensor:
     def sqrt(self):
         return ops.Sqrt.apply(self._floating())
 
+    def sin(self):
+        return ops.Sin.apply(self._floating())
+
+    def cos(self):
+        return ops.Cos.apply(self._floating())
+
     def reciprocal(self):
         return ops.Reciprocal.apply(self._floating())
 
