@@ -582,3 +582,28 @@ def test_loss_errors(call):
 def test_mse_size_mismatch_error():
     with pytest.warns(UserWarning):
         same_error(lambda t: t.nn.functional.mse_loss(t.randn(2), t.randn(3)))
+
+
+# ---------------------------------------------------------------------------------- ModuleList
+
+def test_module_list():
+    same_repr(lambda t: t.nn.ModuleList([t.nn.Linear(2, 2), t.nn.Linear(2, 2), t.nn.ReLU(), t.nn.Linear(2, 2)]))
+    same_repr(lambda t: t.nn.ModuleList())
+    same_repr(lambda t: t.nn.ModuleList([t.nn.ReLU()] * 3)[1:])
+
+    def run(t):
+        class Net(t.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layers = t.nn.ModuleList([t.nn.Linear(2, 2) for _ in range(3)])
+                self.layers.append(t.nn.Tanh())
+
+            def forward(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return x
+        net = Net()
+        return ([n for n, _ in net.named_parameters()], len(net.layers), type(net.layers[-1]).__name__,
+                net(t.ones(1, 2)).grad_fn.name(), repr(net))
+    same(run)
+    same_error(lambda t: t.nn.ModuleList([t.nn.ReLU()])[1])

@@ -9,13 +9,13 @@ import math
 from collections import OrderedDict, namedtuple
 
 from ..autograd import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, dtype, empty
 from . import functional as F
 from . import init
 from .parameter import Parameter
 
 __all__ = [
-    "Module", "Sequential", "Linear", "Identity", "Flatten", "ReLU", "Sigmoid", "Tanh", "Softmax",
+    "Module", "Sequential", "ModuleList", "Linear", "Identity", "Flatten", "ReLU", "Sigmoid", "Tanh", "Softmax",
     "LogSoftmax", "Dropout", "Dropout2d", "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss",
     "NLLLoss", "CrossEntropyLoss",
 ]
@@ -241,23 +241,11 @@ class Module:
 
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)`` or both: floating-point parameters and buffers are converted."""
-        from ..tensor import dtype as dtype_class
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        for arg in args:
-            if isinstance(arg, dtype_class):
-                dtype = arg
-            elif isinstance(arg, Tensor):
-                dtype, device = arg.dtype, arg.device
-            else:
-                device = arg
-        if dtype is not None and not dtype.is_floating_point:
-            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
-
-        def convert(t):
-            t = t if device is None else t.to(device)
-            return t.to(dtype) if dtype is not None and t.is_floating_point() else t
-        return self._apply(convert)
+        for arg in list(args) + list(kwargs.values()):
+            if isinstance(arg, dtype) and not arg.is_floating_point:
+                raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                                f"dtype={arg}")
+        return self._apply(lambda t: t.to(*args, **kwargs) if t.is_floating_point() else t)
 
     def cpu(self):
         return self.to("cpu")
@@ -366,12 +354,58 @@ class Sequential(Module):
         return self
 
 
+class ModuleList(Module):
+    """A list of modules whose parameters the parent module can see (a plain list would hide them)."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        self.extend(modules or [])
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return type(self)(list(self._modules.values())[idx])
+        if not -len(self) <= idx < len(self):
+            raise IndexError(f"index {idx} is out of range")
+        return self._modules[str(idx % len(self))]
+
+    def __setitem__(self, idx, module):
+        self.add_module(str(idx % len(self)), module)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __repr__(self):
+        """Runs of identical modules are printed once: ``(0-2): 3 x Linear(...)``."""
+        runs = []  # [first index, last index, repr]
+        for i, text in enumerate(repr(m) for m in self):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return type(self).__name__ + "()"
+        lines = [_addindent(f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}", 2)
+                 for a, b, text in runs]
+        return type(self).__name__ + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
 class Linear(Module):
     """``y = x @ weight.T + bias`` with weight of shape (out_features, in_features)."""
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        from ..tensor import empty
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(empty((out_features, in_features), dtype=dtype))
         if bias:
