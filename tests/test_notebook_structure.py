@@ -1,0 +1,222 @@
+"""The lesson series has the shape the curriculum promises (issue 3).
+
+For every lesson notebook 00–08 in notebooks/:
+- it starts with a title and a "Learning goals" list, and its first code cell imports teachgrad as torch;
+- no code cell imports the real torch (the lessons must run on teachgrad alone);
+- it ends with "## Summary" followed by "## Exercises";
+- navigation (previous / contents / next) at the top and at the bottom, pointing to the neighbouring
+  lessons, which exist;
+- at least three exercises inside the Exercises section, each a solution cell with nbgrader's markup and
+  metadata followed directly by a check cell (nbgrader grade cell) that calls teachgrad.checks.check;
+- outputs are stored: every code cell has been executed, check cells print only "✅" lines (a check must
+  never print the answer), errors appear only in cells tagged "raises-exception" (and those do raise);
+- every lesson embeds at least one live widget, and each teachgrad.widgets explorer is driven from code in
+  the next code cell (controls set, then its table printed) so that nbval checks its behaviour;
+- no code cell ends with a trailing semicolon (nbval issue #194).
+
+These are structure checks only; strict nbval (pyproject's addopts) runs the notebooks and compares outputs.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+LESSONS = sorted(NOTEBOOKS.glob("0[0-8]_*.ipynb"))
+
+SOLUTION_META = {"grade": False, "locked": False, "schema_version": 3, "solution": True, "task": False}
+CHECK_META = {"grade": True, "locked": True, "points": 1, "schema_version": 3, "solution": False, "task": False}
+LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]+\.ipynb)[^)]*\)")
+REAL_TORCH_IMPORT = re.compile(r"^\s*(import\s+torch\b|from\s+torch\b)", re.MULTILINE)
+EXPLORER = re.compile(r"^(\w+)\s*=\s*\w*Explorer\(", re.MULTILINE)
+
+
+def load(path):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def src(cell):
+    s = cell["source"]
+    return "".join(s) if isinstance(s, list) else s
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def heading_pos(nb, heading):
+    """(cell index, line index) of the markdown line `heading` (e.g. "## Summary"), or None."""
+    for i, c in enumerate(nb["cells"]):
+        if c["cell_type"] == "markdown":
+            for j, line in enumerate(src(c).splitlines()):
+                if line.strip() == heading:
+                    return (i, j)
+    return None
+
+
+def heading_index(nb, heading):
+    pos = heading_pos(nb, heading)
+    return None if pos is None else pos[0]
+
+
+def output_text(cell):
+    parts = []
+    for out in cell.get("outputs", []):
+        if out["output_type"] == "stream":
+            parts.append("".join(out["text"]) if isinstance(out["text"], list) else out["text"])
+        elif out["output_type"] in ("execute_result", "display_data"):
+            t = out.get("data", {}).get("text/plain", "")
+            parts.append("".join(t) if isinstance(t, list) else t)
+    return "".join(parts)
+
+
+def nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader")
+
+
+def exercises(nb):
+    """(solution_index, check_index) pairs: nbgrader solution cells and the cell right after each."""
+    cells = nb["cells"]
+    pairs = []
+    for i, c in enumerate(cells):
+        meta = nbgrader(c)
+        if c["cell_type"] == "code" and meta and meta.get("solution"):
+            pairs.append((i, i + 1 if i + 1 < len(cells) else None))
+    return pairs
+
+
+def ids(paths):
+    return [p.name for p in paths]
+
+
+def test_nine_lessons_in_reading_order():
+    numbers = [p.name[:2] for p in LESSONS]
+    assert numbers == [f"{i:02d}" for i in range(9)], f"expected lessons 00..08, found {ids(LESSONS)}"
+    assert LESSONS[0].name == "00_start_here.ipynb"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+class TestLesson:
+    def test_title_and_learning_goals_at_top(self, path):
+        nb = load(path)
+        top = [src(c) for c in nb["cells"][:4] if c["cell_type"] == "markdown"]
+        assert any(re.search(r"^# \S", s, re.MULTILINE) for s in top), "a '# Title' near the top"
+        goals = [s for s in top
+                 if re.search(r"^(#+\s*|\*\*)Learning goals(\*\*)?:?\s*$", s, re.MULTILINE | re.IGNORECASE)]
+        assert goals, "a 'Learning goals' heading (or bold line) in the first cells"
+        after = re.split(r"Learning goals", goals[0], maxsplit=1, flags=re.IGNORECASE)[1]
+        assert re.search(r"^\s*([-*]|\d+\.) \S", after, re.MULTILINE), "the learning goals are a list"
+        first_code = code_cells(nb)[0]
+        assert src(first_code).lstrip().startswith("import teachgrad as torch"), \
+            "the first code cell starts with `import teachgrad as torch`"
+
+    def test_no_real_torch(self, path):
+        nb = load(path)
+        for c in code_cells(nb):
+            m = REAL_TORCH_IMPORT.search(src(c))
+            assert not m, f"a code cell imports the real torch: {m.group(0)!r} in {src(c)[:80]!r}"
+
+    def test_summary_then_exercises_at_the_end(self, path):
+        nb = load(path)
+        summary, exercises_at = heading_pos(nb, "## Summary"), heading_pos(nb, "## Exercises")
+        assert summary is not None, "a '## Summary' section"
+        assert exercises_at is not None, "an '## Exercises' section"
+        assert summary < exercises_at, "Summary comes before Exercises"
+        later_h2 = [(i, j) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown"
+                    for j, line in enumerate(src(c).splitlines())
+                    if (i, j) > exercises_at and re.match(r"## \S", line)]
+        assert not later_h2, "Exercises is the last section"
+
+    def test_navigation_top_and_bottom(self, path):
+        nb = load(path)
+        index = LESSONS.index(path)
+        for where, cell in (("top", nb["cells"][0]), ("bottom", nb["cells"][-1])):
+            assert cell["cell_type"] == "markdown", f"navigation line at the {where}"
+            links = LINK.findall(src(cell))
+            targets = {label.split(":")[0].strip("← →").strip().lower(): target for label, target in links}
+            for _, target in links:
+                assert (NOTEBOOKS / target).exists(), f"{where} link to {target}, which does not exist"
+            assert targets.get("contents") == "00_start_here.ipynb", f"a Contents link at the {where}"
+            if index > 0:
+                assert targets.get("previous") == LESSONS[index - 1].name, \
+                    f"a 'Previous' link to {LESSONS[index - 1].name} at the {where}"
+            if index < len(LESSONS) - 1:
+                assert targets.get("next") == LESSONS[index + 1].name, \
+                    f"a 'Next' link to {LESSONS[index + 1].name} at the {where}"
+
+    def test_at_least_three_checked_exercises(self, path):
+        nb = load(path)
+        cells = nb["cells"]
+        exercises_at = heading_index(nb, "## Exercises")
+        pairs = exercises(nb)
+        assert len(pairs) >= 3, f"at least three exercises, found {len(pairs)}"
+        grade_ids = []
+        for sol_i, chk_i in pairs:
+            sol = cells[sol_i]
+            assert exercises_at is not None and sol_i > exercises_at, "exercises live in the Exercises section"
+            meta = nbgrader(sol)
+            assert {k: meta.get(k) for k in SOLUTION_META} == SOLUTION_META, f"solution metadata: {meta}"
+            body = src(sol)
+            assert "### BEGIN SOLUTION" in body and "### END SOLUTION" in body, "nbgrader solution markers"
+            assert body.index("### BEGIN SOLUTION") < body.index("### END SOLUTION")
+            assert re.search(r"^\s*\w+(\s*,\s*\w+)*\s*=[^=]|^\s*def \w+", body, re.MULTILINE), \
+                "the solution assigns its answer to a named variable (or defines the asked function)"
+            assert chk_i is not None, "a check cell follows the solution"
+            chk = cells[chk_i]
+            assert chk["cell_type"] == "code", "the cell after a solution is the check cell"
+            cmeta = nbgrader(chk)
+            assert cmeta, "the check cell carries nbgrader metadata"
+            assert {k: cmeta.get(k) for k in CHECK_META} == CHECK_META, f"check metadata: {cmeta}"
+            csrc = src(chk)
+            assert "from teachgrad.checks import check" in csrc and "check(" in csrc, \
+                "the check cell uses teachgrad.checks.check"
+            if "### BEGIN HIDDEN TESTS" in csrc:
+                assert "### END HIDDEN TESTS" in csrc
+                visible = csrc.split("### BEGIN HIDDEN TESTS")[0]
+                assert "check(" in visible, "a check with hidden tests still gives a visible hint"
+            grade_ids += [meta["grade_id"], cmeta["grade_id"]]
+        assert len(grade_ids) == len(set(grade_ids)), "nbgrader grade_ids are unique"
+
+    def test_outputs_stored(self, path):
+        nb = load(path)
+        cells = nb["cells"]
+        check_cells = {chk for _, chk in exercises(nb) if chk is not None}
+        for i, c in enumerate(cells):
+            if c["cell_type"] != "code" or not src(c).strip():
+                continue
+            assert c.get("execution_count") is not None, f"cell {i} has not been executed: {src(c)[:60]!r}"
+            tags = c.get("metadata", {}).get("tags", [])
+            errors = [o for o in c.get("outputs", []) if o["output_type"] == "error"]
+            if "raises-exception" in tags:
+                assert errors, f"cell {i} is tagged raises-exception but its stored output has no error"
+            else:
+                assert not errors, f"cell {i} failed: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+            if i in check_cells:
+                lines = [line for line in output_text(c).splitlines() if line.strip()]
+                assert lines, f"check cell {i} stores its verdict"
+                assert all(line.startswith("\u2705") for line in lines), \
+                    f"a check cell prints only its verdict, never values: {lines}"
+                assert "Correct!" in lines[-1], f"the reference solution passes check cell {i}"
+
+    def test_live_widget_driven_from_code(self, path):
+        nb = load(path)
+        cells = code_cells(nb)
+        sources = [src(c) for c in cells]
+        assert any("ipywidgets" in s or "teachgrad.widgets" in s for s in sources), "at least one live widget"
+        for i, s in enumerate(sources):
+            for name in EXPLORER.findall(s):
+                assert i + 1 < len(sources), f"explorer {name} is followed by a cell that drives it"
+                nxt = sources[i + 1]
+                assert f"{name}.controls[" in nxt and f"{name}.table()" in nxt and "print(" in nxt, \
+                    f"the cell after {name} = ...Explorer() sets its controls and prints {name}.table()"
+
+    def test_no_trailing_semicolon(self, path):
+        nb = load(path)
+        for c in code_cells(nb):
+            lines = [line for line in src(c).rstrip().splitlines() if line.strip()]
+            assert not (lines and lines[-1].rstrip().endswith(";")), \
+                f"trailing ';' (nbval issue #194): assign the result or call plt.show(): {lines[-1]!r}"
