@@ -1,0 +1,117 @@
+"""JupyterLite (issue 5): the lessons as a static site that runs in the browser with no server.
+
+What these tests prove, on a site built exactly as `./run lite` builds it:
+- the site contains every lesson twice, as student version (student/) and full lesson (notebooks/),
+  each unchanged except for one first cell that installs teachgrad and ipywidgets with piplite;
+- the teachgrad wheel built from this checkout is in the site and in its piplite index, and it
+  holds the whole package (subpackages such as teachgrad.nn included) at the version in
+  pyproject.toml; the ipywidgets wheels the widgets need are bundled the same way;
+- widgets can work: the site carries the ipywidgets JupyterLab extension (the widget manager), and
+  the Pyodide kernel extension;
+- nbgrader's course pages, which need a server, are disabled in the site;
+- the site loads Pyodide from Pyodide's CDN (as README.md says), not from a copy in the site.
+"""
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+WHEEL = f"teachgrad-{VERSION}-py3-none-any.whl"
+ids = [p.stem for p in LESSONS]
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    base = tmp_path_factory.mktemp("lite")
+    out = base / "site"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "course.py"), "lite", str(out),
+         "--work-dir", str(base / "work")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def lite_config(site):
+    return json.loads((site / "jupyter-lite.json").read_text())["jupyter-config-data"]
+
+
+def code_sources(nb):
+    return [(c.cell_type, c.source) for c in nb.cells]
+
+
+@pytest.mark.parametrize("folder", ["student", "notebooks"])
+@pytest.mark.parametrize("lesson", LESSONS, ids=ids)
+def test_site_has_every_lesson_with_a_setup_cell(site, lesson, folder):
+    path = site / "files" / folder / lesson.name
+    assert path.exists(), f"{folder}/{lesson.name} missing from the site"
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "code"
+    assert first.source.splitlines()[-1] == "%pip install -q teachgrad ipywidgets"
+    if folder == "notebooks":
+        # the full lesson, otherwise unchanged
+        assert code_sources(nb)[1:] == code_sources(nbformat.read(lesson, as_version=4))
+    else:
+        text = "\n".join(c.source for c in nb.cells)
+        assert "### BEGIN SOLUTION" not in {line.strip() for line in text.splitlines()}
+
+
+def test_site_lists_the_lessons_in_its_contents_index(site):
+    for folder in ("student", "notebooks"):
+        listing = json.loads((site / "api" / "contents" / folder / "all.json").read_text())
+        names = sorted(item["name"] for item in listing["content"] if item["name"].endswith(".ipynb"))
+        assert names == [p.name for p in LESSONS]
+
+
+def test_site_bundles_the_teachgrad_wheel(site):
+    wheel = site / "pypi" / WHEEL
+    assert wheel.exists()
+    index = json.loads((site / "pypi" / "all.json").read_text())
+    assert VERSION in index["teachgrad"]["releases"]
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = {str(p.relative_to(ROOT)) for p in (ROOT / "teachgrad").rglob("*.py")}
+    assert package <= names, f"missing from the wheel: {sorted(package - names)}"
+    assert "teachgrad/nn/__init__.py" in names
+    metadata = zipfile.ZipFile(wheel).read(f"teachgrad-{VERSION}.dist-info/METADATA").decode()
+    assert "Requires-Dist: numpy" in metadata
+
+
+def test_site_has_what_widgets_need(site, lite_config):
+    index = json.loads((site / "pypi" / "all.json").read_text())
+    bundled = {name.replace("_", "-").lower() for name in index}
+    assert {"ipywidgets", "jupyterlab-widgets"} <= bundled
+    extensions = {ext["name"] for ext in lite_config["federated_extensions"]}
+    assert "@jupyter-widgets/jupyterlab-manager" in extensions
+    assert "@jupyterlite/pyodide-kernel-extension" in extensions
+
+
+def test_site_disables_nbgrader_course_pages(lite_config):
+    disabled = set(lite_config.get("disabledExtensions", []))
+    for plugin in ("assignment-list", "course-list", "create-assignment", "formgrader", "menu"):
+        assert f"@jupyter/nbgrader:{plugin}" in disabled
+
+
+def test_site_loads_pyodide_from_its_cdn(site, lite_config):
+    settings = lite_config.get("litePluginSettings", {}).get(
+        "@jupyterlite/pyodide-kernel-extension:kernel", {})
+    assert "pyodideUrl" not in settings, "the site sets its own Pyodide URL"
+    schema = next(site.glob("extensions/@jupyterlite/pyodide-kernel-extension/static/schema/kernel.v0.schema.json"))
+    default = json.loads(schema.read_text())["properties"]["pyodideUrl"]["default"]
+    assert default.startswith("https://cdn.jsdelivr.net/pyodide/")
+    assert not (site / "static" / "pyodide").exists()
