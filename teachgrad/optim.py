@@ -6,7 +6,6 @@ there is only one tensor, shared by both.  The update rules below are PyTorch's,
 work on the tensors' NumPy arrays directly (no graph is recorded, as under ``no_grad``).
 """
 
-import math
 from collections import defaultdict
 
 import numpy as np
@@ -128,6 +127,15 @@ def _buffer(array):
     return Tensor._make(array)
 
 
+def _fma(x, y, z):
+    """``x * y + z`` rounded once, as PyTorch's CPU kernels compute ``z.add(x, alpha=y)``, ``lerp`` and
+    ``addcmul`` (a fused multiply-add).  For float32 the product is exact in float64, so computing there
+    and rounding at the end gives PyTorch's bits; rounding twice would drift from PyTorch step by step."""
+    if np.result_type(x, y, z) == np.float32:
+        return (np.multiply(x, y, dtype=np.float64) + z).astype(np.float32)
+    return x * y + z
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with momentum, Nesterov momentum and weight decay::
 
@@ -154,10 +162,11 @@ class SGD(Optimizer):
     def step(self, closure=None):
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            lr, momentum, dampening, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
             for param, p, g in self._params_with_grad(group):
-                if group["weight_decay"] != 0:
-                    g = g + group["weight_decay"] * p
+                f = p.dtype.type  # hyper-parameters are rounded to the parameter's dtype, as in PyTorch
+                if wd != 0:
+                    g = _fma(p, f(wd), g)  # g + weight_decay * p
                 if momentum != 0:
                     state = self.state[param]
                     if "momentum_buffer" not in state:
@@ -165,10 +174,13 @@ class SGD(Optimizer):
                         buf = state["momentum_buffer"]._data
                     else:
                         buf = state["momentum_buffer"]._data
-                        buf *= momentum
-                        buf += g if dampening == 0 else (1 - dampening) * g
-                    g = g + momentum * buf if group["nesterov"] else buf
-                p -= lr * g  # in place: the model's parameter itself changes
+                        buf *= f(momentum)
+                        if dampening == 0:
+                            buf += g
+                        else:
+                            buf[...] = _fma(g, f(1 - dampening), buf)
+                    g = _fma(buf, f(momentum), g) if group["nesterov"] else buf
+                p[...] = _fma(g, f(-lr), p)  # in place: the model's parameter itself changes
         return loss
 
 
@@ -212,21 +224,24 @@ class Adam(Optimizer):
                 state["step"]._data += 1
                 step = float(state["step"]._data)
                 m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+                f = p.dtype.type  # hyper-parameters are rounded to the parameter's dtype, as in PyTorch
                 if wd != 0:
                     if group["decoupled_weight_decay"]:  # AdamW: shrink the weights directly
-                        p *= 1 - lr * wd
+                        p *= f(1 - lr * wd)
                     else:
-                        g = g + wd * p
-                m += (1 - beta1) * (g - m)  # m = beta1 * m + (1 - beta1) * g
-                v *= beta2
-                v += (1 - beta2) * g * g
+                        g = _fma(p, f(wd), g)
+                # m = beta1 * m + (1 - beta1) * g, written as PyTorch's lerp: m + (1 - beta1) * (g - m)
+                w = f(1 - beta1)
+                m[...] = _fma(g - m, w, m) if w < 0.5 else _fma(g - m, w - 1, g)
+                v *= f(beta2)
+                v[...] = _fma(f(1 - beta2) * g, g, v)  # v = beta2 * v + (1 - beta2) * g * g
                 if group["amsgrad"]:
                     v = np.maximum(state["max_exp_avg_sq"]._data, v, out=state["max_exp_avg_sq"]._data)
                 step_size = lr / (1 - beta1 ** step)
                 denom = np.sqrt(v)
-                denom /= math.sqrt(1 - beta2 ** step)
-                denom += eps
-                p -= step_size * m / denom
+                denom /= f((1 - beta2 ** step) ** 0.5)
+                denom += f(eps)
+                p += f(-step_size) * m / denom
         return loss
 
 
