@@ -167,7 +167,7 @@ class MseLoss(Op):
     @staticmethod
     def backward(ctx, grad):
         (diff,) = ctx.saved_tensors
-        g = (grad * (2 * ctx.scale)) * diff
+        g = (diff * diff.dtype.type(2 * ctx.scale)) * grad  # PyTorch's order of rounding
         need_input, need_target = ctx.needs_input_grad
         return (unbroadcast(g, ctx.shapes[0]) if need_input else None,
                 -unbroadcast(g, ctx.shapes[1]) if need_target else None)
