@@ -181,6 +181,18 @@ class TestLesson:
             grade_ids += [meta["grade_id"], cmeta["grade_id"]]
         assert len(grade_ids) == len(set(grade_ids)), "nbgrader grade_ids are unique"
 
+    def test_nbgrader_markers_only_where_nbgrader_expects_them(self, path):
+        # nbgrader scans every cell: a marker in an ordinary cell (even in explanatory text) makes
+        # `nbgrader generate_assignment` fail or cut the cell.
+        nb = load(path)
+        for i, c in enumerate(nb["cells"]):
+            meta = nbgrader(c) or {}
+            text = src(c)
+            if "BEGIN SOLUTION" in text or "END SOLUTION" in text:
+                assert meta.get("solution"), f"cell {i} has solution markers but is not a solution cell"
+            if "BEGIN HIDDEN TESTS" in text or "END HIDDEN TESTS" in text:
+                assert meta.get("grade"), f"cell {i} has hidden-test markers but is not a grade cell"
+
     def test_outputs_stored(self, path):
         nb = load(path)
         cells = nb["cells"]
