@@ -355,9 +355,11 @@ def test_set_grad_enabled():
             r += [t.is_grad_enabled(), (x * 2).requires_grad]
         with t.set_grad_enabled(True):
             r += [t.is_grad_enabled()]
-        t.set_grad_enabled(False)
-        r += [t.is_grad_enabled(), (x * 2).requires_grad]
-        t.set_grad_enabled(True)
+        try:
+            t.set_grad_enabled(False)
+            r += [t.is_grad_enabled(), (x * 2).requires_grad]
+        finally:
+            t.set_grad_enabled(True)
         r += [t.is_grad_enabled(), (x * 2).requires_grad]
         with t.no_grad():
             with t.set_grad_enabled(True):
