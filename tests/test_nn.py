@@ -315,6 +315,35 @@ def test_linear_default_init_distribution():
     assert np.array_equal(tg.nn.Linear(100, 300).weight.detach().numpy(), w)  # seeded
 
 
+def test_init_functions():
+    tg = load_teachgrad()
+    w = tg.empty(300, 200)
+    for fn, args, std in [("kaiming_uniform_", (), math.sqrt(2 / 200)), ("kaiming_normal_", (), math.sqrt(2 / 200)),
+                          ("xavier_uniform_", (), math.sqrt(2 / 500)), ("xavier_normal_", (), math.sqrt(2 / 500)),
+                          ("kaiming_normal_", (0, "fan_out", "relu"), math.sqrt(2 / 300)),
+                          ("normal_", (1.0, 0.5), 0.5), ("uniform_", (-1.0, 1.0), 1 / math.sqrt(3))]:
+        assert getattr(tg.nn.init, fn)(w, *args) is w
+        assert abs(w.numpy().std() - std) < 0.03 * std, fn
+    assert tg.nn.init.zeros_(w).abs().sum().item() == 0 and tg.nn.init.ones_(w).mean().item() == 1
+    assert tg.nn.init.constant_(w, 0.5).mean().item() == 0.5
+    p = tg.nn.Linear(3, 2).weight
+    tg.nn.init.zeros_(p)  # works on a parameter that requires grad (no graph is recorded)
+    assert p.requires_grad and p.is_leaf and p.grad_fn is None
+    same(lambda t: [t.nn.init.calculate_gain(*a) for a in
+                    [("linear",), ("sigmoid",), ("tanh",), ("relu",), ("leaky_relu",), ("leaky_relu", math.sqrt(5))]])
+    same_error(lambda t: t.nn.init.kaiming_uniform_(t.empty(3)))
+    same_error(lambda t: t.nn.init.kaiming_uniform_(t.empty(3, 2), mode="fan_avg"))
+    same_warnings(lambda t: t.nn.init.kaiming_uniform_(t.empty(0, 3)).shape)
+
+
+def test_linear_init_identical_to_torch_when_the_rng_is():
+    tg, torch = both()
+    draws = [(t.manual_seed(0), t.rand(5).tolist())[1] for t in (tg, torch)]
+    if draws[0] != draws[1]:
+        pytest.skip("teachgrad's random numbers are not PyTorch's yet")
+    same(lambda t: (t.manual_seed(0), [p.tolist() for p in mlp(t).parameters()])[1], rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("shape", [(3, 4), (4,), (2, 3, 4)], ids=["2d", "1d", "3d"])
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear_matches_torch(shape, bias):

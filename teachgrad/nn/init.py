@@ -1,10 +1,11 @@
 """``teachgrad.nn.init``: fill parameters in place with PyTorch's initialisation schemes.
 
-The random numbers come from teachgrad's NumPy generator (seeded by ``teachgrad.manual_seed``), so
-the *distributions* are PyTorch's but the values differ from the ones PyTorch would draw.
+The random numbers come from teachgrad's generator (``teachgrad.manual_seed``) through
+``Tensor.uniform_`` / ``Tensor.normal_``; the bounds are computed in PyTorch's order of operations.
 """
 
 import math
+import warnings
 
 from ..autograd import no_grad
 
@@ -39,13 +40,14 @@ def calculate_gain(nonlinearity, param=None):
 def _calculate_fan_in_and_fan_out(tensor):
     if tensor.dim() < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
-    receptive_field = math.prod(tensor.shape[2:])
+    receptive_field = math.prod(tensor.shape[2:])  # 1 for a Linear weight
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
 
 
 def _fan(tensor, mode):
+    mode = mode.lower()
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -74,23 +76,28 @@ def zeros_(tensor):
 
 def xavier_uniform_(tensor, gain=1.0):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return uniform_(tensor, -math.sqrt(3.0) * std, math.sqrt(3.0) * std)
 
 
 def xavier_normal_(tensor, gain=1.0):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
-    """Uniform in [-bound, bound] with bound = gain * sqrt(3 / fan).  ``nn.Linear`` uses a = sqrt(5),
-    which makes bound = 1 / sqrt(in_features)."""
-    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    """Uniform in [-bound, bound] with bound = sqrt(3) * gain / sqrt(fan).  ``nn.Linear`` uses
+    a = sqrt(5), which makes bound = 1 / sqrt(in_features)."""
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std  # computed in PyTorch's order, so the bound is PyTorch's to the bit
     return uniform_(tensor, -bound, bound)
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
-    return normal_(tensor, 0.0, std)
-
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return tensor
+    return normal_(tensor, 0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)))
