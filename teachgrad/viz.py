@@ -28,7 +28,7 @@ import contextlib
 import io
 import sys
 
-__all__ = ["draw_graph", "trace", "Trace", "TraceEvent"]
+__all__ = ["draw_graph", "graph_svg", "trace", "Trace", "TraceEvent", "figure_to_png", "figure_to_svg"]
 
 TraceEvent = collections.namedtuple("TraceEvent", "name inputs output grad_enabled")
 
@@ -481,7 +481,7 @@ def _layout(g, direction):
 
 
 # ---------------------------------------------------------------------------------------------
-# Drawing
+# The scene: what to draw, independent of the renderer (matplotlib Figure or SVG markup)
 # ---------------------------------------------------------------------------------------------
 
 _COLORS = {
@@ -494,7 +494,160 @@ _COLORS = {
     "none": "#a0a0a0",
     "shade": "#dcdcdc",
 }
+_SHADE_PAD = 0.12
+_MARGIN = 0.25
 
+
+class _Scene:
+    """Positions in inches (y up), shared by both renderers."""
+
+    def __init__(self, g, xy, sizes, title):
+        self.title = title
+        self.nodes = []  # (x, y, w, h, lines, (face, edge, text), dashed, root, node)
+        for n in g.order:
+            x, y = xy[n.key]
+            w, h = sizes[n.key]
+            if n.kind == "op":
+                colors = _COLORS["op"] if n.recorded else _COLORS["op_off"]
+                dashed = not n.recorded
+            else:
+                colors = _COLORS["leaf"] if n.requires_grad else _COLORS["leaf_off"]
+                dashed = False
+            self.nodes.append((x, y, w, h, n.lines, colors, dashed, n.root, n))
+        # shading behind what ran under no_grad: padded boxes, joined along the edges between them
+        shade = [n for n in g.order if n.no_grad]
+        keys = {n.key for n in shade}
+        self.shade_boxes = []
+        for n in shade:
+            x, y = xy[n.key]
+            w, h = sizes[n.key]
+            self.shade_boxes.append((x - w / 2 - _SHADE_PAD, y - h / 2 - _SHADE_PAD, w + 2 * _SHADE_PAD,
+                                     h + 2 * _SHADE_PAD))
+        self.shade_links = []  # (xa, ya, xb, yb, thickness in inches)
+        comp = {k: k for k in keys}
+
+        def find(k):
+            while comp[k] != k:
+                comp[k] = comp[comp[k]]
+                k = comp[k]
+            return k
+
+        seen = set()
+        for e in g.edges:
+            if e.src in keys and e.dst in keys and (e.src, e.dst) not in seen:
+                seen.add((e.src, e.dst))
+                (xa, ya), (xb, yb) = xy[e.src], xy[e.dst]
+                self.shade_links.append((xa, ya, xb, yb, min(sizes[e.src][1], sizes[e.dst][1])))
+                comp[find(e.src)] = find(e.dst)
+        regions = {}
+        for n in shade:
+            regions.setdefault(find(n.key), []).append(n)
+        self.region_labels = []  # (x, y) of "no_grad()" above each region's top node
+        for members in regions.values():
+            top = max(members, key=lambda n: (xy[n.key][1] + sizes[n.key][1] / 2, -n.index))
+            x, y = xy[top.key]
+            self.region_labels.append((x, y + sizes[top.key][1] / 2 + _SHADE_PAD + 0.02))
+        # edges, clipped to the boxes; one per (src, dst, style)
+        self.edges = []  # (pa, pb, style)
+        self.cuts = []  # midpoints of cut edges
+        drawn = set()
+        for e in g.edges:
+            if (e.src, e.dst, e.style) in drawn:
+                continue
+            drawn.add((e.src, e.dst, e.style))
+            pa, pb = _clip_segment(xy[e.src], xy[e.dst], sizes[e.src], sizes[e.dst], 0.03)
+            self.edges.append((pa, pb, e.style))
+            if e.style == "cut":
+                (xa, ya), (xb, yb) = xy[e.src], xy[e.dst]
+                self.cuts.append(((xa + xb) / 2, (ya + yb) / 2))
+        # legend: only when there is something beyond plain backward arrows to explain
+        styles = {e.style for e in g.edges}
+        has_shade = bool(shade)
+        has_off_leaf = any(n.kind == "leaf" and not n.requires_grad for n in g.order)
+        has_off_op = any(n.kind == "op" and not n.recorded for n in g.order)
+        self.legend = []  # (kind, label)
+        if styles - {"flow"} or has_shade or has_off_leaf or has_off_op:
+            self.legend.append(("flow", "backward flows"))
+            if "cut" in styles:
+                self.legend.append(("cut", "cut by detach()"))
+            if "none" in styles:
+                self.legend.append(("none", "no gradient flows"))
+            if has_shade:
+                self.legend.append(("shade", "ran under no_grad"))
+            if has_off_leaf:
+                self.legend.append(("leaf_off", "requires_grad=False"))
+        # extent of the drawing, plus room for the legend and the title
+        xs = [v for x, y, w, h, *_ in self.nodes for v in (x - w / 2, x + w / 2)]
+        ys = [v for x, y, w, h, *_ in self.nodes for v in (y - h / 2, y + h / 2)]
+        for bx, by, bw, bh in self.shade_boxes:
+            ys.append(by + bh + 0.22)  # the region label
+        self.x0, self.x1 = min(xs) - _MARGIN, max(xs) + _MARGIN
+        self.y0, self.y1 = min(ys) - _MARGIN, max(ys) + _MARGIN
+        self.legend_h = 0.0
+        self.legend_cols = 1
+        if self.legend:
+            self.legend_cols = min(len(self.legend), max(1, int((self.x1 - self.x0) // 2.0)))
+            rows = -(-len(self.legend) // self.legend_cols)
+            self.legend_h = 0.12 + rows * 0.24
+            self.y0 -= self.legend_h
+        self.title_h = 0.35 if title else 0.0
+
+    @property
+    def width(self):
+        return self.x1 - self.x0
+
+    @property
+    def height(self):
+        """Height including the title band."""
+        return self.y1 - self.y0 + self.title_h
+
+
+def _clip_segment(a, b, size_a, size_b, gap):
+    """The part of segment a->b outside both boxes (centred at a and b), shortened by gap."""
+    (xa, ya), (xb, yb) = a, b
+    dx, dy = xb - xa, yb - ya
+
+    def t_exit(w, h):
+        ts = []
+        if dx:
+            ts.append((w / 2 + gap) / abs(dx))
+        if dy:
+            ts.append((h / 2 + gap) / abs(dy))
+        return min(ts) if ts else 0.0
+
+    t0 = t_exit(*size_a)
+    t1 = 1.0 - t_exit(*size_b)
+    if t1 <= t0:
+        t0, t1 = 0.0, 1.0
+    return (xa + t0 * dx, ya + t0 * dy), (xa + t1 * dx, ya + t1 * dy)
+
+
+def _scene_for(tensor, trace, names, frame, direction, max_width, title):
+    tensor_names, fn_names, keep = _collect_names(tensor, names, frame)
+    events = list(trace.events) if trace is not None else []
+    g = _build(tensor, events, tensor_names, fn_names)
+    g.keep.append(keep)
+    if direction == "auto":
+        # left to right reads like the code; fall back to top-down for graphs too deep to fit the width
+        xy, sizes, _ = _layout(g, "LR")
+        if _extent(xy, sizes)[0] > max_width:
+            xy_tb, sizes_tb, _ = _layout(g, "TB")
+            if _extent(xy_tb, sizes_tb)[0] < _extent(xy, sizes)[0]:
+                xy, sizes = xy_tb, sizes_tb
+    else:
+        xy, sizes, _ = _layout(g, direction)
+    return _Scene(g, xy, sizes, title), g
+
+
+def _extent(xy, sizes):
+    xs = [xy[k][0] + s * sizes[k][0] / 2 for k in xy for s in (-1, 1)]
+    ys = [xy[k][1] + s * sizes[k][1] / 2 for k in xy for s in (-1, 1)]
+    return max(xs) - min(xs), max(ys) - min(ys)
+
+
+# ---------------------------------------------------------------------------------------------
+# matplotlib
+# ---------------------------------------------------------------------------------------------
 
 _figure_class = None
 
@@ -535,188 +688,75 @@ def draw_graph(tensor, ax=None, trace=None, title=None, *, names=None, direction
     """
     frame = sys._getframe(1) if names is None else None
     try:
-        tensor_names, fn_names, keep = _collect_names(tensor, names, frame)
+        scene, g = _scene_for(tensor, trace, names, frame, direction, max_width, title)
     finally:
         del frame
-    events = list(trace.events) if trace is not None else []
-    g = _build(tensor, events, tensor_names, fn_names)
-    g.keep.append(keep)
-    if direction == "auto":
-        # left to right reads like the code; fall back to top-down for graphs too deep to fit the width
-        xy, sizes, direction = _layout(g, "LR")
-        if _extent(xy, sizes)[0] > max_width:
-            xy_tb, sizes_tb, _ = _layout(g, "TB")
-            if _extent(xy_tb, sizes_tb)[0] < _extent(xy, sizes)[0]:
-                xy, sizes = xy_tb, sizes_tb
-    else:
-        xy, sizes, direction = _layout(g, direction)
-    return _render(g, xy, sizes, ax, title, max_width)
+    return _render(scene, ax, max_width)
 
 
-def _extent(xy, sizes):
-    xs = [xy[k][0] + s * sizes[k][0] / 2 for k in xy for s in (-1, 1)]
-    ys = [xy[k][1] + s * sizes[k][1] / 2 for k in xy for s in (-1, 1)]
-    return max(xs) - min(xs), max(ys) - min(ys)
-
-
-def _render(g, xy, sizes, ax, title, max_width):
+def _render(sc, ax, max_width):
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
-    margin = 0.25
-    xs0 = [xy[k][0] - sizes[k][0] / 2 for k in xy]
-    xs1 = [xy[k][0] + sizes[k][0] / 2 for k in xy]
-    ys0 = [xy[k][1] - sizes[k][1] / 2 for k in xy]
-    ys1 = [xy[k][1] + sizes[k][1] / 2 for k in xy]
-    x0, x1 = min(xs0) - margin, max(xs1) + margin
-    y0, y1 = min(ys0) - margin, max(ys1) + margin
-
-    styles = {e.style for e in g.edges}
-    has_shade = any(n.no_grad for n in g.order)
-    has_off_leaf = any(n.kind == "leaf" and not n.requires_grad for n in g.order)
-    has_off_op = any(n.kind == "op" and not n.recorded and not n.no_grad for n in g.order)
-    legend = []
-    if styles - {"flow"} or has_shade or has_off_leaf or has_off_op:
-        legend.append(Line2D([], [], color=_COLORS["flow"], lw=1.4, label="backward flows"))
-        if "cut" in styles:
-            legend.append(Line2D([], [], color=_COLORS["cut"], lw=1.4, ls="--", label="cut by detach()"))
-        if "none" in styles:
-            legend.append(Line2D([], [], color=_COLORS["none"], lw=1.4, ls=":", label="no gradient flows"))
-        if has_shade:
-            legend.append(Patch(facecolor=_COLORS["shade"], edgecolor="none", label="ran under no_grad"))
-        if has_off_leaf:
-            fc, ec, _ = _COLORS["leaf_off"]
-            legend.append(Patch(facecolor=fc, edgecolor=ec, label="requires_grad=False"))
-    legend_h = 0.0
-    if legend:
-        ncol = min(len(legend), max(1, int((x1 - x0) // 2.0)))
-        rows = -(-len(legend) // ncol)
-        legend_h = 0.12 + rows * 0.24
-        y0 -= legend_h
-    title_h = 0.35 if title else 0.0
-    width, height = x1 - x0, y1 - y0 + title_h
-
+    width, height = sc.width, sc.height
     if ax is None:
         scale = min(1.0, max_width / width)
         fig = _make_figure((width * scale, height * scale))
-        fig.graph_nodes = len(g.order)
-        ax = fig.add_axes((0, 0, 1, (height - title_h) / height))
+        fig.graph_nodes = len(sc.nodes)
+        ax = fig.add_axes((0, 0, 1, (height - sc.title_h) / height))
     else:
         fig = ax.figure
         bbox = ax.get_position()
         fw, fh = fig.get_size_inches()
-        scale = min(bbox.width * fw / width, bbox.height * fh / (height - title_h))
+        scale = min(bbox.width * fw / width, bbox.height * fh / (height - sc.title_h))
     font = max(4.0, _FONT * scale)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
+    ax.set_xlim(sc.x0, sc.x1)
+    ax.set_ylim(sc.y0, sc.y1)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_axis_off()
-    if title:
-        ax.set_title(title, fontsize=max(5.0, 11 * scale))
+    if sc.title:
+        ax.set_title(sc.title, fontsize=max(5.0, 11 * scale))
 
-    patches = {}
-    for n in g.order:
-        x, y = xy[n.key]
-        w, h = sizes[n.key]
-        if n.kind == "op":
-            fc, ec, tc = _COLORS["op"] if n.recorded else _COLORS["op_off"]
-        else:
-            fc, ec, tc = _COLORS["leaf"] if n.requires_grad else _COLORS["leaf_off"]
-        p = FancyBboxPatch(
-            (x - w / 2, y - h / 2), w, h,
-            boxstyle="round,pad=0,rounding_size=0.07",
-            facecolor=fc, edgecolor=ec,
-            linewidth=(2.2 if n.root else 1.0) * max(scale, 0.5),
-            linestyle="-" if (n.kind == "leaf" or n.recorded) else "--",
-            zorder=3,
-        )
-        ax.add_artist(p)
-        patches[n.key] = p
-        ax.text(x, y, "\n".join(n.lines), ha="center", va="center", fontsize=font,
+    # add_artist, not add_patch: the limits are set already, and data-limit updates are slow
+    for x, y, w, h, lines, (fc, ec, tc), dashed, root, _n in sc.nodes:
+        ax.add_artist(FancyBboxPatch(
+            (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.07",
+            facecolor=fc, edgecolor=ec, linewidth=(2.2 if root else 1.0) * max(scale, 0.5),
+            linestyle="--" if dashed else "-", zorder=3))
+        ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=font,
                 family="DejaVu Sans Mono", color=tc, zorder=4, linespacing=1.25)
-
-    # grey shading behind everything that ran under no_grad (one connected highlight per region)
-    shade = [n for n in g.order if n.no_grad]
-    if shade:
-        pad = 0.12
-        for n in shade:
-            x, y = xy[n.key]
-            w, h = sizes[n.key]
-            ax.add_artist(FancyBboxPatch((x - w / 2 - pad, y - h / 2 - pad), w + 2 * pad, h + 2 * pad,
-                                        boxstyle="round,pad=0,rounding_size=0.15",
-                                        facecolor=_COLORS["shade"], edgecolor="none", zorder=0))
-        keys = {n.key for n in shade}
-        for e in g.edges:
-            if e.src in keys and e.dst in keys:
-                (xa, ya), (xb, yb) = xy[e.src], xy[e.dst]
-                lw = 72 * scale * min(sizes[e.src][1], sizes[e.dst][1])
-                ax.add_artist(Line2D([xa, xb], [ya, yb], color=_COLORS["shade"], lw=lw,
-                                   solid_capstyle="round", zorder=0))
-        # one label per region, above its top-most node
-        comp = {k: k for k in keys}
-
-        def find(k):
-            while comp[k] != k:
-                comp[k] = comp[comp[k]]
-                k = comp[k]
-            return k
-
-        for e in g.edges:
-            if e.src in keys and e.dst in keys:
-                comp[find(e.src)] = find(e.dst)
-        regions = collections.OrderedDict()
-        for n in shade:
-            regions.setdefault(find(n.key), []).append(n)
-        for members in regions.values():
-            top = max(members, key=lambda n: (xy[n.key][1] + sizes[n.key][1] / 2, -n.index))
-            x, y = xy[top.key]
-            ax.text(x, y + sizes[top.key][1] / 2 + pad + 0.02, "no_grad()", ha="center", va="bottom",
-                    fontsize=font * 0.9, style="italic", color="#555555", zorder=1)
-
-    drawn = set()
-    for e in g.edges:
-        if (e.src, e.dst, e.style) in drawn:
-            continue
-        drawn.add((e.src, e.dst, e.style))
-        color = _COLORS[e.style]
-        ls = {"flow": "-", "cut": "--", "none": ":"}[e.style]
-        pa, pb = _clip_segment(xy[e.src], xy[e.dst], sizes[e.src], sizes[e.dst], 0.03)
-        arrow = FancyArrowPatch(
-            pa, pb,
-            arrowstyle="-|>" if e.style == "flow" else "-",
-            mutation_scale=10 * max(scale, 0.4), color=color, linestyle=ls,
-            linewidth=1.3 * max(scale, 0.4), shrinkA=0, shrinkB=0, zorder=2,
-        )
-        ax.add_artist(arrow)
-        if e.style == "cut":
-            (xa, ya), (xb, yb) = xy[e.src], xy[e.dst]
-            ax.text((xa + xb) / 2, (ya + yb) / 2, "\u2702 detach()", ha="center", va="center",
-                    fontsize=font * 0.9, color=_COLORS["cut"], zorder=5,
-                    bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor=_COLORS["cut"], lw=0.6))
-    if legend:
-        ax.legend(handles=legend, loc="lower center", ncol=ncol, fontsize=font * 0.85, frameon=False,
+    for bx, by, bw, bh in sc.shade_boxes:
+        ax.add_artist(FancyBboxPatch((bx, by), bw, bh, boxstyle="round,pad=0,rounding_size=0.15",
+                                     facecolor=_COLORS["shade"], edgecolor="none", zorder=0))
+    for xa, ya, xb, yb, thick in sc.shade_links:
+        ax.add_artist(Line2D([xa, xb], [ya, yb], color=_COLORS["shade"], lw=72 * scale * thick,
+                             solid_capstyle="round", zorder=0))
+    for x, y in sc.region_labels:
+        ax.text(x, y, "no_grad()", ha="center", va="bottom", fontsize=font * 0.9, style="italic",
+                color="#555555", zorder=1)
+    for pa, pb, style in sc.edges:
+        ax.add_artist(FancyArrowPatch(
+            pa, pb, arrowstyle="-|>" if style == "flow" else "-",
+            mutation_scale=10 * max(scale, 0.4), color=_COLORS[style],
+            linestyle={"flow": "-", "cut": "--", "none": ":"}[style],
+            linewidth=1.3 * max(scale, 0.4), shrinkA=0, shrinkB=0, zorder=2))
+    for x, y in sc.cuts:
+        ax.text(x, y, "\u2702 detach()", ha="center", va="center", fontsize=font * 0.9, color=_COLORS["cut"],
+                zorder=5, bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor=_COLORS["cut"], lw=0.6))
+    if sc.legend:
+        handles = []
+        for kind, label in sc.legend:
+            if kind in ("flow", "cut", "none"):
+                ls = {"flow": "-", "cut": "--", "none": ":"}[kind]
+                handles.append(Line2D([], [], color=_COLORS[kind], lw=1.4, ls=ls, label=label))
+            elif kind == "shade":
+                handles.append(Patch(facecolor=_COLORS["shade"], edgecolor="none", label=label))
+            else:
+                fc, ec, _ = _COLORS["leaf_off"]
+                handles.append(Patch(facecolor=fc, edgecolor=ec, label=label))
+        ax.legend(handles=handles, loc="lower center", ncol=sc.legend_cols, fontsize=font * 0.85, frameon=False,
                   handlelength=2.2, borderaxespad=0.1)
     return fig
-
-
-def _clip_segment(a, b, size_a, size_b, gap):
-    """The part of segment a->b outside both boxes (centred at a and b), shortened by gap."""
-    (xa, ya), (xb, yb) = a, b
-    dx, dy = xb - xa, yb - ya
-
-    def t_exit(w, h):
-        ts = []
-        if dx:
-            ts.append((w / 2 + gap) / abs(dx))
-        if dy:
-            ts.append((h / 2 + gap) / abs(dy))
-        return min(ts) if ts else 0.0
-
-    t0 = t_exit(*size_a)
-    t1 = 1.0 - t_exit(*size_b)
-    if t1 <= t0:
-        t0, t1 = 0.0, 1.0
-    return (xa + t0 * dx, ya + t0 * dy), (xa + t1 * dx, ya + t1 * dy)
 
 
 def figure_to_png(fig, dpi=100):
@@ -727,10 +767,112 @@ def figure_to_png(fig, dpi=100):
 
 
 def figure_to_svg(fig):
-    """Render a Figure to SVG bytes with text left as text (fast; the browser draws the glyphs)."""
+    """Render a Figure to SVG bytes with text left as text (the browser draws the glyphs)."""
     import matplotlib
 
     buf = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "teachgrad"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# SVG markup, written directly: the same scene in a few milliseconds (used by the live widgets)
+# ---------------------------------------------------------------------------------------------
+
+def graph_svg(tensor, trace=None, title=None, *, names=None, direction="auto", max_width=14.0, px_per_inch=88):
+    """The same drawing as :func:`draw_graph`, as SVG markup (str), without matplotlib.
+
+    Much faster than rendering a Figure, so the live widgets redraw with it on every click.
+    """
+    frame = sys._getframe(1) if names is None else None
+    try:
+        scene, g = _scene_for(tensor, trace, names, frame, direction, max_width, title)
+    finally:
+        del frame
+    return _render_svg(scene, px_per_inch, max_width)
+
+
+def _render_svg(sc, ppi, max_width):
+    from html import escape
+
+    s = ppi * min(1.0, max_width / sc.width)  # pixels per inch
+    font = _FONT / 72 * s
+    top = sc.y1 + sc.title_h
+
+    def X(x):
+        return f"{(x - sc.x0) * s:.1f}"
+
+    def Y(y):
+        return f"{(top - y) * s:.1f}"
+
+    def L(v):
+        return f"{v * s:.1f}"
+
+    W, H = sc.width * s, sc.height * s
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W:.0f}" height="{H:.0f}" '
+        f'viewBox="0 0 {W:.1f} {H:.1f}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" '
+        f'font-size="{font:.1f}">',
+        '<defs><marker id="tg-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{_COLORS["flow"]}"/></marker></defs>',
+        f'<rect width="{W:.1f}" height="{H:.1f}" fill="white"/>',
+    ]
+    if sc.title:
+        out.append(f'<text x="{W / 2:.1f}" y="{L(sc.title_h * 0.6)}" text-anchor="middle" '
+                   f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="{font * 1.2:.1f}">'
+                   f'{escape(sc.title)}</text>')
+    for bx, by, bw, bh in sc.shade_boxes:
+        out.append(f'<rect x="{X(bx)}" y="{Y(by + bh)}" width="{L(bw)}" height="{L(bh)}" rx="{L(0.15)}" '
+                   f'fill="{_COLORS["shade"]}"/>')
+    for xa, ya, xb, yb, thick in sc.shade_links:
+        out.append(f'<line x1="{X(xa)}" y1="{Y(ya)}" x2="{X(xb)}" y2="{Y(yb)}" stroke="{_COLORS["shade"]}" '
+                   f'stroke-width="{L(thick)}" stroke-linecap="round"/>')
+    for x, y in sc.region_labels:
+        out.append(f'<text x="{X(x)}" y="{Y(y)}" text-anchor="middle" font-style="italic" fill="#555555" '
+                   f'font-size="{font * 0.9:.1f}">no_grad()</text>')
+    dash = {"flow": "", "cut": ' stroke-dasharray="6 4"', "none": ' stroke-dasharray="2 3"'}
+    for (xa, ya), (xb, yb), style in sc.edges:
+        marker = ' marker-end="url(#tg-arrow)"' if style == "flow" else ""
+        out.append(f'<line x1="{X(xa)}" y1="{Y(ya)}" x2="{X(xb)}" y2="{Y(yb)}" stroke="{_COLORS[style]}" '
+                   f'stroke-width="1.4"{dash[style]}{marker}/>')
+    line_h = 1.25 * font
+    for x, y, w, h, lines, (fc, ec, tc), dashed, root, n in sc.nodes:
+        cls = "tg-node tg-" + ("op" if n.kind == "op" else "leaf")
+        extra = ' stroke-dasharray="4 3"' if dashed else ""
+        out.append(f'<g class="{cls}"><rect x="{X(x - w / 2)}" y="{Y(y + h / 2)}" width="{L(w)}" '
+                   f'height="{L(h)}" rx="{L(0.07)}" fill="{fc}" stroke="{ec}" '
+                   f'stroke-width="{2.4 if root else 1.1}"{extra}/>')
+        y0 = float(Y(y)) - line_h * (len(lines) - 1) / 2
+        out.append(f'<text text-anchor="middle" dominant-baseline="central" fill="{tc}">')
+        for i, line in enumerate(lines):
+            out.append(f'<tspan x="{X(x)}" y="{y0 + i * line_h:.1f}">{escape(line)}</tspan>')
+        out.append("</text></g>")
+    for x, y in sc.cuts:
+        label = "\u2702 detach()"
+        bw, bh = (len(label) * _CHAR_W * 0.9 + 0.12), 0.22
+        out.append(f'<rect x="{X(x - bw / 2)}" y="{Y(y + bh / 2)}" width="{L(bw)}" height="{L(bh)}" rx="3" '
+                   f'fill="white" stroke="{_COLORS["cut"]}" stroke-width="0.8"/>')
+        out.append(f'<text x="{X(x)}" y="{Y(y)}" text-anchor="middle" dominant-baseline="central" '
+                   f'fill="{_COLORS["cut"]}" font-size="{font * 0.9:.1f}">{escape(label)}</text>')
+    if sc.legend:
+        cols = sc.legend_cols
+        col_w = 2.0
+        total = cols * col_w
+        lx0 = (sc.x0 + sc.x1) / 2 - total / 2
+        for i, (kind, label) in enumerate(sc.legend):
+            r, c = divmod(i, cols)
+            lx = lx0 + c * col_w
+            ly = sc.y0 + sc.legend_h - 0.18 - r * 0.24
+            if kind in ("flow", "cut", "none"):
+                out.append(f'<line x1="{X(lx)}" y1="{Y(ly)}" x2="{X(lx + 0.3)}" y2="{Y(ly)}" '
+                           f'stroke="{_COLORS[kind]}" stroke-width="1.4"{dash[kind]}/>')
+            else:
+                fc, ec = (_COLORS["shade"], "none") if kind == "shade" else _COLORS["leaf_off"][:2]
+                out.append(f'<rect x="{X(lx)}" y="{Y(ly + 0.06)}" width="{L(0.3)}" height="{L(0.12)}" '
+                           f'fill="{fc}" stroke="{ec}"/>')
+            out.append(f'<text x="{X(lx + 0.4)}" y="{Y(ly)}" dominant-baseline="central" '
+                       f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="{font * 0.85:.1f}">'
+                       f'{escape(label)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)

@@ -513,8 +513,7 @@ class ChainExplorer(_Explorer):
 
         r = self.result
         names = {k: r["tensors"][k] for k in CHAIN_LEAVES + ("y", "z", "w")}
-        fig = viz.draw_graph(r["tensors"]["w"], trace=r["trace"], names=names)
-        self._plot.value = viz.figure_to_svg(fig)
+        self._plot.value = viz.graph_svg(r["tensors"]["w"], trace=r["trace"], names=names).encode()
 
 
 class AccumulationExplorer(_Explorer):
@@ -707,5 +706,4 @@ class SequentialExplorer(_Explorer):
 
         r = self.result
         names = [("x", r["x"]), ("y", r["y"])] + list(r["model"].named_parameters())
-        fig = viz.draw_graph(r["y"], trace=r["trace"], names=names)
-        self._plot.value = viz.figure_to_svg(fig)
+        self._plot.value = viz.graph_svg(r["y"], trace=r["trace"], names=names).encode()

@@ -264,3 +264,28 @@ def test_import_teachgrad_does_not_import_the_drawing_stack():
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_graph_svg_draws_the_same_scene(lib):
+    import xml.etree.ElementTree as ET
+
+    t = leaves(lib, c=False)
+    with viz.trace(lib) as tr:
+        with lib.no_grad():
+            y = t["a"] * t["x"] + t["b"]
+        w = t["e"] * (t["c"] * y.detach() + t["d"]) + t["f"]
+    w.backward()
+    names = {**t, "y": y, "w": w}
+    svg = viz.graph_svg(w, trace=tr, names=names, title="chain")
+    assert svg == viz.graph_svg(w, trace=tr, names=names, title="chain")  # deterministic
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    labels = ["\n".join(ts.text for ts in txt.iter(ns + "tspan")) for txt in root.iter(ns + "text")
+              if list(txt.iter(ns + "tspan"))]
+    fig = viz.draw_graph(w, trace=tr, names=names)
+    node_texts = [s for s in texts(fig) if s not in ("no_grad()", "\u2702 detach()")]
+    assert labels == node_texts
+    plain = [txt.text for txt in root.iter(ns + "text") if txt.text]
+    for s in ("chain", "no_grad()", "\u2702 detach()", "cut by detach()", "ran under no_grad", "requires_grad=False"):
+        assert s in plain
+    assert len(root.findall(f".//{ns}g[@class='tg-node tg-leaf']")) == 7
