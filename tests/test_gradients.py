@@ -74,6 +74,7 @@ UNARY = {
     "relu": (lambda t, x: x.relu(), "away"),
     "sigmoid": (lambda t, x: x.sigmoid(), "any"),
     "tanh": (lambda t, x: x.tanh(), "any"),
+    "sin_cos": (lambda t, x: x.sin() * x.cos() + t.sin(x * 2), "any"),
     "clamp": (lambda t, x: x.clamp(-0.5, 0.5), "any"),
     "clamp_min": (lambda t, x: x.clamp(min=0.1), "any"),
     "pow2": (lambda t, x: x ** 2, "any"),

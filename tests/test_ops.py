@@ -44,6 +44,9 @@ def test_mul_method(): check_op([(2, 3), (3,)], lambda x, y: x.mul(y))
 def test_div_method(): check_op([(2, 3), (3,)], lambda x, y: x.div(y), away_from_zero=True)
 def test_torch_add(): check_fn([(2, 3), (3,)], lambda t, x, y: t.add(x, y))
 def test_torch_mul(): check_fn([(2, 3), (2, 1)], lambda t, x, y: t.mul(x, y))
+def test_add_alpha(): check_op([(2, 3), (3,)], lambda x, y: x.add(y, alpha=2))
+def test_sub_alpha(): check_op([(2, 3), (3,)], lambda x, y: x.sub(y, alpha=0.5))
+def test_torch_add_alpha(): check_fn([(2, 3), (2, 3)], lambda t, x, y: t.add(x, y, alpha=-1.5))
 def test_add_same_tensor(): check_op([(3,)], lambda x: x + x)
 def test_mul_same_tensor(): check_op([(3,)], lambda x: x * x)
 def test_mul_chain_reuse(): check_op([(2, 2)], lambda x: (x + 2) * (x + 2) * 3)
@@ -82,6 +85,9 @@ def test_sqrt(): check_op([(3, 4)], lambda x: x.sqrt(), positive=True)
 def test_relu(): check_op([(3, 4)], lambda x: x.relu(), away_from_zero=True)
 def test_sigmoid(): check_op([(3, 4)], lambda x: x.sigmoid())
 def test_tanh(): check_op([(3, 4)], lambda x: x.tanh())
+def test_sin(): check_op([(3, 4)], lambda x: x.sin())
+def test_cos(): check_op([(3, 4)], lambda x: x.cos())
+def test_torch_sin_cos(): check_fn([(5,)], lambda t, x: t.sin(x) * t.cos(x))
 def test_torch_abs(): check_fn([(5,)], lambda t, x: t.abs(x), away_from_zero=True)
 def test_torch_exp(): check_fn([(5,)], lambda t, x: t.exp(x))
 def test_torch_log(): check_fn([(5,)], lambda t, x: t.log(x), positive=True)
@@ -507,6 +513,7 @@ def test_inplace_values():
         x = t.ones(3)
         r = [x.add_(2) is x, x.clone(), x.sub_(0.5) is x, x.clone(), x.mul_(t.tensor([1.0, 2.0, 3.0])) is x, x.clone()]
         r += [x.zero_() is x, x.clone(), x.fill_(4) is x, x.clone(), x.copy_(t.tensor([7.0, 8.0, 9.0])) is x, x.clone()]
+        r += [x.add_(t.ones(3), alpha=-0.5) is x, x.clone(), x.sub_(t.ones(3), alpha=2) is x, x.clone()]
         y = t.ones(2, 2)
         y += 1
         y -= t.tensor([0.5, 0.25])
