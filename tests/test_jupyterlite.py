@@ -8,12 +8,19 @@ What these tests prove, on a site built exactly as `./run lite` builds it:
   pyproject.toml; the ipywidgets wheels the widgets need are bundled the same way;
 - widgets can work: the site carries the ipywidgets JupyterLab extension (the widget manager), and
   the Pyodide kernel extension;
-- nbgrader's course pages, which need a server, are disabled in the site;
-- the site loads Pyodide from Pyodide's CDN (as README.md says), not from a copy in the site.
+- nbgrader's extension, which needs a server, is disabled in the site;
+- the site loads Pyodide from Pyodide's CDN (as README.md says), not from a copy in the site;
+- served over HTTP on loopback and opened in headless Chromium, the site shows JupyterLab with the
+  lessons in its file browser and opens a lesson with its cells (Pyodide itself cannot be fetched
+  here, so cells are not run: the lessons' code is proven by nbval and the Binder replica instead).
 """
 
+import functools
+import http.server
 import json
+import os
 import subprocess
+import threading
 import sys
 import zipfile
 from pathlib import Path
@@ -101,10 +108,9 @@ def test_site_has_what_widgets_need(site, lite_config):
     assert "@jupyterlite/pyodide-kernel-extension" in extensions
 
 
-def test_site_disables_nbgrader_course_pages(lite_config):
-    disabled = set(lite_config.get("disabledExtensions", []))
-    for plugin in ("assignment-list", "course-list", "create-assignment", "formgrader", "menu"):
-        assert f"@jupyter/nbgrader:{plugin}" in disabled
+def test_site_disables_nbgrader(lite_config):
+    """nbgrader's pages and its Validate button need a Jupyter server, which the site has not."""
+    assert "@jupyter/nbgrader" in lite_config.get("disabledExtensions", [])
 
 
 def test_site_loads_pyodide_from_its_cdn(site, lite_config):
@@ -115,3 +121,54 @@ def test_site_loads_pyodide_from_its_cdn(site, lite_config):
     default = json.loads(schema.read_text())["properties"]["pyodideUrl"]["default"]
     assert default.startswith("https://cdn.jsdelivr.net/pyodide/")
     assert not (site / "static" / "pyodide").exists()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join()
+
+
+def test_site_opens_a_lesson_in_a_browser(served, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.access(CHROMIUM, os.X_OK):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} missing in CI (./run test installs it)")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium; ./run test installs it)")
+    lesson = LESSONS[1] if len(LESSONS) > 1 else LESSONS[0]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            # nothing leaves the machine: requests elsewhere (the Pyodide CDN) are refused
+            page.route(lambda url: not url.startswith(served), lambda route: route.abort())
+            page.goto(f"{served}/lab/index.html?path=student/{lesson.name}")
+            cells = page.locator(".jp-Notebook .jp-Cell")
+            expect = sync_api.expect
+            expect(cells.first).to_contain_text("%pip install -q teachgrad ipywidgets",
+                                                timeout=90_000)
+            # the lesson's own first cell follows the set-up cell
+            nb = nbformat.read(lesson, as_version=4)
+            first_line = next(line for line in nb.cells[0].source.splitlines() if line.strip())
+            expect(cells.nth(1)).to_contain_text(first_line.lstrip("# ").strip()[:40])
+            listing = page.locator(".jp-DirListing-content")
+            for other in LESSONS:
+                assert listing.get_by_text(other.name, exact=True).count() == 1, other.name
+            page.screenshot(path=str(tmp_path / "jupyterlite.png"))
+        finally:
+            browser.close()

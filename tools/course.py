@@ -34,15 +34,10 @@ LITE_SETUP_SOURCE = """\
 # that runs in this browser tab. A local Jupyter or Binder does not need this cell.
 %pip install -q teachgrad ipywidgets"""
 
-# nbgrader's labextension pages that need a course set up on a JupyterHub; hidden on the
-# JupyterLite site (no server) — the Binder set-up hides them too (binder/postBuild).
-NBGRADER_COURSE_PLUGINS = (
-    "@jupyter/nbgrader:assignment-list",
-    "@jupyter/nbgrader:course-list",
-    "@jupyter/nbgrader:create-assignment",
-    "@jupyter/nbgrader:formgrader",
-    "@jupyter/nbgrader:menu",
-)
+# nbgrader's JupyterLab extension (course pages, "Validate" button) needs a Jupyter server; the
+# JupyterLite site has none, so it is disabled there. (On Binder only its course pages are hidden,
+# see binder/postBuild; "Validate" works there.)
+LITE_DISABLED_EXTENSIONS = ("@jupyter/nbgrader",)
 
 
 def log(msg):
@@ -143,7 +138,7 @@ def build_lite(out, lessons_dir, work_dir):
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
             "appName": "teachgrad lessons",
-            "disabledExtensions": list(NBGRADER_COURSE_PLUGINS),
+            "disabledExtensions": list(LITE_DISABLED_EXTENSIONS),
         },
     }, indent=2) + "\n")
 
