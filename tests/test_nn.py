@@ -439,6 +439,10 @@ def test_dropout_errors_and_warnings():
     same_error(lambda t: t.nn.Dropout(1.5))
     same_error(lambda t: t.nn.functional.dropout(t.ones(2), -0.1))
     same_warnings(lambda t: t.nn.Dropout2d(0.0)(t.ones(2, 3)).tolist())
+    same_warnings(lambda t: t.nn.Dropout2d(0.5).eval()(t.ones(2, 3, 4)).tolist())
+    same_warnings(lambda t: t.nn.Dropout2d(0.5)(t.ones(2, 3, 4, 4)).shape)
+    with pytest.warns(UserWarning):
+        same_error(lambda t: t.nn.functional.dropout2d(t.ones(3), 0.5))
 
 
 def test_dropout2d_zeroes_whole_channels():
@@ -447,6 +451,7 @@ def test_dropout2d_zeroes_whole_channels():
     y = tg.nn.Dropout2d(0.5)(tg.ones(4, 6, 3, 3)).numpy()
     per_channel = y.reshape(4, 6, -1)
     assert ((per_channel == 0).all(-1) | (per_channel == 2).all(-1)).all()
+    assert 0 < (per_channel == 0).all(-1).sum() < 24
 
 
 # ------------------------------------------------------------------------------------ losses

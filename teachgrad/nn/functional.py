@@ -111,7 +111,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of (N, C, H, W) or (C, H, W) input."""
+    """Zero whole channels: one coin per (sample, channel) of (N, C, H, W) input."""
     _check_p(p)
     if input.dim() not in (3, 4):
         warnings.warn(
@@ -120,9 +120,19 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
             "please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on "
             "inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension "
             "(i.e. 3D or 4D inputs).", UserWarning, stacklevel=3)
+    if input.dim() == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+            "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+            "This behavior will change in a future release to interpret the input as one without a batch "
+            "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
+            "switch to using dropout1d instead.", UserWarning, stacklevel=3)
     if p == 0 or not training or input.numel() == 0:
         return input
-    shape = tuple(input.shape[:-2]) + (1, 1) if input.dim() in (3, 4) else tuple(input.shape)
+    if input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    # Like PyTorch: dims 0 and 1 get their own coin, the rest share it (so a 2-D input is elementwise).
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
     mask = _mask_tensor(_dropout_mask(shape, p, input._data.dtype))
     return input.mul_(mask) if inplace else input * mask
 
