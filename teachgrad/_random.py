@@ -5,7 +5,7 @@ Mersenne Twister stream (at::CPUGeneratorImpl), consumed in the same order, turn
 the same arithmetic -- down to the fused multiply-adds and the polynomial sin/cos/log of PyTorch's
 AVX2 kernel for float32 normals, which every x86-64 CPU with AVX2 runs (AVX-512 ones too).  On other
 CPUs (ARM, pre-2013 x86) PyTorch's float32 ``randn`` of 16+ elements uses libm and differs from ours
-in the last bits; everything else is the same everywhere.
+in the last bits.  Float64 normals call the C library's log/log1p/sin/cos through Python's math module.
 Every sampler returns a NumPy array; teachgrad.tensor wraps them into Tensors.
 """
 import math
@@ -201,8 +201,9 @@ class Generator:
         if low > high:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low:g} > to={high:g}")
         if high - low > float(np.finfo(dtype).max):
-            raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{'Double' if dtype == _F64 else 'Float'}"
-                               f">::max(), but found to={high:g} and from={low:g} which result in to-from to exceed the limit")
+            name = "Double" if dtype == _F64 else "Float"
+            raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{name}>::max(), but found "
+                               f"to={high:g} and from={low:g} which result in to-from to exceed the limit")
         lo, hi = dtype(low), dtype(high)  # the kernel computes in the tensor's precision
         x = self._uniform01(n, dtype)
         x = (_fma64 if dtype == _F64 else _fma32)(x, hi - lo, lo)
