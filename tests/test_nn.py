@@ -641,3 +641,22 @@ def test_module_list():
                 net(t.ones(1, 2)).grad_fn.name(), repr(net))
     same(run)
     same_error(lambda t: t.nn.ModuleList([t.nn.ReLU()])[1])
+
+
+@pytest.mark.parametrize("make", [
+    lambda t, x: t.nn.functional.linear(x, t.ones(2, 3), t.ones(2)).sum(),
+    lambda t, x: t.nn.functional.mse_loss(x, t.zeros(4, 3)),
+    lambda t, x: t.nn.functional.binary_cross_entropy(x.sigmoid(), t.zeros(4, 3)),
+    lambda t, x: t.nn.functional.binary_cross_entropy_with_logits(x, t.zeros(4, 3)),
+    lambda t, x: t.nn.functional.cross_entropy(x, t.tensor([0, 1, 2, 0])),
+    lambda t, x: t.nn.functional.nll_loss(x, t.tensor([0, 1, 2, 0])),
+], ids=["linear", "mse", "bce", "bce_logits", "cross_entropy", "nll"])
+def test_fused_ops_free_their_graph(make):
+    def run(t):
+        x = t.ones(4, 3, requires_grad=True)
+        loss = make(t, x)
+        loss.backward(retain_graph=True)
+        loss.backward()  # retained once: fine
+        first = x.grad.tolist()
+        loss.backward()  # freed now: PyTorch's "backward through the graph a second time" error
+    same_error(run)

@@ -214,17 +214,16 @@ class BinaryCrossEntropy(Op):
         loss = -(t * log_x + (1 - t) * log_1mx)
         if weight is not None:
             loss = loss * weight
-        ctx.save_for_backward(x, t, log_x, log_1mx)
-        ctx.weight = weight
+        ctx.save_for_backward(x, t, log_x, log_1mx, weight)
         out, ctx.scale = _reduce(loss.astype(x.dtype, copy=False), reduction)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, t, log_x, log_1mx = ctx.saved_tensors
+        x, t, log_x, log_1mx, weight = ctx.saved_tensors
         g = grad * ctx.scale
-        if ctx.weight is not None:
-            g = g * ctx.weight
+        if weight is not None:
+            g = g * weight
         need_x, need_t = ctx.needs_input_grad
         return ((g * (x - t) / np.maximum((1 - x) * x, 1e-12)).astype(x.dtype) if need_x else None,
                 (g * (log_1mx - log_x)).astype(x.dtype) if need_t else None)
@@ -253,15 +252,13 @@ class BinaryCrossEntropyWithLogits(Op):
         loss = (1 - t) * x + log_weight * softplus_neg
         if weight is not None:
             loss = loss * weight
-        ctx.save_for_backward(x, t, softplus_neg)
-        ctx.weights = (weight, pos_weight)
+        ctx.save_for_backward(x, t, softplus_neg, weight, pos_weight)
         out, ctx.scale = _reduce(loss, reduction)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, t, softplus_neg = ctx.saved_tensors
-        weight, pos_weight = ctx.weights
+        x, t, softplus_neg, weight, pos_weight = ctx.saved_tensors
         g = grad * ctx.scale
         if weight is not None:
             g = g * weight
@@ -301,12 +298,14 @@ class NllLoss(Op):
             out = np.asarray(loss.sum() * ctx.scale, dtype=lp.dtype)
         else:
             out, ctx.scale = _reduce(loss.reshape(target.shape), reduction)
-        ctx.picked = (lp.shape, moved.shape, rows, classes, w)
+        ctx.save_for_backward(rows, classes, w)
+        ctx.shapes = lp.shape, moved.shape
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        shape, moved_shape, rows, classes, w = ctx.picked
+        rows, classes, w = ctx.saved_tensors
+        shape, moved_shape = ctx.shapes
         g = np.zeros(shape, dtype=grad.dtype)
         g[rows, classes] = -w * grad.reshape(-1) * ctx.scale
         g = g.reshape(moved_shape)
