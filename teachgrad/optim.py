@@ -11,16 +11,10 @@ from collections import defaultdict
 import numpy as np
 
 from .autograd import enable_grad
+from .nn.modules import _typename
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
-
-
-def _typename(obj):
-    if isinstance(obj, Tensor):
-        return obj.type()
-    cls = type(obj)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
 class Optimizer:
