@@ -285,9 +285,8 @@ def _mlpnet(torch):
             self.fc1 = nn.Linear(1 * 28 * 28, 512)
             self.fc2 = nn.Linear(512, 512)
             self.fc3 = nn.Linear(512, 10)
-            # the article uses nn.Dropout2d; nn.Dropout is what teachgrad provides (no parameters either way)
-            self.dropout1 = nn.Dropout(0.2)
-            self.dropout2 = nn.Dropout(0.2)
+            self.dropout1 = nn.Dropout2d(0.2)
+            self.dropout2 = nn.Dropout2d(0.2)
 
         def forward(self, x):
             x = F.relu(self.fc1(x))
