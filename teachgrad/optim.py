@@ -121,13 +121,18 @@ def _buffer(array):
     return Tensor._make(array)
 
 
-def _fma(x, y, z):
+def _fma(x, y, z, out=None):
     """``x * y + z`` rounded once, as PyTorch's CPU kernels compute ``z.add(x, alpha=y)``, ``lerp`` and
     ``addcmul`` (a fused multiply-add).  For float32 the product is exact in float64, so computing there
     and rounding at the end gives PyTorch's bits; rounding twice would drift from PyTorch step by step."""
-    if np.result_type(x, y, z) == np.float32:
-        return (np.multiply(x, y, dtype=np.float64) + z).astype(np.float32)
-    return x * y + z
+    if z.dtype != np.float32:
+        return np.add(x * y, z, out=out)
+    exact = np.multiply(x, y, dtype=np.float64)
+    exact += z
+    if out is None:
+        return exact.astype(np.float32)
+    np.copyto(out, exact, casting="same_kind")  # the one rounding to float32
+    return out
 
 
 class SGD(Optimizer):
@@ -172,9 +177,9 @@ class SGD(Optimizer):
                         if dampening == 0:
                             buf += g
                         else:
-                            buf[...] = _fma(g, f(1 - dampening), buf)
+                            _fma(g, f(1 - dampening), buf, out=buf)
                     g = _fma(buf, f(momentum), g) if group["nesterov"] else buf
-                p[...] = _fma(g, f(-lr), p)  # in place: the model's parameter itself changes
+                _fma(g, f(-lr), p, out=p)  # in place: the model's parameter itself changes
         return loss
 
 
@@ -226,9 +231,9 @@ class Adam(Optimizer):
                         g = _fma(p, f(wd), g)
                 # m = beta1 * m + (1 - beta1) * g, written as PyTorch's lerp: m + (1 - beta1) * (g - m)
                 w = f(1 - beta1)
-                m[...] = _fma(g - m, w, m) if w < 0.5 else _fma(g - m, w - 1, g)
+                _fma(g - m, w, m, out=m) if w < 0.5 else _fma(g - m, w - 1, g, out=m)
                 v *= f(beta2)
-                v[...] = _fma(f(1 - beta2) * g, g, v)  # v = beta2 * v + (1 - beta2) * g * g
+                _fma(f(1 - beta2) * g, g, v, out=v)  # v = beta2 * v + (1 - beta2) * g * g
                 if group["amsgrad"]:
                     v = np.maximum(state["max_exp_avg_sq"]._data, v, out=state["max_exp_avg_sq"]._data)
                 step_size = lr / (1 - beta1 ** step)

@@ -153,8 +153,7 @@ def _reduce(loss, reduction):
     if reduction not in ("mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     n = loss.size if reduction == "mean" else 1
-    with np.errstate(invalid="ignore"):  # the mean of nothing is nan, silently
-        return np.asarray(loss.sum() / n, dtype=loss.dtype), 1.0 / max(n, 1)
+    return np.asarray(loss.sum() / n, dtype=loss.dtype), 1.0 / max(n, 1)  # (the mean of nothing is nan)
 
 
 def _size_warning(input, target):
