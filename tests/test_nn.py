@@ -564,7 +564,9 @@ def test_loss_graphs_match_torch():
             F.mse_loss(x, y), F.l1_loss(x, y), F.l1_loss(x, y, reduction="sum"),
             F.binary_cross_entropy(x.sigmoid(), y), F.binary_cross_entropy_with_logits(x, y),
             F.cross_entropy(x, t.tensor([0, 2])), F.cross_entropy(x[0], t.tensor(1)),
-            F.nll_loss(x, t.tensor([1, 1])), F.linear(x, t.ones(4, 3), t.ones(4)), F.linear(x, t.ones(4, 3)))]
+            F.nll_loss(x, t.tensor([1, 1])), F.linear(x, t.ones(4, 3), t.ones(4)), F.linear(x, t.ones(4, 3)),
+            F.linear(x[0], t.ones(4, 3, requires_grad=True), t.ones(4)),
+            F.linear(x.reshape(2, 1, 3), t.ones(4, 3), t.ones(4, requires_grad=True)))]
     same(run)
 
 
