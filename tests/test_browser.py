@@ -1,0 +1,466 @@
+"""The lessons' widgets in a real browser: JupyterLab + headless Chromium (Debian's), driven by playwright.
+
+One JupyterLab server for the session (free loopback port, random token, a temp copy of notebooks/ as
+its root, the kernel of the current Python); for each lesson whose cells use ``teachgrad.widgets``:
+open it, clear and run all cells, then click the explorers' controls and assert what a learner must
+see. Nothing may show a traceback: error outputs are allowed only in cells tagged
+``raises-exception`` (the lessons' deliberate PyTorch errors), and never inside a widget.
+A screenshot of each explorer goes to docs/screenshots/.
+"""
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+T = 60_000  # ms: generous; the machine may be busy
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+expect.set_options(timeout=T)
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook being tested
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off"):
+        raise RuntimeError(f"CI is set but {CHROMIUM} is missing: the browser test must run in CI")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium; ./run test installs it)",
+                allow_module_level=True)
+
+EXPLORER_CALL = re.compile(r"\b(ChainExplorer|AccumulationExplorer|TrainingExplorer|SequentialExplorer)\(")
+
+
+def widget_lessons():
+    """Lessons with a code cell that uses teachgrad.widgets, and the explorers each one builds."""
+    found = []
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+        if any("teachgrad.widgets" in src for src in code):
+            kinds = [m.group(1) for src in code for m in EXPLORER_CALL.finditer(src)]
+            found.append(pytest.param(path.name, kinds, id=path.stem))
+    return found
+
+
+LESSONS = widget_lessons()
+
+
+# ---------------------------------------------------------------------------------------------
+# the server and the browser (one each per session)
+# ---------------------------------------------------------------------------------------------
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_json(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+class Lab:
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.root = tmp / "notebooks"
+        shutil.copytree(NOTEBOOKS, self.root)
+        self.token = secrets.token_hex(24)
+        env = dict(os.environ)
+        for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                         ("JUPYTER_RUNTIME_DIR", "runtime"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+                         ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("IPYTHONDIR", "ipython")):
+            env[var] = str(tmp / sub)
+            (tmp / sub).mkdir(parents=True, exist_ok=True)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+        env.pop("JUPYTER_PATH", None)
+        # the kernel: this very Python (the project's venv)
+        _write_json(tmp / "data" / "kernels" / "python3" / "kernel.json", {
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3 (ipykernel)", "language": "python"})
+        # quiet, deterministic JupyterLab: every cell in the DOM, no news, no update checks
+        _write_json(tmp / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings",
+                    {"windowingMode": "none"})
+        _write_json(tmp / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
+                    {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True})
+        self.log = open(tmp / "jupyter.log", "w")
+        last = None
+        for _attempt in range(3):
+            self.port = _free_port()
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+                 f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+                 f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
+                 "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                 "--ServerApp.open_browser=False"] + (["--allow-root"] if os.geteuid() == 0 else []),
+                stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=str(self.root))
+            try:
+                self._wait_ready()
+                return
+            except RuntimeError as exc:
+                last = exc
+                self.stop()
+        raise last
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def api(self, path, method="GET"):
+        req = urllib.request.Request(f"{self.base}{path}", method=method,
+                                     headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited ({self.proc.returncode}); see {self.tmp / 'jupyter.log'}")
+            try:
+                self.api("/api/status")
+                return
+            except Exception:
+                time.sleep(0.5)
+        raise RuntimeError("jupyter lab did not start within 90 s")
+
+    def shutdown_kernels(self):
+        for s in self.api("/api/sessions") or []:
+            try:
+                self.api(f"/api/sessions/{s['id']}", method="DELETE")
+            except Exception:
+                pass
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    if not LESSONS:
+        pytest.skip("no lesson uses teachgrad.widgets yet")
+    server = Lab(tmp_path_factory.mktemp("lab"))
+    yield server
+    server.stop()
+    server.log.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # one context for the session: JupyterLab's scripts come from the HTTP cache after the first lesson
+        context = b.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
+        yield context
+        context.close()
+        b.close()
+
+
+@pytest.fixture
+def page(browser_context, lab):
+    pg = browser_context.new_page()
+    pg.set_default_timeout(T)
+    yield pg
+    pg.close()
+    lab.shutdown_kernels()
+
+
+# ---------------------------------------------------------------------------------------------
+# driving JupyterLab
+# ---------------------------------------------------------------------------------------------
+
+_T0 = time.monotonic()
+
+
+def log(msg):
+    """Progress with timestamps: pytest shows it when a test fails."""
+    print(f"[{time.monotonic() - _T0:7.1f}s] {msg}", flush=True)
+
+
+def menu(page, top, item):
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(rf"^{re.escape(top)}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).click()
+
+
+def open_and_run(page, lab, name):
+    log(f"open {name}")
+    # a workspace of its own per lesson: only this notebook is open
+    page.goto(f"{lab.base}/lab/workspaces/{Path(name).stem}/tree/{name}?token={lab.token}")
+    page.locator(f"{PANEL} .jp-Notebook .jp-Cell").first.wait_for()
+    log("notebook shown")
+    # a kernel is up and idle before anything runs
+    page.wait_for_function(
+        f"() => {{ const k = document.querySelector('{PANEL} .jp-Notebook-ExecutionIndicator');"
+        " return k && k.getAttribute('data-status') === 'idle'; }",
+        timeout=120_000)
+    log("kernel idle")
+    menu(page, "Edit", "Clear Outputs of All Cells")
+    page.wait_for_function(f"() => [...document.querySelectorAll('{PANEL} .jp-CodeCell .jp-InputPrompt')]"
+                           ".every(p => !/\\[\\d+\\]/.test(p.textContent))")
+    menu(page, "Run", "Run All Cells")
+    wait_until_all_ran(page)
+    log("all cells ran")
+
+
+def wait_until_all_ran(page, timeout=300, settle=6.0):
+    """Every code cell got an execution count, or nothing changed for `settle` s with the kernel idle.
+
+    (When a cell tagged raises-exception fails, JupyterLab clears the [*] of the queued cells although
+    the kernel goes on running them, so the prompts alone do not say when the run is over.)
+    """
+    state_js = """(panel) => {
+        const ps = [...document.querySelectorAll(panel + ' .jp-CodeCell .jp-InputPrompt')];
+        const k = document.querySelector(panel + ' .jp-Notebook-ExecutionIndicator');
+        return {total: ps.length, ran: ps.filter(p => /\\[\\d+\\]/.test(p.textContent)).length,
+                running: ps.some(p => p.textContent.includes('*')),
+                idle: !!k && k.getAttribute('data-status') === 'idle'};
+    }"""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        st = page.evaluate(state_js, PANEL)
+        if st["total"] and st["ran"] == st["total"]:
+            return
+        key = (st["ran"], st["running"], st["idle"])
+        if key != last:
+            last, since = key, time.monotonic()
+        elif st["idle"] and not st["running"] and st["ran"] and time.monotonic() - since > settle:
+            return  # stopped: the assertions below say where
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the notebook did not finish running within {timeout} s: {st}")
+
+
+def tracebacks_outside_tagged_cells(page, lab, name):
+    """Indices of cells showing an error/traceback that are not tagged raises-exception."""
+    nb = json.loads((lab.root / name).read_text(encoding="utf-8"))  # the copy being served
+    tagged = [("raises-exception" in c.get("metadata", {}).get("tags", [])) for c in nb["cells"]]
+    shown = page.evaluate(
+        """(panel) => [...document.querySelectorAll(panel + ' .jp-Notebook .jp-Cell')].map(cell => {
+            const err = [...cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+                .map(e => e.innerText).join('\\n');
+            const text = cell.querySelector('.jp-Cell-outputWrapper')?.innerText || '';
+            return {err, traceback: /Traceback/.test(text) || /Traceback|Error/.test(err)};
+        })""", PANEL)
+    assert len(shown) == len(tagged), "every cell of the notebook is in the DOM"
+    return [(i, s["err"][:400]) for i, (s, ok) in enumerate(zip(shown, tagged)) if s["traceback"] and not ok]
+
+
+def unran_cells(page):
+    return page.evaluate(
+        """(panel) => [...document.querySelectorAll(panel + ' .jp-Notebook .jp-Cell')].map((c, i) => [i, c])
+            .filter(([i, c]) => c.classList.contains('jp-CodeCell')
+                && !/\\[\\d+\\]/.test(c.querySelector('.jp-InputPrompt').textContent)).map(([i]) => i)""", PANEL)
+
+
+# ---------------------------------------------------------------------------------------------
+# the explorers
+# ---------------------------------------------------------------------------------------------
+
+def checkbox(ex, name):
+    return ex.locator(f".tg-{name} input[type=checkbox]")
+
+
+def set_checkbox(ex, name, value):
+    box = checkbox(ex, name)
+    if box.is_checked() != value:
+        box.click()
+        expect(box).to_be_checked(checked=value)
+
+
+def table(ex):
+    return ex.locator(".tg-table pre")
+
+
+def wait_table(ex, *parts, absent=()):
+    """Wait until the table shows every part (kernel round trip), then return its text."""
+    loc = table(ex)
+    for p in parts:
+        expect(loc).to_contain_text(p)
+    for p in absent:
+        expect(loc).not_to_contain_text(p)
+    return loc.inner_text()
+
+
+def plot_src(ex):
+    img = ex.locator("img.tg-plot").first
+    expect(img).to_be_visible()
+    return img.get_attribute("src")
+
+
+def wait_plot_changed(page, ex, old):
+    """The drawing was replaced by a new one that the browser could decode."""
+    page.wait_for_function("([i, old]) => i.src !== old && i.complete && i.naturalWidth > 0",
+                           arg=[ex.locator("img.tg-plot").first.element_handle(), old])
+
+
+def shot(ex, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ex.scroll_into_view_if_needed()
+    ex.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def message(ex):
+    return ex.locator(".tg-message pre")
+
+
+def drive_chain(page, ex, label):
+    leaves = "abcdefx"
+    for k in leaves:
+        set_checkbox(ex, f"requires_grad_{k}", True)
+    for k in ("detach_y", "detach_z", "no_grad_y", "no_grad_z"):
+        set_checkbox(ex, k, False)
+    wait_table(ex, "a  935.0", "b  55.0", "c  407.0", "d  11.0", "e  192.0", "f  1.0", "x  110.0")
+    before = plot_src(ex)
+    # requires_grad=False on c: only c loses its gradient; the graph is not cut
+    checkbox(ex, "requires_grad_c").click()
+    text = wait_table(ex, "c  None")
+    for row in ("a  935.0", "b  55.0", "x  110.0", "d  11.0", "e  192.0", "f  1.0"):
+        assert row in text
+    wait_plot_changed(page, ex, before)
+    shot(ex, f"{label}_requires_grad_c_off")
+    # y.detach(): a, b, x lose theirs too
+    before = plot_src(ex)
+    checkbox(ex, "detach_y").click()
+    text = wait_table(ex, "a  None", "b  None", "x  None")
+    assert "d  11.0" in text and "e  192.0" in text and "c  None" in text
+    wait_plot_changed(page, ex, before)
+    set_checkbox(ex, "detach_y", False)
+    set_checkbox(ex, "requires_grad_c", True)
+    wait_table(ex, "a  935.0", "c  407.0")
+    # no_grad around z: only e and f get gradients
+    checkbox(ex, "no_grad_z").click()
+    text = wait_table(ex, "a  None", "c  None", "d  None", "e  192.0", "f  1.0")
+    shot(ex, f"{label}_no_grad_z")
+    set_checkbox(ex, "no_grad_z", False)
+    # nothing requires grad: backward's error appears as a friendly message, not a traceback
+    for k in leaves:
+        set_checkbox(ex, f"requires_grad_{k}", False)
+    wait_table(ex, "requires_grad=False")
+    expect(message(ex)).to_contain_text("element 0 of tensors does not require grad")
+    expect(message(ex)).to_contain_text("Nothing in this computation requires grad")
+    for k in leaves:
+        set_checkbox(ex, f"requires_grad_{k}", True)
+    wait_table(ex, "a  935.0", "w = 2125.0, requires_grad=True")
+    expect(ex.locator(".tg-message")).to_have_text("")
+
+
+def drive_accumulation(page, ex, label):
+    ex.locator("button.tg-new_graph").click()
+    expect(message(ex)).to_contain_text("New graph")
+    set_checkbox(ex, "retain_graph", True)
+    ex.locator("button.tg-zero_grad").click()
+    expect(message(ex)).to_contain_text(re.compile(r"inp\.grad(\.zero_\(\) set every entry| is None)"))
+    calls = int(re.search(r"backward calls: (\d+)", table(ex).inner_text()).group(1))
+    ex.locator("button.tg-backward").click()
+    wait_table(ex, f"backward calls: {calls + 1}", "tensor([[4., 2., 2., 2., 2.],")
+    ex.locator("button.tg-backward").click()  # twice with retain_graph: the gradient doubles
+    wait_table(ex, f"backward calls: {calls + 2}", "tensor([[8., 4., 4., 4., 4.],")
+    shot(ex, f"{label}_backward_twice")
+    set_checkbox(ex, "retain_graph", False)
+    ex.locator("button.tg-backward").click()  # frees the graph
+    wait_table(ex, f"backward calls: {calls + 3}", "tensor([[12.,  6.,  6.,  6.,  6.],")
+    ex.locator("button.tg-backward").click()  # ... so this one fails, politely
+    expect(message(ex)).to_contain_text("Trying to backward through the graph a second time")
+    expect(message(ex)).to_contain_text("Tick retain_graph")
+    text = wait_table(ex, f"backward calls: {calls + 3}", "tensor([[12.,  6.,  6.,  6.,  6.],")
+    assert "Traceback" not in text
+    shot(ex, f"{label}_second_backward_error")
+    ex.locator("button.tg-zero_grad").click()
+    wait_table(ex, "tensor([[0., 0., 0., 0., 0.],")
+    set_checkbox(ex, "retain_graph", True)
+
+
+def _final_loss(text):
+    return float(text.strip().splitlines()[-1].split()[1])
+
+
+def drive_training(page, ex, label):
+    set_checkbox(ex, "zero_grad", True)
+    steps = ex.locator(".tg-steps .widget-readout")
+    steps.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("50")
+    page.keyboard.press("Enter")
+    good = wait_table(ex, "zero_grad=True", "steps=50")
+    before = plot_src(ex)
+    checkbox(ex, "zero_grad").click()  # forget zero_grad: the gradients pile up
+    bad = wait_table(ex, "zero_grad=False")
+    assert _final_loss(bad) > 1000 * _final_loss(good)
+    expect(message(ex)).to_contain_text(re.compile("Without zero_grad|blew up"))
+    wait_plot_changed(page, ex, before)
+    shot(ex, f"{label}_without_zero_grad")
+    checkbox(ex, "zero_grad").click()
+    wait_table(ex, "zero_grad=True")
+    # typing a number of steps into the slider's readout reruns the loop
+    steps.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("10")
+    page.keyboard.press("Enter")
+    text = wait_table(ex, "steps=10")
+    assert text.strip().splitlines()[-1].split()[0] == "10"
+
+
+def drive_sequential(page, ex, label):
+    for k in ("freeze_0", "freeze_2", "input_requires_grad"):
+        set_checkbox(ex, k, False)
+    wait_table(ex, "0.weight  grad shape (4, 2)", "input     None")
+    checkbox(ex, "input_requires_grad").click()
+    wait_table(ex, "input     grad shape (2, 2)")
+    checkbox(ex, "freeze_0").click()
+    text = wait_table(ex, "0.weight  None", "0.bias    None")
+    assert "2.weight  grad shape (1, 4)" in text and "input     grad shape (2, 2)" in text
+    shot(ex, f"{label}_freeze_0")
+    checkbox(ex, "input_requires_grad").click()
+    checkbox(ex, "freeze_2").click()  # nothing requires grad any more
+    wait_table(ex, "model(x): requires_grad=False, grad_fn=None")
+    expect(message(ex)).to_contain_text("element 0 of tensors does not require grad")
+    for k in ("freeze_0", "freeze_2"):
+        set_checkbox(ex, k, False)
+    wait_table(ex, "model(x): requires_grad=True, grad_fn=AddmmBackward0")
+
+
+DRIVERS = {"ChainExplorer": drive_chain, "AccumulationExplorer": drive_accumulation,
+           "TrainingExplorer": drive_training, "SequentialExplorer": drive_sequential}
+
+
+@pytest.mark.parametrize("name, kinds", LESSONS)
+def test_lesson_widgets_in_the_browser(page, lab, name, kinds):
+    open_and_run(page, lab, name)
+    assert tracebacks_outside_tagged_cells(page, lab, name) == []
+    assert unran_cells(page) == [], "every code cell ran"
+    stem = Path(name).stem
+    for kind in sorted(set(kinds)):
+        explorers = page.locator(f"{PANEL} .tg-explorer.tg-{kind}")
+        expect(explorers).to_have_count(kinds.count(kind))
+        for i in range(kinds.count(kind)):
+            ex = explorers.nth(i)
+            expect(ex.locator(".tg-table pre")).to_be_visible()
+            label = f"{stem}_{kind}" + (f"_{i}" if i else "")
+            log(f"drive {label}")
+            DRIVERS[kind](page, ex, label)
+            log(f"done {label}")
+            text = ex.inner_text()
+            assert "Traceback" not in text and "Something went wrong" not in text
+    assert page.locator(f"{PANEL} >> text=Error displaying widget").count() == 0
+    assert tracebacks_outside_tagged_cells(page, lab, name) == []
