@@ -25,6 +25,7 @@ class Optimizer:
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups = []
+        self._scratch = {}
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors "
                             f"or dicts, but got {_typename(params)}")
@@ -100,11 +101,14 @@ class Optimizer:
             return closure()
 
     def _params_with_grad(self, group):
-        """(parameter, its array, its gradient's array) for each parameter that has a gradient."""
+        """(parameter, its array, its gradient's array, a float64 work array) for each parameter that
+        has a gradient.  The work arrays are kept between steps so that no step allocates them."""
         for p in group["params"]:
             if p.grad is not None:
-                grad = p.grad._data
-                yield p, p._data, -grad if group["maximize"] else grad
+                grad, scratch = p.grad._data, self._scratch.get(p)
+                if scratch is None or scratch.shape != p._data.shape:
+                    scratch = self._scratch[p] = np.empty(p._data.shape, np.float64)
+                yield p, p._data, -grad if group["maximize"] else grad, scratch
 
     def __repr__(self):
         text = type(self).__name__ + " ("
@@ -121,13 +125,14 @@ def _buffer(array):
     return Tensor._make(array)
 
 
-def _fma(x, y, z, out=None):
+def _fma(x, y, z, out=None, scratch=None):
     """``x * y + z`` rounded once, as PyTorch's CPU kernels compute ``z.add(x, alpha=y)``, ``lerp`` and
     ``addcmul`` (a fused multiply-add).  For float32 the product is exact in float64, so computing there
-    and rounding at the end gives PyTorch's bits; rounding twice would drift from PyTorch step by step."""
+    and rounding at the end gives PyTorch's bits; rounding twice would drift from PyTorch step by step.
+    ``scratch`` is an optional float64 work array of the result's shape (saves allocating one)."""
     if z.dtype != np.float32:
         return np.add(x * y, z, out=out)
-    exact = np.multiply(x, y, dtype=np.float64)
+    exact = np.multiply(x, y, out=scratch, dtype=np.float64)
     exact += z
     if out is None:
         return exact.astype(np.float32)
@@ -162,7 +167,7 @@ class SGD(Optimizer):
         loss = self._evaluate(closure)
         for group in self.param_groups:
             lr, momentum, dampening, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
-            for param, p, g in self._params_with_grad(group):
+            for param, p, g, scratch in self._params_with_grad(group):
                 f = p.dtype.type  # hyper-parameters are rounded to the parameter's dtype, as in PyTorch
                 if wd != 0:
                     g = _fma(p, f(wd), g)  # g + weight_decay * p
@@ -177,9 +182,9 @@ class SGD(Optimizer):
                         if dampening == 0:
                             buf += g
                         else:
-                            _fma(g, f(1 - dampening), buf, out=buf)
+                            _fma(g, f(1 - dampening), buf, buf, scratch)
                     g = _fma(buf, f(momentum), g) if group["nesterov"] else buf
-                _fma(g, f(-lr), p, out=p)  # in place: the model's parameter itself changes
+                _fma(g, f(-lr), p, p, scratch)  # in place: the model's parameter itself changes
         return loss
 
 
@@ -212,7 +217,7 @@ class Adam(Optimizer):
         loss = self._evaluate(closure)
         for group in self.param_groups:
             lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-            for param, p, g in self._params_with_grad(group):
+            for param, p, g, scratch in self._params_with_grad(group):
                 state = self.state[param]
                 if not state:
                     state["step"] = _buffer(np.zeros((), dtype=np.float32))
@@ -231,9 +236,9 @@ class Adam(Optimizer):
                         g = _fma(p, f(wd), g)
                 # m = beta1 * m + (1 - beta1) * g, written as PyTorch's lerp: m + (1 - beta1) * (g - m)
                 w = f(1 - beta1)
-                _fma(g - m, w, m, out=m) if w < 0.5 else _fma(g - m, w - 1, g, out=m)
+                _fma(g - m, w, m, m, scratch) if w < 0.5 else _fma(g - m, w - 1, g, m, scratch)
                 v *= f(beta2)
-                _fma(f(1 - beta2) * g, g, v, out=v)  # v = beta2 * v + (1 - beta2) * g * g
+                _fma(f(1 - beta2) * g, g, v, v, scratch)  # v = beta2 * v + (1 - beta2) * g * g
                 if group["amsgrad"]:
                     v = np.maximum(state["max_exp_avg_sq"]._data, v, out=state["max_exp_avg_sq"]._data)
                 step_size = lr / (1 - beta1 ** step)

@@ -47,7 +47,7 @@ class Addmm(Op):
 
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias``, recorded as PyTorch records it (``AddmmBackward0`` for 2-D input)."""
-    if input.shape[-1] != weight.shape[-1]:
+    if input._data.shape[-1] != weight._data.shape[-1]:
         rows = math.prod(input.shape[:-1])
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{weight.shape[1]}x{weight.shape[0]})")
@@ -157,7 +157,7 @@ def _reduce(loss, reduction):
 
 
 def _size_warning(input, target):
-    if tuple(target.shape) != tuple(input.shape):
+    if target._data.shape != input._data.shape:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
@@ -184,8 +184,9 @@ class MseLoss(Op):
 
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error: ``((input - target) ** 2).mean()`` as one ``MseLossBackward0`` node."""
-    _size_warning(input, target)
-    _check_broadcast(input._data, target._data)
+    if target._data.shape != input._data.shape:
+        _size_warning(input, target)
+        _check_broadcast(input._data.shape, target._data.shape)
     return MseLoss.apply(input, target, reduction=reduction)
 
 
