@@ -40,9 +40,11 @@ class Addmm(Op):
     def backward(ctx, grad):
         x, w_t = ctx.saved_tensors
         need_bias, need_x, need_w = ctx.needs_input_grad
+        # The gradient of w_t is x.T @ grad; computed as (grad.T @ x).T it is laid out like the weight
+        # itself, so after TBackward0 transposes it back, weight.grad is a plain row-major array.
         return (unbroadcast(grad, ctx.bias_shape) if need_bias else None,
                 grad @ w_t.T if need_x else None,
-                x.T @ grad if need_w else None)
+                (grad.T @ x).T if need_w else None)
 
 
 def linear(input, weight, bias=None):
