@@ -10,10 +10,10 @@ import warnings as _warnings
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import (
-    Size, Tensor, allclose, arange, as_tensor, cat, concat, cuda, device, dtype, empty, empty_like, equal,
-    eye, from_numpy, full, full_like, get_default_dtype, initial_seed, is_tensor, isclose, linspace,
+    Generator, Size, Tensor, allclose, arange, as_tensor, cat, concat, cuda, device, dtype, empty, empty_like, equal,
+    default_generator, eye, from_numpy, full, full_like, get_default_dtype, get_rng_state, initial_seed, is_tensor, isclose, linspace,
     manual_seed, matmul, maximum, minimum, mm, normal, numel, ones, ones_like, rand, rand_like, randint,
-    randn, randn_like, randperm, seed, set_printoptions, stack, tensor, where, zeros, zeros_like,
+    randn, randn_like, randperm, seed, set_printoptions, set_rng_state, stack, tensor, where, zeros, zeros_like,
 )
 from .tensor import bool_ as bool  # noqa: A001 - PyTorch's name
 from .tensor import float32, float64, int32, int64

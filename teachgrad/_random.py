@@ -116,8 +116,17 @@ class Generator:
     """at::CPUGeneratorImpl: an mt19937 engine plus the cached second Box-Muller sample."""
 
     def __init__(self, seed=DEFAULT_SEED):
-        self._mt = np.random.MT19937(0)  # its state is replaced right away
+        self._engine, self._pending_state = None, None
         self.manual_seed(seed)
+
+    @property
+    def _mt(self):
+        """NumPy's MT19937, made on first use: importing numpy.random would double `import teachgrad`."""
+        if self._pending_state is not None:
+            if self._engine is None:
+                self._engine = np.random.MT19937(0)  # its state is replaced right away
+            self._engine.state, self._pending_state = self._pending_state, None
+        return self._engine
 
     # ---- seeding and state ------------------------------------------------------------------------
     def manual_seed(self, seed):
@@ -146,7 +155,7 @@ class Generator:
         # NumPy's reads key[pos] until pos == 624.  Both agree whenever left + next == 625, and a
         # freshly seeded engine (left=1, next=0) regenerates before its first draw, like pos=624.
         pos = 624 if left == 1 else next_
-        self._mt.state = {"bit_generator": "MT19937", "state": {"key": np.array(key, np.uint32), "pos": pos}}
+        self._pending_state = {"bit_generator": "MT19937", "state": {"key": np.array(key, np.uint32), "pos": pos}}
         self._seed, self._untouched = seed, (left, next_)
 
     def get_state(self):

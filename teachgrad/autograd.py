@@ -8,6 +8,7 @@ returns.  ``backward`` walks those nodes from the output back to the leaves.
 """
 
 import functools
+import re
 import weakref
 
 import numpy as np
@@ -121,6 +122,7 @@ class Node:
     next_functions = ()
     needs_input_grad = ()
     _saved = ()
+    _versions = ()  # per saved tensor: (version counter, its value when saved, weakref, is it our output?)
     _freed = False
     _retained = None  # weak reference to a non-leaf tensor that asked for retain_grad()
 
@@ -140,10 +142,24 @@ class Node:
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(_FREED_MESSAGE)
+        for counter, version, tensor, is_output in self._versions:
+            if counter[0] != version:  # changed in place since forward: the saved values are stale
+                raise RuntimeError(_modified_message(tensor(), counter[0], version, self if is_output else None))
         return self._saved
 
+    def _remember_versions(self, inputs, output):
+        """Note the version of every tensor whose memory was saved, so backward can detect in-place changes."""
+        records = []
+        for value in self._saved:
+            for t in inputs + [output]:
+                if t is value or t._data is value:
+                    counter = t._version_counter()
+                    records.append((counter, counter[0], weakref.ref(t), t is output))
+                    break
+        self._versions = records
+
     def _release(self):
-        self._saved = ()
+        self._saved = self._versions = ()
         self._freed = True
 
     def _apply(self, grad_output):
@@ -168,6 +184,20 @@ class AccumulateGrad(Node):
         return ()
 
 
+def _modified_message(tensor, version, expected, producer):
+    """PyTorch's message; ``producer`` is the node whose own output was saved, if that is the tensor."""
+    what = ""
+    if tensor is not None:
+        what = f"[{tensor.type()} {list(tensor.shape)}]"
+        node = producer or tensor._grad_fn
+        if node is not None:
+            what += f", which is output 0 of {re.sub(r'Backward[0-9]*$', '', node.name())},"
+    return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"{what} is at version {version}; expected version {expected} instead. Hint: enable anomaly detection "
+            "to find the operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
 def _accumulate(tensor, grad):
     """Add ``grad`` (an ndarray) into ``tensor.grad`` in place: PyTorch accumulates, it never overwrites."""
     if tensor._grad is None:
@@ -184,8 +214,8 @@ def _edge(value):
     """The (node, input_nr) pair through which a gradient flows back into ``value``."""
     if not value._requires_grad:
         return _NO_EDGE
-    if value.grad_fn is not None:
-        return (value.grad_fn, 0)
+    if value._grad_fn is not None:
+        return (value._grad_fn, 0)
     # A leaf: share one AccumulateGrad node per leaf while a graph holds it, as PyTorch does.
     node = value._accumulator() if value._accumulator is not None else None
     if node is None:
@@ -239,7 +269,9 @@ class Function:
         if requires_grad:
             ctx.next_functions = tuple([_edge(a) for a in args if isinstance(a, Tensor)])
             output._requires_grad = True
-            output.grad_fn = ctx
+            output._grad_fn = ctx
+            if ctx._saved:
+                ctx._remember_versions([a for a in args if isinstance(a, Tensor)], output)
         if trace_hooks:
             inputs = tuple(a for a in args if isinstance(a, Tensor))
             for hook in trace_hooks:
@@ -254,7 +286,11 @@ class Function:
         if not isinstance(output, Tensor):
             raise TypeError(f"{cls.__name__}.forward must return a Tensor")
         # Return a new tensor object so that graph edges never overwrite an input's own grad_fn.
-        return Tensor._make(output._data)
+        result = Tensor._make(output._data)
+        result._version_box = output._version_counter()
+        if ctx._saved:  # the tensor forward returned may be saved: let backward see it as the output
+            ctx._saved = tuple(result if t is output else t for t in ctx._saved)
+        return result
 
     @classmethod
     def _backward(cls, ctx, grad_output):
@@ -275,6 +311,7 @@ class Op(Function):
     """
 
     works_on_arrays = True
+    is_view = False  # True for ops whose output is a view of their first input (reshape, transpose...)
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -286,7 +323,11 @@ class Op(Function):
                 ctx.needs_input_grad = needs
                 ctx.next_functions = tuple([_edge(a) if isinstance(a, Tensor) else _NO_EDGE for a in args])
                 output._requires_grad = True
-                output.grad_fn = ctx
+                output._grad_fn = ctx
+                if ctx._saved:
+                    ctx._remember_versions([a for a in args if isinstance(a, Tensor)], output)
+        if cls.is_view:  # a view shares its input's memory, so it shares its version counter too
+            output._version_box = args[0]._version_counter()
         if trace_hooks:
             inputs = tuple(a for a in args if isinstance(a, Tensor))
             for hook in trace_hooks:
@@ -375,8 +416,10 @@ def _root_gradients(outputs, gradients):
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = np.ones(out._data.shape, dtype=out._data.dtype)
+        elif not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         else:
-            g_data = g._data if isinstance(g, Tensor) else np.asarray(g)
+            g_data = g._data
             if g_data.shape != out._data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g_data.shape)} and "

@@ -499,6 +499,8 @@ class Bmm(Op):
 # --- shape ops (the gradient is reshaped, transposed or scattered back) -------------------------------
 
 class View(Op):
+    is_view = True
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -510,6 +512,8 @@ class View(Op):
 
 
 class Permute(Op):
+    is_view = True
+
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
@@ -521,6 +525,8 @@ class Permute(Op):
 
 
 class Transpose(Op):
+    is_view = True
+
     @staticmethod
     def forward(ctx, a, dim0, dim1):
         ctx.dims = dim0, dim1
@@ -533,6 +539,8 @@ class Transpose(Op):
 
 class T(Op):
     """``t()``: transpose of a matrix; vectors and scalars pass through."""
+    is_view = True
+
     @staticmethod
     def forward(ctx, a):
         return a.T
@@ -563,6 +571,8 @@ class UnsafeView(View):
 
 
 class Expand(Op):
+    is_view = True
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -590,6 +600,7 @@ class Index(Op):
 
 class Select(Op):
     """Basic indexing with integers and slices: the result is a view of the input."""
+    is_view = True
 
     @staticmethod
     def forward(ctx, a, key):

@@ -67,6 +67,8 @@ class device:
         if isinstance(type, device):
             type = type.type
         type = str(type).split(":")[0]
+        if type == "cuda":  # what PyTorch's CPU-only build says
+            raise AssertionError("Torch not compiled with CUDA enabled")
         if type != "cpu":
             raise RuntimeError(f"teachgrad runs on the CPU only; cannot use device '{type}'")
         self.type, self.index = type, index
@@ -147,8 +149,7 @@ def _as_operand(x, target):
     raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
 
 
-def _check_broadcast(a, b):
-    a_shape, b_shape = np.shape(a), np.shape(b)
+def _check_broadcast(a_shape, b_shape):
     if a_shape == b_shape:
         return
     for i in range(1, min(len(a_shape), len(b_shape)) + 1):
@@ -162,7 +163,7 @@ def _binary(op, a, b, result_dtype=None, **settings):
     """Run a binary op with PyTorch's type promotion and broadcasting checks."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a._data.shape != b._data.shape:
-            _check_broadcast(a._data, b._data)
+            _check_broadcast(a._data.shape, b._data.shape)
         if a._data.dtype == b._data.dtype and result_dtype is None:
             return op.apply(a, b, **settings)  # the common case: nothing to convert
     elif not isinstance(b, (Tensor, numbers.Number, np.number, np.bool_)):
@@ -207,6 +208,15 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
+def _new_shape(shape):
+    """The shape of a tensor about to be created: negative sizes are refused like PyTorch does."""
+    shape = _shape_arg(shape)
+    for size in shape:
+        if size < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {size}: {list(shape)}")
+    return shape
+
+
 # ---------------------------------------------------------------------------------------------------
 # Tensor
 # ---------------------------------------------------------------------------------------------------
@@ -222,7 +232,8 @@ _NON_LEAF_GRAD_WARNING = (
 class Tensor:
     # Defaults shared by every tensor, so that creating one only has to store its array.
     _requires_grad = False
-    grad_fn = None
+    _grad_fn = None
+    _version_box = None  # [n]: how often the memory was changed in place; shared with views and detach()
     _grad = None
     _accumulator = None
     _retains_grad = False
@@ -250,27 +261,47 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag):
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             message = "you can only change requires_grad flags of leaf variables."
             if not flag:
                 message += (" If you want to use a computed variable in a subgraph that doesn't require "
                             "differentiation use var_no_grad = var.detach().")
             raise RuntimeError(message)
         if flag and not self.dtype.is_floating_point:
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(flag)
 
     def requires_grad_(self, requires_grad=True):
+        if requires_grad and not self.dtype.is_floating_point:  # PyTorch words this one differently
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad
         return self
 
     @property
+    def grad_fn(self):
+        """The node that made this tensor (None for a leaf); read-only, as in PyTorch."""
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, value):
+        raise AttributeError("attribute 'grad_fn' of 'torch._C.TensorBase' objects is not writable")
+
+    @property
+    def _version(self):
+        return self._version_box[0] if self._version_box else 0
+
+    def _version_counter(self):
+        if self._version_box is None:
+            self._version_box = [0]
+        return self._version_box
+
+    @property
     def is_leaf(self):
-        return self.grad_fn is None
+        return self._grad_fn is None
 
     @property
     def grad(self):
-        if self.grad_fn is not None and not self._retains_grad:
+        if self._grad_fn is not None and not self._retains_grad:
             warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
@@ -281,7 +312,8 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
             if value.shape != self.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
+                                   f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
         self._grad = value
 
     @property
@@ -292,9 +324,9 @@ class Tensor:
         """Ask backward to keep this non-leaf tensor's gradient in ``.grad``."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is not None and not self._retains_grad:
+        if self._grad_fn is not None and not self._retains_grad:
             import weakref
-            self.grad_fn._retained = weakref.ref(self)
+            self._grad_fn._retained = weakref.ref(self)
             self._retains_grad = True
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -303,21 +335,26 @@ class Tensor:
     def detach(self):
         """A new leaf that shares this tensor's memory (no copy!) but is cut off from the graph."""
         out = Tensor._make(self._data)
+        out._version_box = self._version_counter()  # same memory, same version counter
         if autograd.trace_hooks:
             for hook in autograd.trace_hooks:
                 hook("detach", (self,), out, autograd.is_grad_enabled())
         return out
 
     def detach_(self):
-        if self.grad_fn is not None and self._retains_grad:
+        if self._grad_fn is not None and self._retains_grad:
             self._retains_grad = False
-        self.grad_fn = None
+        self._grad_fn = None
         self._requires_grad = False
         return self
 
     @property
     def data(self):
-        """The same numbers, seen as a tensor outside autograd (shares memory)."""
+        """The same numbers, seen as a tensor outside autograd (shares memory).
+
+        Unlike ``detach()`` it does not share the version counter, so autograd cannot notice in-place
+        changes made through it: PyTorch's reason to prefer ``detach()``.
+        """
         return Tensor._make(self._data)
 
     @data.setter
@@ -438,10 +475,16 @@ class Tensor:
         return bool(self._data)
 
     def __float__(self):
+        self._check_one_element()
         return float(self.item())
 
     def __int__(self):
+        self._check_one_element()
         return int(self.item())
+
+    def _check_one_element(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
 
     def __index__(self):
         if self.dtype.is_floating_point or self._data.size != 1:
@@ -514,6 +557,8 @@ class Tensor:
         if not isinstance(exponent, (numbers.Number, np.number)):
             return NotImplemented
         target = _promote(self, exponent)
+        if not target.is_floating_point and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         return ops.Pow.apply(_convert(self, target), exponent=exponent)
 
     def __rpow__(self, base):
@@ -622,7 +667,7 @@ class Tensor:
 
     def _compare(self, other, ufunc):
         if isinstance(other, Tensor):
-            _check_broadcast(self._data, other._data)
+            _check_broadcast(self._data.shape, other._data.shape)
         return Tensor._make(ufunc(self._data, _raw(other)))
 
     def __eq__(self, other):
@@ -695,7 +740,7 @@ class Tensor:
             return maximum(self, dim) if name == "max" else minimum(self, dim)
         dim = _normalize_dim(dim, self._data.ndim)
         values = along.apply(self, dim=dim, keepdim=keepdim)
-        indices = Tensor._make(values.grad_fn.indices if values.grad_fn is not None else
+        indices = Tensor._make(values._grad_fn.indices if values._grad_fn is not None else
                                np.argmax(self._data, axis=dim) if name == "max" else np.argmin(self._data, axis=dim))
         if indices._data.ndim != values._data.ndim:
             indices = Tensor._make(np.expand_dims(indices._data, dim))
@@ -794,7 +839,10 @@ class Tensor:
             raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
                                f"length of the desired ordering of dimensions i.e. input.dim() = {self._data.ndim} "
                                f"is not equal to len(dims) = {len(dims)}")
-        return ops.Permute.apply(self, dims=tuple(_normalize_dim(d, self._data.ndim) for d in dims))
+        dims = tuple(_normalize_dim(d, self._data.ndim) for d in dims)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return ops.Permute.apply(self, dims=dims)
 
     def squeeze(self, dim=None):
         shape = self._data.shape
@@ -848,7 +896,7 @@ class Tensor:
         return ops.Index.apply(self, key=key)
 
     def __setitem__(self, key, value):
-        self._check_inplace()
+        self._check_inplace(view=True)
         key = _index_key(key, self._data.shape)
         if autograd.is_grad_enabled() and (self._requires_grad or getattr(value, "_requires_grad", False)):
             value = value.to(self.dtype) if isinstance(value, Tensor) else value
@@ -857,15 +905,18 @@ class Tensor:
 
     # --- in-place operations --------------------------------------------------------------------
 
-    def _check_inplace(self):
-        if self._requires_grad and self.grad_fn is None and autograd.is_grad_enabled():
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    def _check_inplace(self, view=False):
+        """Refuse to overwrite a leaf that requires grad, and count the change (the version counter)."""
+        if self._requires_grad and self._grad_fn is None and autograd.is_grad_enabled():
+            raise RuntimeError(("a view of " if view else "") +
+                               "a leaf Variable that requires grad is being used in an in-place operation.")
+        self._version_counter()[0] += 1
 
     def _inplace(self, result):
         """Make ``result`` this tensor's new value: in memory when no graph is involved."""
         if result._requires_grad:
             # Part of a graph: this tensor now stands for the result (PyTorch rebases its grad_fn).
-            self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, True
+            self._data, self._grad_fn, self._requires_grad = result._data, result._grad_fn, True
         else:
             np.copyto(self._data, result._data, casting="unsafe")
         return self
@@ -907,14 +958,25 @@ class Tensor:
         self._data[...] = _raw(source)
         return self
 
-    def normal_(self, mean=0.0, std=1.0):
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
         self._check_inplace()
-        self._data[...] = _rng.normal(mean, std, self._data.shape)
+        _random_float("normal_kernel_cpu", self.dtype)
+        gen = _gen(generator)
+        _fill_random(self._data, lambda shape, contig: gen.normal(shape, float(mean), float(std), self._data.dtype, contig))
         return self
 
-    def uniform_(self, a=0.0, b=1.0):
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
         self._check_inplace()
-        self._data[...] = _rng.uniform(a, b, self._data.shape)
+        _random_float("check_uniform_bounds", self.dtype)
+        gen = _gen(generator)
+        _fill_random(self._data, lambda shape, contig: gen.uniform(shape, float(a), float(b), self._data.dtype))
+        return self
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        self._check_inplace()
+        p = float(p) if not isinstance(p, Tensor) else p._data
+        gen = _gen(generator)
+        _fill_random(self._data, lambda shape, contig: gen.bernoulli(shape, p, self._data.dtype))
         return self
 
     __iadd__ = add_
@@ -996,6 +1058,8 @@ def _infer_dtype(data):
         return _dtype_of(np.asarray(data))
     if isinstance(data, Tensor):
         return data.dtype
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
     if isinstance(data, (bool, np.bool_)):
         return bool_
     if isinstance(data, (numbers.Integral,)):
@@ -1013,8 +1077,8 @@ def _infer_dtype(data):
 
 
 def _tensors_to_lists(data):
-    if isinstance(data, Tensor):
-        return data.tolist()
+    if isinstance(data, Tensor):  # inside a list, PyTorch takes a tensor as one number
+        return float(data) if data.dtype.is_floating_point else int(data)
     if isinstance(data, np.generic):
         return data.item()
     if isinstance(data, (list, tuple)):
@@ -1022,19 +1086,38 @@ def _tensors_to_lists(data):
     return data
 
 
-def _check_nesting(data, dim=0):
-    """Reject ragged lists with PyTorch's message instead of NumPy's."""
-    if isinstance(data, (list, tuple)) and data:
-        lengths = [len(x) if isinstance(x, (list, tuple, Tensor, np.ndarray)) else None for x in data]
-        first = lengths[0]
-        for length in lengths[1:]:
-            if length != first:
-                if first is None or length is None:
-                    raise ValueError(f"expected sequence of length {first} at dim {dim + 1} (got {length})"
-                                     if first is not None else f"expected a number at dim {dim + 1}")
-                raise ValueError(f"expected sequence of length {first} at dim {dim + 1} (got {length})")
-        for item in data:
-            _check_nesting(item, dim + 1)
+def _nested_sizes(data):
+    """The shape of nested lists, read off the first element at each depth (as PyTorch does)."""
+    sizes = []
+    while isinstance(data, (list, tuple, str)):
+        if isinstance(data, str):
+            raise ValueError("too many dimensions 'str'")
+        sizes.append(len(data))
+        if not data:
+            break
+        data = data[0]
+    return sizes
+
+
+def _check_nesting(data, sizes, floating, dim=0):
+    """Reject ragged lists with PyTorch's messages instead of NumPy's."""
+    if dim == len(sizes):
+        if isinstance(data, (list, tuple)):
+            kind = type(data).__name__
+            raise TypeError(f"must be real number, not {kind}" if floating else
+                            f"'{kind}' object cannot be interpreted as an integer")
+        return
+    if not isinstance(data, (list, tuple)):
+        raise TypeError("not a sequence")
+    if len(data) != sizes[dim]:
+        raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(data)})")
+    for item in data:
+        _check_nesting(item, sizes, floating, dim + 1)
+
+
+def _check_dtype_argument(dtype_, function="tensor"):
+    if dtype_ is not None and not isinstance(dtype_, dtype):
+        raise TypeError(f"{function}(): argument 'dtype' must be torch.dtype, not {type(dtype_).__name__}")
 
 
 def _to_array(data, dtype_):
@@ -1046,8 +1129,9 @@ def _to_array(data, dtype_):
         array = np.asarray(data)
     else:
         data = _tensors_to_lists(data)
-        _check_nesting(data)
+        sizes = _nested_sizes(data)
         inferred = _infer_dtype(data)
+        _check_nesting(data, sizes, (dtype_ or inferred).is_floating_point)
         array = np.array(data, dtype=(dtype_ or inferred).numpy)
     target = dtype_.numpy if dtype_ is not None else (array.dtype if array.dtype in _DTYPES else None)
     if target is None:
@@ -1057,6 +1141,7 @@ def _to_array(data, dtype_):
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new leaf tensor holding a copy of ``data`` (numbers, nested lists, arrays or tensors)."""
+    _check_dtype_argument(dtype)
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
                       "or sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
@@ -1092,8 +1177,9 @@ def _leaf(t, requires_grad):
 
 
 def _filled(shape, value, dtype_, requires_grad):
+    _check_dtype_argument(dtype_, "full")
     dtype_ = dtype_ or (_infer_dtype(value) if value is not None and not isinstance(value, float) else _DEFAULT_FLOAT)
-    return _leaf(Tensor._make(np.full(_shape_arg(shape), value, dtype=dtype_.numpy)), requires_grad)
+    return _leaf(Tensor._make(np.full(_new_shape(shape), value, dtype=dtype_.numpy)), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -1145,56 +1231,89 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
 empty_like = zeros_like
 
 
-# Random numbers come from NumPy, so the values differ from PyTorch's for the same seed.
-_INITIAL_SEED = 67280421310721  # PyTorch's default seed
-_rng = np.random.default_rng(_INITIAL_SEED)
-_seed = _INITIAL_SEED
+# Random numbers: PyTorch's CPU generator reproduced bit for bit (teachgrad/_random.py), so a seeded
+# program draws exactly PyTorch's numbers.
+from . import _random
+
+
+class Generator(_random.Generator):
+    """torch.Generator for the CPU: same seed, same numbers as PyTorch (fresh ones use seed 67280421310721)."""
+
+    def __init__(self, device="cpu"):
+        super().__init__()
+
+    device = device("cpu")
+
+    def get_state(self):
+        return Tensor._make(super().get_state().astype(np.int64))  # PyTorch: a uint8 tensor of 5056 bytes
+
+    def set_state(self, new_state):
+        return super().set_state(_raw(new_state))
+
+    def __repr__(self):
+        return f"<torch._C.Generator object at {hex(id(self))}>"
+
+
+default_generator = Generator()
+default_generator.seed()  # PyTorch seeds its global generator nondeterministically
 
 
 def manual_seed(seed):
-    global _rng, _seed
-    _seed = int(seed)
-    _rng = np.random.default_rng(_seed)
-    return _Generator()
+    return default_generator.manual_seed(seed)
 
 
 def seed():
-    return manual_seed(np.random.SeedSequence().entropy % 2**63)
+    return default_generator.seed()
 
 
 def initial_seed():
-    return _seed
+    return default_generator.initial_seed()
 
 
-class _Generator:
-    def initial_seed(self):
-        return _seed
+def get_rng_state():
+    return default_generator.get_state()
 
 
-def _random(sample, size, dtype, requires_grad):
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
+
+
+def _gen(generator):
+    return default_generator if generator is None else generator
+
+
+def _random_float(kernel, dtype):
     dtype = dtype or _DEFAULT_FLOAT
-    t = Tensor._make(sample(_shape_arg(size)).astype(dtype.numpy))
-    return _leaf(t, requires_grad)
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_SCALAR_TYPE_NAMES[dtype.name]}\'')
+    return dtype
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    return _random(lambda shape: _rng.random(shape), size, dtype, requires_grad)
+    dtype = _random_float("check_uniform_bounds", dtype)
+    return _leaf(Tensor._make(_gen(generator).uniform(_shape_arg(size), dtype=dtype.numpy)), requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    if dtype is not None and not dtype.is_floating_point:
-        raise NotImplementedError(f'"normal_kernel_cpu" not implemented for \'{_SCALAR_TYPE_NAMES[dtype.name]}\'')
-    return _random(lambda shape: _rng.standard_normal(shape), size, dtype, requires_grad)
+    dtype = _random_float("normal_kernel_cpu", dtype)
+    return _leaf(Tensor._make(_gen(generator).normal(_shape_arg(size), dtype=dtype.numpy)), requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, generator=None):
+def normal(mean, std, size, *, generator=None, dtype=None, device=None, requires_grad=False):
+    dtype = _random_float("normal_kernel_cpu", dtype)
+    out = _gen(generator).normal(_shape_arg((size,)), float(mean), float(std), dtype.numpy)
+    return _leaf(Tensor._make(out), requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
-    return Tensor._make(_rng.integers(low, high, size=_shape_arg((size,))).astype((dtype or int64).numpy))
+    out = _gen(generator).randint(int(low), int(high), _shape_arg((size,)))
+    return Tensor._make(out.astype((dtype or int64).numpy))
 
 
-def randperm(n, dtype=None, device=None):
-    return Tensor._make(_rng.permutation(n).astype((dtype or int64).numpy))
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    return Tensor._make(_gen(generator).randperm(int(n)).astype((dtype or int64).numpy))
 
 
 def rand_like(t, dtype=None, requires_grad=False):
@@ -1205,8 +1324,12 @@ def randn_like(t, dtype=None, requires_grad=False):
     return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-def normal(mean, std, size, dtype=None, requires_grad=False):
-    return _random(lambda shape: _rng.normal(mean, std, shape), size, dtype, requires_grad)
+def _fill_random(arr, sample):
+    """Fill `arr` in place with sample(shape, contiguous) the way PyTorch's TensorIterator visits a
+    tensor: in memory order (dimensions sorted by decreasing stride), C order for contiguous arrays."""
+    order = sorted(range(arr.ndim), key=lambda d: -abs(arr.strides[d]))
+    view = arr.transpose(order)
+    view[...] = sample(view.shape, arr.flags.c_contiguous)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1264,7 +1387,7 @@ def mm(a, b):
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     first = tensors[0]._data
     dim = _normalize_dim(dim, first.ndim)
     for number, t in enumerate(tensors[1:], start=1):
@@ -1296,6 +1419,13 @@ def stack(tensors, dim=0):
 def where(condition, input=None, other=None):
     if input is None and other is None:
         return tuple(Tensor._make(i) for i in np.nonzero(_raw(condition)))
+    if not isinstance(condition, Tensor) or condition.dtype is not bool_:
+        got = condition.dtype.name if isinstance(condition, Tensor) else type(condition).__name__
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_SCALAR_TYPE_NAMES.get(got, got)}")
+    cond_shape, a_shape, b_shape = (np.shape(_raw(x)) for x in (condition, input, other))
+    _check_broadcast(cond_shape, a_shape)  # in PyTorch's order: condition and input, then other
+    _check_broadcast(np.broadcast_shapes(cond_shape, a_shape), b_shape)
     target = _promote(*[x for x in (input, other)])
     a = _convert(input, target) if isinstance(input, Tensor) else input
     b = _convert(other, target) if isinstance(other, Tensor) else other
