@@ -340,11 +340,11 @@ def unbroadcast(grad, shape):
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
+    if extra:  # dimensions that broadcasting added in front
+        grad = np.add.reduce(grad, axis=tuple(range(extra)))
     stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
+    if stretched:  # dimensions of size 1 that broadcasting stretched
+        grad = np.add.reduce(grad, axis=stretched, keepdims=True)
     return grad
 
 
@@ -415,7 +415,7 @@ def _root_gradients(outputs, gradients):
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = np.ones(out._data.shape, dtype=out._data.dtype)
+            g = np.ones_like(out._data)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         else:
