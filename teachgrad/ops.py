@@ -389,17 +389,14 @@ class Min(Max):
 
 
 class MaxDim(Op):
-    """Maximum along ``dim``; the gradient goes to the element that was picked."""
+    """Maximum along ``dim`` (the caller finds the positions); the gradient goes to the picked elements."""
     node_name = "MaxBackward0"
-    pick = staticmethod(np.argmax)
 
-    @classmethod
-    def forward(cls, ctx, a, dim, keepdim=False):
-        index = np.expand_dims(cls.pick(a, axis=dim), dim)
+    @staticmethod
+    def forward(ctx, a, index, dim, keepdim=False):
         ctx.save_for_backward(index)
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         values = np.take_along_axis(a, index, axis=dim)
-        ctx.indices = index if keepdim else np.squeeze(index, dim)
         return values if keepdim else np.squeeze(values, dim)
 
     @staticmethod
@@ -413,7 +410,6 @@ class MaxDim(Op):
 
 class MinDim(MaxDim):
     node_name = "MinBackward0"
-    pick = staticmethod(np.argmin)
 
 
 class Norm(Op):

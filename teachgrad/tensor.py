@@ -739,12 +739,10 @@ class Tensor:
         if isinstance(dim, Tensor):  # max(a, b): elementwise
             return maximum(self, dim) if name == "max" else minimum(self, dim)
         dim = _normalize_dim(dim, self._data.ndim)
-        values = along.apply(self, dim=dim, keepdim=keepdim)
-        indices = Tensor._make(values._grad_fn.indices if values._grad_fn is not None else
-                               np.argmax(self._data, axis=dim) if name == "max" else np.argmin(self._data, axis=dim))
-        if indices._data.ndim != values._data.ndim:
-            indices = Tensor._make(np.expand_dims(indices._data, dim))
-        return _MinMax(name, values, indices)
+        pick = np.argmax if name == "max" else np.argmin
+        index = np.expand_dims(pick(self._data, axis=dim), dim)
+        values = along.apply(self, index=index, dim=dim, keepdim=keepdim)
+        return _MinMax(name, values, Tensor._make(index if keepdim else np.squeeze(index, dim)))
 
     def max(self, dim=None, keepdim=False):
         return self._extreme(dim, keepdim, ops.Max, ops.MaxDim, "max")
