@@ -185,6 +185,7 @@ class SGD(Optimizer):
                             _fma(g, f(1 - dampening), buf, buf, scratch)
                     g = _fma(buf, f(momentum), g) if group["nesterov"] else buf
                 _fma(g, f(-lr), p, p, scratch)  # in place: the model's parameter itself changes
+                param._version_counter()[0] += 1  # counted like PyTorch's param.add_(...)
         return loss
 
 
@@ -232,6 +233,7 @@ class Adam(Optimizer):
                 if wd != 0:
                     if group["decoupled_weight_decay"]:  # AdamW: shrink the weights directly
                         p *= f(1 - lr * wd)
+                        param._version_counter()[0] += 1
                     else:
                         g = _fma(p, f(wd), g)
                 # m = beta1 * m + (1 - beta1) * g, written as PyTorch's lerp: m + (1 - beta1) * (g - m)
@@ -246,6 +248,7 @@ class Adam(Optimizer):
                 denom /= f((1 - beta2 ** step) ** 0.5)
                 denom += f(eps)
                 p += f(-step_size) * m / denom
+                param._version_counter()[0] += 1  # counted like PyTorch's param.addcdiv_(...)
         return loss
 
 

@@ -375,3 +375,29 @@ def test_adam_small_parameters(make):
     # correctly rounded (up to 0.73 ulp), so results may differ in the last bit of float32.
     tg, torch = both()
     assert_same(small_trajectory(tg, make), small_trajectory(torch, make), rtol=2e-6, atol=1e-6)
+
+
+def test_step_counts_as_an_in_place_change():
+    def run(t):
+        m = t.nn.Linear(4, 2)
+        versions = [m.weight._version]
+        for opt in (t.optim.SGD(m.parameters(), lr=0.1, momentum=0.9), t.optim.Adam(m.parameters()),
+                    t.optim.AdamW(m.parameters()), t.optim.Adam(m.parameters(), weight_decay=0.1)):
+            m(t.ones(3, 4)).sum().backward()
+            opt.step()
+            versions.append((m.weight._version, m.bias._version))
+        return versions
+    same(run)
+
+    def stale(t):  # the weight is saved for the input's gradient: a step in between makes it stale
+        m = t.nn.Linear(4, 2)
+        x = t.ones(3, 4, requires_grad=True)
+        loss = m(x).sum()
+        m(t.ones(1, 4)).sum().backward()
+        t.optim.SGD(m.parameters(), lr=0.1).step()
+        loss.backward()
+    got, want = same_error(stale, message=False)
+    # (PyTorch also names the stale tensor: "[torch.FloatTensor [4, 2]], which is output 0 of AsStrided,")
+    assert str(got).startswith("one of the variables needed for gradient computation has been modified by an "
+                               "inplace operation")
+    assert "is at version 2; expected version 1 instead." in str(got) and "is at version 2" in str(want)

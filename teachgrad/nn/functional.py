@@ -30,7 +30,9 @@ class Addmm(Op):
 
     @staticmethod
     def forward(ctx, bias, x, w_t):
-        ctx.save_for_backward(x, w_t)
+        # Like PyTorch, keep only what backward will use: x for w's gradient, w_t for x's gradient.
+        _, need_x, need_w = ctx.needs_input_grad or (True, True, True)
+        ctx.save_for_backward(x if need_w else None, w_t if need_x else None)
         ctx.bias_shape = np.shape(bias)
         out = x @ w_t
         out += bias
