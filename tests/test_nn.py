@@ -8,6 +8,7 @@ Run ``TEACHGRAD_TEST_BACKEND=torch pytest tests/test_nn.py`` to self-check again
 
 import copy
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -433,6 +434,26 @@ def test_dropout_train_and_eval():
     assert tg.nn.functional.dropout(x, 0.0) is x
     assert tg.nn.functional.dropout(x, 0.5, training=False) is x
     assert (tg.nn.functional.dropout(x, 1.0) == 0).all()
+
+
+def test_dropout_masks_identical_to_torch_when_the_rng_is():
+    tg, torch = both()
+    draws = [(t.manual_seed(0), t.rand(5).tolist())[1] for t in (tg, torch)]
+    if draws[0] != draws[1]:
+        pytest.skip("teachgrad's random numbers are not PyTorch's yet")
+
+    def run(t):
+        t.manual_seed(0)
+        x = t.ones(12, requires_grad=True)
+        out = [t.nn.Dropout(0.5)(x), t.nn.functional.dropout(x, 0.1), t.nn.functional.dropout(x * 2, 0.9),
+               t.nn.functional.dropout(x, 1.0), t.nn.Dropout2d(0.3)(t.ones(2, 5, 2, 2))]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (the 2-D input warning is tested elsewhere)
+            out.append(t.nn.Dropout2d(0.5)(t.ones(3, 4)))
+        return out
+    same(run, rtol=0, atol=0)
+    # seed 003's MLPNet in training mode: same init, same masks (matmul rounding may differ in BLAS)
+    same(lambda t: (t.manual_seed(0), mlpnet_class(t)()(t.ones(4, 16)))[1])
 
 
 def test_dropout_errors_and_warnings():

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..autograd import Op, unbroadcast
-from ..tensor import Tensor, _check_broadcast, float64, rand
+from ..tensor import Tensor, _check_broadcast
 
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "dropout2d",
@@ -94,10 +94,12 @@ def log_softmax(input, dim=None):
 
 
 def _dropout_mask(shape, p, dtype):
-    """Keep each entry with probability 1 - p and scale it by 1 / (1 - p); uses teachgrad's RNG."""
+    """PyTorch's noise: each entry is kept (1) with probability 1 - p -- one uniform draw per entry from
+    teachgrad's generator -- then scaled by 1 / (1 - p), so the expected value stays the same."""
     if p == 1:
-        return np.zeros(shape, dtype=dtype)
-    return (rand(shape, dtype=float64)._data >= p).astype(dtype) / dtype.type(1 - p)
+        return np.zeros((), dtype)  # PyTorch multiplies by a zero scalar and draws nothing
+    noise = Tensor._make(np.empty(shape, dtype)).bernoulli_(1 - p)
+    return noise._data / dtype.type(1 - p)
 
 
 def _check_p(p):
