@@ -401,3 +401,11 @@ def test_step_counts_as_an_in_place_change():
     assert str(got).startswith("one of the variables needed for gradient computation has been modified by an "
                                "inplace operation")
     assert "is at version 2; expected version 1 instead." in str(got) and "is at version 2" in str(want)
+
+
+def test_named_parameters_are_accepted():
+    same_repr(lambda t: t.optim.SGD(t.nn.Linear(2, 1).named_parameters(), lr=0.1))
+    same(lambda t: (lambda m: (lambda o: (o.param_groups[0]["param_names"], o.param_groups[0]["params"][0] is m.weight,
+                                          list(o.param_groups[0]), o.state_dict()["param_groups"]))(
+        t.optim.Adam(m.named_parameters())))(t.nn.Linear(2, 1)))
+    same_error(lambda t: t.optim.SGD([("w", t.ones(1, requires_grad=True)), t.ones(1, requires_grad=True)]))
