@@ -136,14 +136,22 @@ class BinderReplica:
 _binder_replica = None
 
 
+def is_replica_test(item):
+    return item.path.name == "test_binder.py" and "replica" in item.name
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the tests that need the Binder replica last, so its build overlaps the rest."""
+    replica = [item for item in items if is_replica_test(item)]
+    if replica:
+        items[:] = [item for item in items if not is_replica_test(item)] + replica
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _start_binder_replica(request, tmp_path_factory):
     """Start building the Binder replica early if any Binder test will run."""
     global _binder_replica
-    if _binder_replica is None and any(
-        item.path.name == "test_binder.py" and "replica" in item.name
-        for item in request.session.items
-    ):
+    if _binder_replica is None and any(is_replica_test(item) for item in request.session.items):
         _binder_replica = BinderReplica(tmp_path_factory.mktemp("binder-replica"))
         _binder_replica.start()
     yield
