@@ -122,7 +122,7 @@ class Node:
     next_functions = ()
     needs_input_grad = ()
     _saved = ()
-    _versions = ()  # per saved tensor: (version counter, its value when saved, weakref, is it our output?)
+    _versions = ()  # per saved tensor: (version counter, its value when saved, the tensor, is it our output?)
     _freed = False
     _retained = None  # weak reference to a non-leaf tensor that asked for retain_grad()
 
@@ -144,7 +144,8 @@ class Node:
             raise RuntimeError(_FREED_MESSAGE)
         for counter, version, tensor, is_output in self._versions:
             if counter[0] != version:  # changed in place since forward: the saved values are stale
-                raise RuntimeError(_modified_message(tensor(), counter[0], version, self if is_output else None))
+                tensor = tensor() if is_output else tensor
+                raise RuntimeError(_modified_message(tensor, counter[0], version, self if is_output else None))
         return self._saved
 
     def _remember_versions(self, inputs, output):
@@ -154,7 +155,8 @@ class Node:
             for t in inputs + [output]:
                 if t is value or t._data is value:
                     counter = t._version_counter()
-                    records.append((counter, counter[0], weakref.ref(t), t is output))
+                    # Only a weak reference to our own output: it holds this node as its grad_fn.
+                    records.append((counter, counter[0], weakref.ref(t) if t is output else t, t is output))
                     break
         self._versions = records
 
@@ -191,7 +193,10 @@ def _modified_message(tensor, version, expected, producer):
         what = f"[{tensor.type()} {list(tensor.shape)}]"
         node = producer or tensor._grad_fn
         if node is not None:
-            what += f", which is output 0 of {re.sub(r'Backward[0-9]*$', '', node.name())},"
+            # A view whose memory changed in place is, for PyTorch, a fresh AsStrided view of it.
+            name = "AsStrided" if producer is None and getattr(node._function, "is_view", False) else \
+                re.sub(r"Backward[0-9]*$", "", node.name())
+            what += f", which is output 0 of {name},"
     return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
             f"{what} is at version {version}; expected version {expected} instead. Hint: enable anomaly detection "
             "to find the operation that failed to compute its gradient, with "
@@ -316,16 +321,16 @@ class Op(Function):
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = cls._node_class()
+        # Known before forward runs, so that forward can save only what backward will need.
+        needs = tuple([_grad_enabled and isinstance(a, Tensor) and a._requires_grad for a in args])
+        ctx.needs_input_grad = needs
         output = Tensor._make(cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs))
-        if _grad_enabled:
-            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-            if True in needs:
-                ctx.needs_input_grad = needs
-                ctx.next_functions = tuple([_edge(a) if isinstance(a, Tensor) else _NO_EDGE for a in args])
-                output._requires_grad = True
-                output._grad_fn = ctx
-                if ctx._saved:
-                    ctx._remember_versions([a for a in args if isinstance(a, Tensor)], output)
+        if True in needs:
+            ctx.next_functions = tuple([_edge(a) if isinstance(a, Tensor) else _NO_EDGE for a in args])
+            output._requires_grad = True
+            output._grad_fn = ctx
+            if ctx._saved:
+                ctx._remember_versions([a for a in args if isinstance(a, Tensor)], output)
         if cls.is_view:  # a view shares its input's memory, so it shares its version counter too
             output._version_box = args[0]._version_counter()
         if trace_hooks:

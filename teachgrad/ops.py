@@ -67,14 +67,17 @@ class Rsub(Op):
 class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
+        ctx.shapes = np.shape(a), np.shape(b)
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return (unbroadcast(grad * b, np.shape(a)) if ctx.needs_input_grad[0] else None,
-                unbroadcast(grad * a, np.shape(b)) if ctx.needs_input_grad[1] else None)
+        a_shape, b_shape = ctx.shapes
+        return (unbroadcast(grad * b, a_shape) if ctx.needs_input_grad[0] else None,
+                unbroadcast(grad * a, b_shape) if ctx.needs_input_grad[1] else None)
 
 
 class Div(Op):
@@ -441,7 +444,8 @@ class Mm(Op):
     """matrix @ matrix"""
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
         return a @ b
 
     @staticmethod
@@ -455,7 +459,8 @@ class Mv(Op):
     """matrix @ vector"""
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
         return a @ b
 
     @staticmethod
