@@ -219,10 +219,10 @@ class AccumulationLab:
         self.message = "inp.grad.zero_() set every entry of inp.grad to 0."
         return True
 
-    def table(self):
+    def table(self, message=True):
         grad = self.inp.grad
         lines = [f"backward calls: {self.calls}", "inp.grad:", "None" if grad is None else str(grad)]
-        if self.message:
+        if message and self.message:
             lines.append("message: " + self.message.replace("\n", "\n         "))
         return "\n".join(lines)
 
@@ -263,9 +263,12 @@ def training_run(lr=0.01, momentum=0.9, zero_grad=True, steps=50, torch=None):
 
 
 def _fixed(v):
+    """At most 10 characters, so the table's columns stay aligned: 1.8800, -5.718e+04, inf."""
     if v is None:
         return "None"
-    if v != v or v in (float("inf"), float("-inf")) or abs(v) >= 1e6:
+    if v != v or v in (float("inf"), float("-inf")):
+        return str(v)
+    if abs(v) >= 1e4:
         return f"{v:.3e}"
     return f"{v:.4f}"
 
@@ -369,8 +372,8 @@ _CSS = """<style>
 .tg-explorer pre { margin: 0; font-size: 12.5px; line-height: 1.35; }
 .tg-explorer .tg-table pre { background: #f7f7f7; padding: 6px 10px; border-radius: 4px; }
 .tg-explorer .tg-code pre { background: #f3f6fa; padding: 6px 10px; border-radius: 4px; }
-.tg-explorer .tg-message pre { white-space: pre-wrap; color: #7a4d00; background: #fff6e0;
-  padding: 4px 8px; border-radius: 4px; }
+.tg-explorer .tg-message pre { white-space: pre-wrap; word-break: normal; overflow-wrap: break-word;
+  color: #7a4d00; background: #fff6e0; padding: 4px 8px; border-radius: 4px; }
 .tg-explorer .tg-message pre:empty { display: none; }
 </style>"""
 
@@ -430,9 +433,10 @@ class _Explorer:
     def _set_message(self, text):
         self._message.value = f"<pre>{html.escape(text)}</pre>" if text else ""
 
-    def _set_table(self, text):
+    def _set_table(self, text, shown=None):
+        """``text`` is what table() returns; ``shown`` (default: the same) is what the widget displays."""
         self._table_text = text
-        self._table.value = f"<pre>{html.escape(text)}</pre>"
+        self._table.value = f"<pre>{html.escape(text if shown is None else shown)}</pre>"
 
     def _safe(self, fn):
         """Run a callback; any exception becomes a message in the widget, never a traceback."""
@@ -503,10 +507,10 @@ class ChainExplorer(_Explorer):
     def _update(self):
         r = chain_gradients(torch=self.torch, trace=True, **self._toggles())
         self.result = r
+        self._draw()  # first: when the table shows the new state, the drawing already does
         self._code.value = f"<pre>{html.escape(r['code'])}</pre>"
         self._set_table(chain_table(r))
         self._set_message(("w.backward() failed: " + r["error"]) if r["error"] else "")
-        self._draw()
 
     def _draw(self):
         from teachgrad import viz
@@ -546,9 +550,9 @@ class AccumulationExplorer(_Explorer):
         self._update()
 
     def _update(self):
-        self._set_table(self.lab.table())
-        self._set_message(self.lab.message)
         self._draw()
+        self._set_table(self.lab.table(), shown=self.lab.table(message=False))
+        self._set_message(self.lab.message)
 
     def _draw(self):
         grad = self.lab.inp.grad
@@ -605,6 +609,8 @@ class TrainingExplorer(_Explorer):
     def _update(self):
         s = self._settings()
         self.history = training_run(torch=self.torch, **s)
+        other = training_run(torch=self.torch, **{**s, "zero_grad": not s["zero_grad"]})
+        self._draw(s, other)
         shown = {"zero_grad": s["zero_grad"], "lr": f"{s['lr']:g}", "momentum": f"{s['momentum']:g}",
                  "steps": s["steps"]}
         self._set_table(training_table(self.history, settings=shown))
@@ -617,8 +623,6 @@ class TrainingExplorer(_Explorer):
                               "uses the sum of all gradients so far.")
         else:
             self._set_message("")
-        other = training_run(torch=self.torch, **{**s, "zero_grad": not s["zero_grad"]})
-        self._draw(s, other)
 
     def _draw(self, s, other):
         import math
@@ -690,6 +694,7 @@ class SequentialExplorer(_Explorer):
                      input_requires_grad=c["input_requires_grad"].value)
         r = sequential_gradients(torch=self.torch, trace=True, **flags)
         self.result = r
+        self._draw()
         code = ["model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))"]
         for i in (0, 2):
             if flags[f"freeze_{i}"]:
@@ -699,7 +704,6 @@ class SequentialExplorer(_Explorer):
         self._code.value = f"<pre>{html.escape(chr(10).join(code))}</pre>"
         self._set_table(sequential_table(r))
         self._set_message(("y.backward() failed: " + r["error"]) if r["error"] else "")
-        self._draw()
 
     def _draw(self):
         from teachgrad import viz

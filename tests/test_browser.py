@@ -45,12 +45,17 @@ EXPLORER_CALL = re.compile(r"\b(ChainExplorer|AccumulationExplorer|TrainingExplo
 
 
 def widget_lessons():
-    """Lessons with a code cell that uses teachgrad.widgets, and the explorers each one builds."""
+    """Lessons with a code cell that uses teachgrad.widgets, and the explorers each one builds.
+
+    With TEACHGRAD_BROWSER_ALL=1, also the lessons with widgets of their own (plain ipywidgets): they
+    get the generic checks (run all, no traceback, every button clicked, nothing in the log console).
+    """
+    every = os.environ.get("TEACHGRAD_BROWSER_ALL", "") not in ("", "0")
     found = []
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
         code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
-        if any("teachgrad.widgets" in src for src in code):
+        if any("teachgrad.widgets" in src or (every and "ipywidgets" in src) for src in code):
             kinds = [m.group(1) for src in code for m in EXPLORER_CALL.finditer(src)]
             found.append(pytest.param(path.name, kinds, id=path.stem))
     return found
@@ -139,6 +144,12 @@ class Lab:
                 time.sleep(0.5)
         raise RuntimeError("jupyter lab did not start within 90 s")
 
+    def kernel_idle(self, name):
+        for s in self.api("/api/sessions") or []:
+            if s.get("path", "").endswith(name) and s.get("kernel", {}).get("execution_state") == "idle":
+                return True
+        return False
+
     def shutdown_kernels(self):
         for s in self.api("/api/sessions") or []:
             try:
@@ -162,8 +173,10 @@ def lab(tmp_path_factory):
         pytest.skip("no lesson uses teachgrad.widgets yet")
     server = Lab(tmp_path_factory.mktemp("lab"))
     yield server
+    log("stopping jupyter lab")
     server.stop()
     server.log.close()
+    log("jupyter lab stopped")
 
 
 @pytest.fixture(scope="session")
@@ -175,6 +188,7 @@ def browser_context():
         yield context
         context.close()
         b.close()
+        log("browser closed")
 
 
 @pytest.fixture
@@ -184,6 +198,7 @@ def page(browser_context, lab):
     yield pg
     pg.close()
     lab.shutdown_kernels()
+    log("page closed, kernels shut down")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,22 +218,39 @@ def menu(page, top, item):
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).click()
 
 
+def menu_until(page, top, item, done_js, attempts=3, wait_ms=20_000):
+    """Choose a menu item until ``done_js`` holds (a click while the page is still busy can get lost)."""
+    for attempt in range(attempts):
+        menu(page, top, item)
+        try:
+            page.wait_for_function(done_js, timeout=wait_ms)
+            return
+        except playwright_api.TimeoutError:
+            log(f"{top} > {item}: no effect yet (attempt {attempt + 1})")
+            page.keyboard.press("Escape")
+    raise AssertionError(f"{top} > {item} had no effect after {attempts} attempts")
+
+
 def open_and_run(page, lab, name):
     log(f"open {name}")
     # a workspace of its own per lesson: only this notebook is open
     page.goto(f"{lab.base}/lab/workspaces/{Path(name).stem}/tree/{name}?token={lab.token}")
     page.locator(f"{PANEL} .jp-Notebook .jp-Cell").first.wait_for()
     log("notebook shown")
-    # a kernel is up and idle before anything runs
+    # a kernel is up and idle before anything runs (asked of the server, and shown by the page)
+    deadline = time.monotonic() + 120
+    while not lab.kernel_idle(name):
+        assert time.monotonic() < deadline, f"no idle kernel for {name} after 120 s"
+        page.wait_for_timeout(500)
     page.wait_for_function(
         f"() => {{ const k = document.querySelector('{PANEL} .jp-Notebook-ExecutionIndicator');"
         " return k && k.getAttribute('data-status') === 'idle'; }",
         timeout=120_000)
     log("kernel idle")
-    menu(page, "Edit", "Clear Outputs of All Cells")
-    page.wait_for_function(f"() => [...document.querySelectorAll('{PANEL} .jp-CodeCell .jp-InputPrompt')]"
-                           ".every(p => !/\\[\\d+\\]/.test(p.textContent))")
-    menu(page, "Run", "Run All Cells")
+    prompts = f"[...document.querySelectorAll('{PANEL} .jp-CodeCell .jp-InputPrompt')]"
+    menu_until(page, "Edit", "Clear Outputs of All Cells",
+               f"() => {prompts}.every(p => !/\\[\\d+\\]/.test(p.textContent))")
+    menu_until(page, "Run", "Run All Cells", f"() => {prompts}.some(p => /\\[(\\d+|\\*)\\]/.test(p.textContent))")
     wait_until_all_ran(page)
     log("all cells ran")
 
@@ -440,6 +472,56 @@ def drive_sequential(page, ex, label):
     wait_table(ex, "model(x): requires_grad=True, grad_fn=AddmmBackward0")
 
 
+def log_entries(page, name):
+    """How many messages JupyterLab's log console holds for this notebook.
+
+    Output of a widget callback (a print, or the traceback of an exception it raised) has no cell to
+    go to, so JupyterLab puts it in the log console; the status bar item's title counts it.
+    """
+    titles = page.evaluate("() => [...document.querySelectorAll('.jp-LogConsoleStatusItem [title]')]"
+                           ".map(e => e.getAttribute('title'))")
+    for title in titles:
+        m = re.search(r"(\d+) log entries for (.+)$", title)
+        if m and m.group(2) == name:
+            return int(m.group(1))
+    return 0
+
+
+def log_console_text(page):
+    menu(page, "View", "Show Log Console")
+    panel = page.locator(".jp-LogConsolePanel").first
+    panel.wait_for()
+    page.wait_for_timeout(500)
+    return panel.inner_text()
+
+
+def smoke_other_widgets(page):
+    """Click every button and toggle every checkbox of widgets that are not explorers (each twice)."""
+    n = page.evaluate(
+        """(panel) => {
+            const els = [...document.querySelectorAll(panel + ' .jp-OutputArea button.jupyter-button, '
+                                                       + panel + ' .jp-OutputArea .widget-checkbox input')]
+                .filter(e => !e.closest('.tg-explorer'));
+            els.forEach((e, i) => e.setAttribute('data-tg-smoke', String(i)));
+            return els.length;
+        }""", PANEL)
+    for i in range(n):
+        el = page.locator(f'[data-tg-smoke="{i}"]')
+        log(f"smoke: click {el.evaluate('e => e.textContent || e.type')!r}")
+        el.click()
+        if el.evaluate("e => e.type === 'checkbox'"):
+            el.click()
+    if n:
+        deadline = time.monotonic() + 120
+        page.wait_for_timeout(500)
+        while not page.evaluate(
+                "(panel) => document.querySelector(panel + ' .jp-Notebook-ExecutionIndicator')"
+                ".getAttribute('data-status') === 'idle'", PANEL):
+            assert time.monotonic() < deadline, "the kernel stayed busy after the clicks"
+            page.wait_for_timeout(250)
+    return n
+
+
 DRIVERS = {"ChainExplorer": drive_chain, "AccumulationExplorer": drive_accumulation,
            "TrainingExplorer": drive_training, "SequentialExplorer": drive_sequential}
 
@@ -462,5 +544,8 @@ def test_lesson_widgets_in_the_browser(page, lab, name, kinds):
             log(f"done {label}")
             text = ex.inner_text()
             assert "Traceback" not in text and "Something went wrong" not in text
+    smoke_other_widgets(page)
     assert page.locator(f"{PANEL} >> text=Error displaying widget").count() == 0
     assert tracebacks_outside_tagged_cells(page, lab, name) == []
+    if log_entries(page, name):  # a callback printed or raised: show what
+        pytest.fail("widget callbacks wrote to the log console:\n" + log_console_text(page))

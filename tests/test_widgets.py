@@ -378,6 +378,7 @@ def test_accumulation_explorer_buttons(lib):
     ex.controls["backward"].click()
     assert "Trying to backward through the graph a second time" in ex.table()
     assert "Trying to backward through the graph a second time" in ex._message.value
+    assert "Trying to backward" not in ex._table.value  # shown once, in the message box
     ex.controls["new_graph"].click()
     ex.controls["backward"].click()
     assert ex.table().startswith("backward calls: 4\ninp.grad:\ntensor([[8., 4., 4., 4., 4.],")
