@@ -6,6 +6,10 @@ open it, clear and run all cells, then click the explorers' controls and assert 
 see. Nothing may show a traceback: error outputs are allowed only in cells tagged
 ``raises-exception`` (the lessons' deliberate PyTorch errors), and never inside a widget.
 A screenshot of each explorer goes to docs/screenshots/.
+
+Needs /usr/bin/chromium (Debian's; ./run test installs it) and takes 2-4 minutes. Outside CI,
+TEACHGRAD_SKIP_BROWSER=1 skips it; TEACHGRAD_BROWSER_ALL=1 also checks lessons whose widgets are
+plain ipywidgets of their own.
 """
 
 import json
@@ -30,13 +34,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 T = 60_000  # ms: generous; the machine may be busy
 
+def _in_ci():
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+if os.environ.get("TEACHGRAD_SKIP_BROWSER", "") not in ("", "0") and not _in_ci():
+    pytest.skip("TEACHGRAD_SKIP_BROWSER is set", allow_module_level=True)
+
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 expect.set_options(timeout=T)
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook being tested
 
 if not Path(CHROMIUM).exists():
-    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off"):
+    if _in_ci():
         raise RuntimeError(f"CI is set but {CHROMIUM} is missing: the browser test must run in CI")
     pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium; ./run test installs it)",
                 allow_module_level=True)
