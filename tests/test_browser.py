@@ -4,7 +4,8 @@ One JupyterLab server for the session (free loopback port, random token, a temp 
 its root, the kernel of the current Python); for each lesson whose cells use ``teachgrad.widgets``:
 open it, clear and run all cells, then click the explorers' controls and assert what a learner must
 see. Nothing may show a traceback: error outputs are allowed only in cells tagged
-``raises-exception`` (the lessons' deliberate PyTorch errors), and never inside a widget.
+``raises-exception`` (the lessons' deliberate PyTorch errors), never inside a widget, and JupyterLab's
+log console (where the output of a failing widget callback would go) must stay empty.
 A screenshot of each explorer goes to docs/screenshots/.
 
 Needs /usr/bin/chromium (Debian's; ./run test installs it) and takes 2-4 minutes. Outside CI,
