@@ -45,9 +45,17 @@ PASSES_NONE = "Success! The notebook does not pass any tests."
 ids = [p.stem for p in LESSONS]
 
 
+def tool_env():
+    """The environment for nbgrader: unbuffered output (to keep stdout and the log in order), and
+    this Python's scripts first on PATH (nbgrader runs `alembic` to create its gradebook)."""
+    scripts = str(Path(sys.executable).parent)
+    return dict(os.environ, PYTHONUNBUFFERED="1",
+                PATH=scripts + os.pathsep + os.environ.get("PATH", ""))
+
+
 def nbgrader(*args, cwd=ROOT, timeout=900):
     """Run the nbgrader CLI; stdout and the log (stderr) interleaved in order."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = tool_env()
     proc = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args],
         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -146,7 +154,7 @@ def student_dir(tmp_path_factory):
 def validation(student_dir):
     """`nbgrader validate` on the lessons and `nbgrader validate --invert` on the student versions,
     the two run side by side (each executes the whole series once)."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = tool_env()
     students = [student_dir / p.name for p in LESSONS]
     procs = {
         "source": subprocess.Popen(

@@ -151,24 +151,43 @@ def test_site_opens_a_lesson_in_a_browser(served, tmp_path):
             pytest.fail(f"{CHROMIUM} missing in CI (./run test installs it)")
         pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium; ./run test installs it)")
     lesson = LESSONS[1] if len(LESSONS) > 1 else LESSONS[0]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    nb = nbformat.read(lesson, as_version=4)
+    first_line = next(line for line in nb.cells[0].source.splitlines() if line.strip())
+
+    def drive():
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                # nothing leaves the machine: requests elsewhere (the Pyodide CDN) are refused
+                page.route(lambda url: not url.startswith(served), lambda route: route.abort())
+                page.goto(f"{served}/lab/index.html?path=student/{lesson.name}")
+                cells = page.locator(".jp-Notebook .jp-Cell")
+                expect = sync_api.expect
+                expect(cells.first).to_contain_text("%pip install -q teachgrad ipywidgets",
+                                                    timeout=90_000)
+                # the lesson's own first cell follows the set-up cell
+                expect(cells.nth(1)).to_contain_text(first_line.lstrip("# ").strip()[:40])
+                listing = page.locator(".jp-DirListing-content")
+                for other in LESSONS:
+                    assert listing.get_by_text(other.name, exact=True).count() == 1, other.name
+                page.screenshot(path=str(tmp_path / "jupyterlite.png"))
+            finally:
+                browser.close()
+
+    # Playwright's sync API refuses to start in a thread where another Playwright session (e.g.
+    # the browser test's session-wide one) is active, so this one gets a thread of its own.
+    errors = []
+
+    def run():
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            # nothing leaves the machine: requests elsewhere (the Pyodide CDN) are refused
-            page.route(lambda url: not url.startswith(served), lambda route: route.abort())
-            page.goto(f"{served}/lab/index.html?path=student/{lesson.name}")
-            cells = page.locator(".jp-Notebook .jp-Cell")
-            expect = sync_api.expect
-            expect(cells.first).to_contain_text("%pip install -q teachgrad ipywidgets",
-                                                timeout=90_000)
-            # the lesson's own first cell follows the set-up cell
-            nb = nbformat.read(lesson, as_version=4)
-            first_line = next(line for line in nb.cells[0].source.splitlines() if line.strip())
-            expect(cells.nth(1)).to_contain_text(first_line.lstrip("# ").strip()[:40])
-            listing = page.locator(".jp-DirListing-content")
-            for other in LESSONS:
-                assert listing.get_by_text(other.name, exact=True).count() == 1, other.name
-            page.screenshot(path=str(tmp_path / "jupyterlite.png"))
-        finally:
-            browser.close()
+            drive()
+        except BaseException as exc:  # re-raised below, in the test's thread
+            errors.append(exc)
+
+    worker = threading.Thread(target=run, name="jupyterlite-browser")
+    worker.start()
+    worker.join(300)
+    assert not worker.is_alive(), "the browser check did not finish within 300 s"
+    if errors:
+        raise errors[0]

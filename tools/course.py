@@ -11,6 +11,7 @@ into OUT so that the lessons' links to each other keep working.
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,13 @@ LITE_SETUP_SOURCE = """\
 # JupyterLite site has none, so it is disabled there. (On Binder only its course pages are hidden,
 # see binder/postBuild; "Validate" works there.)
 LITE_DISABLED_EXTENSIONS = ("@jupyter/nbgrader",)
+
+
+def tool_env():
+    """This Python's scripts first on PATH, as in an activated venv (nbgrader and jupyter lite
+    start other tools by name)."""
+    scripts = str(Path(sys.executable).parent)
+    return dict(os.environ, PATH=scripts + os.pathsep + os.environ.get("PATH", ""))
 
 
 def log(msg):
@@ -78,6 +86,7 @@ def make_student(out, lessons_dir, course_dir):
     subprocess.run(
         [sys.executable, "-m", "nbgrader", "generate_assignment", "--no-db", "--force", "*"],
         cwd=course_dir,
+        env=tool_env(),
         check=True,
     )
 
@@ -148,7 +157,7 @@ def build_lite(out, lessons_dir, work_dir):
         cmd += ["--piplite-wheels", str(whl)]
     log("jupyter lite build")
     shutil.rmtree(out, ignore_errors=True)
-    subprocess.run(cmd, cwd=work_dir, check=True)
+    subprocess.run(cmd, cwd=work_dir, env=tool_env(), check=True)
     log(f"JupyterLite site in {out}; serve it with: python -m http.server -d {out}")
     log("open lab/index.html?path=student/00_start_here.ipynb (Pyodide loads from its CDN)")
     return out
