@@ -274,6 +274,8 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not self.dtype.is_floating_point:  # PyTorch words this one differently
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if requires_grad and self._grad_fn is not None:
+            return self  # a computed tensor already requires grad: PyTorch lets this pass
         self.requires_grad = requires_grad
         return self
 
