@@ -704,3 +704,16 @@ def test_function_repr_of_custom_node():
         Exp, _, _ = _functions(t)
         y = Exp.apply(t.tensor([1.0], requires_grad=True), 1.0)
         assert re.search(r"grad_fn=<ExpBackward>\)$", repr(y))
+
+
+def test_requires_grad_true_on_a_computed_tensor_is_allowed():
+    """requires_grad_(True) on a non-leaf passes (it already requires grad); the setter and False still fail."""
+    def f(t):
+        y = t.ones(2, requires_grad=True) * 2
+        return [y.requires_grad_(True) is y, y.requires_grad, y.is_leaf]
+    same(f)
+
+    def g(t):
+        y = t.ones(2, requires_grad=True) * 2
+        y.requires_grad = True
+    same_error(g)
