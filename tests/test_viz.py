@@ -12,22 +12,12 @@ import pytest
 
 import torch as real_torch
 
+import teachgrad as TG
+
 from teachgrad import viz
 
 
-def _teachgrad_or_none():
-    try:
-        tg = importlib.import_module("teachgrad")
-        tg.tensor  # noqa: B018
-        tg.autograd.trace_hooks  # noqa: B018
-        return tg
-    except Exception:
-        return None
-
-
-TG = _teachgrad_or_none()
-LIBS = [pytest.param(real_torch, id="torch"),
-        pytest.param(TG, id="teachgrad", marks=pytest.mark.skipif(TG is None, reason="engine not there yet"))]
+LIBS = [pytest.param(real_torch, id="torch"), pytest.param(TG, id="teachgrad")]
 
 
 @pytest.fixture(params=LIBS)
@@ -234,7 +224,6 @@ def test_deep_graph_is_walked_iteratively(lib):
     assert len(xy) == 3001
 
 
-@pytest.mark.skipif(TG is None, reason="engine not there yet")
 def test_trace_records_like_torch_and_removes_its_hook():
     hooks = TG.autograd.trace_hooks
     n = len(hooks)

@@ -1,10 +1,9 @@
 """The explorers' logic, tested without a browser, against real PyTorch (the specification).
 
-Every function takes the tensor library as ``torch=``; each test runs with real torch and, once the
-engine is there, with teachgrad, and the two must give the same tables.
+Every function takes the tensor library as ``torch=``; each test runs with real torch and with
+teachgrad, and the two must give the same tables.
 """
 
-import importlib
 import itertools
 import math
 
@@ -12,21 +11,12 @@ import pytest
 
 import torch as real_torch
 
+import teachgrad as TG
+
 from teachgrad import widgets as tw
 
 
-def _teachgrad_or_none():
-    try:
-        tg = importlib.import_module("teachgrad")
-        tg.tensor  # noqa: B018 - the engine exists
-        return tg
-    except Exception:
-        return None
-
-
-TG = _teachgrad_or_none()
-LIBS = [pytest.param(real_torch, id="torch"),
-        pytest.param(TG, id="teachgrad", marks=pytest.mark.skipif(TG is None, reason="engine not there yet"))]
+LIBS = [pytest.param(real_torch, id="torch"), pytest.param(TG, id="teachgrad")]
 
 
 @pytest.fixture(params=LIBS)
@@ -123,7 +113,6 @@ def test_chain_torch_matches_the_hand_derived_oracle_for_every_combination(torch
     _check_against_oracle(torch_chain_tables)
 
 
-@pytest.mark.skipif(TG is None, reason="engine not there yet")
 def test_chain_teachgrad_table_equals_torch_for_every_combination(torch_chain_tables):
     mine = {}
     for bits, spec in torch_chain_tables.items():
@@ -201,7 +190,6 @@ def test_accumulation_zero_grad_before_backward_is_a_message(lib):
     assert "inp.grad:\nNone" in lab.table()
 
 
-@pytest.mark.skipif(TG is None, reason="engine not there yet")
 def test_accumulation_tables_teachgrad_equal_torch():
     a, b = tw.AccumulationLab(TG), tw.AccumulationLab(real_torch)
     for action in ["backward", "backward", "zero_grad", "backward", "backward_free", "backward", "new_graph",
@@ -271,7 +259,6 @@ def test_training_without_zero_grad_is_worse(lib):
     assert bad > 1000 * good
 
 
-@pytest.mark.skipif(TG is None, reason="engine not there yet")
 def test_training_teachgrad_close_to_torch():
     # without zero_grad the run is unstable and amplifies float32 rounding: compare its start only
     for zg, steps, tol in ((True, 50, 1e-4), (False, 12, 1e-3)):
