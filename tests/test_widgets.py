@@ -303,8 +303,6 @@ def test_sequential_seed_000_default(lib):
 
 
 def test_sequential_leaves_the_global_rng_alone(lib):
-    if not hasattr(lib, "get_rng_state"):
-        pytest.skip("get_rng_state not in the engine yet (requested)")
     lib.manual_seed(123)
     expected = lib.rand(3).tolist()
     lib.manual_seed(123)
