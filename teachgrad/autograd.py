@@ -151,8 +151,11 @@ class Node:
     def _remember_versions(self, inputs, output):
         """Note the version of every tensor whose memory was saved, so backward can detect in-place changes."""
         records = []
+        candidates = [t for t in inputs if isinstance(t, Tensor)] + [output]
         for value in self._saved:
-            for t in inputs + [output]:
+            if value is None:
+                continue
+            for t in candidates:
                 if t is value or t._data is value:
                     counter = t._version_counter()
                     # Only a weak reference to our own output: it holds this node as its grad_fn.
@@ -276,7 +279,7 @@ class Function:
             output._requires_grad = True
             output._grad_fn = ctx
             if ctx._saved:
-                ctx._remember_versions([a for a in args if isinstance(a, Tensor)], output)
+                ctx._remember_versions(args, output)
         if trace_hooks:
             inputs = tuple(a for a in args if isinstance(a, Tensor))
             for hook in trace_hooks:
@@ -330,7 +333,7 @@ class Op(Function):
             output._requires_grad = True
             output._grad_fn = ctx
             if ctx._saved:
-                ctx._remember_versions([a for a in args if isinstance(a, Tensor)], output)
+                ctx._remember_versions(args, output)
         if cls.is_view:  # a view shares its input's memory, so it shares its version counter too
             output._version_box = args[0]._version_counter()
         if trace_hooks:
