@@ -457,9 +457,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     roots, grads = _root_gradients(outputs, grad_outputs)
-    for i, t in enumerate(inputs):
+    for t in inputs:
         if not t._requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
     input_nodes = [_edge(t)[0] for t in inputs]
     with no_grad():
         captured = _run_backward(roots, grads, bool(retain_graph), set(input_nodes))

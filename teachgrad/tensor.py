@@ -14,7 +14,6 @@ import warnings
 import numpy as np
 
 from . import autograd, ops
-from .autograd import Function, no_grad
 
 # ---------------------------------------------------------------------------------------------------
 # dtypes, Size and device
@@ -1471,5 +1470,3 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     from . import _printing
     _printing.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode)
 
-
-__all__ = ["Tensor", "Function"]
