@@ -9,6 +9,7 @@ returns.  ``backward`` walks those nodes from the output back to the leaves.
 
 import functools
 import re
+import sys
 import weakref
 
 import numpy as np
@@ -151,21 +152,20 @@ class Node:
     def _remember_versions(self, inputs, output):
         """Note the version of every tensor whose memory was saved, so backward can detect in-place changes."""
         records = []
-        candidates = [t for t in inputs if isinstance(t, Tensor)] + [output]
         for value in self._saved:
             if value is None:
                 continue
-            for t in candidates:
-                if t is value or t._data is value:
+            if value is output._data:
+                counter = output._version_counter()
+                # Only a weak reference to our own output: it holds this node as its grad_fn.
+                records.append((counter, counter[0], weakref.ref(output), True))
+                continue
+            for t in inputs:
+                if isinstance(t, Tensor) and t._data is value:
                     counter = t._version_counter()
-                    # Only a weak reference to our own output: it holds this node as its grad_fn.
-                    records.append((counter, counter[0], weakref.ref(t) if t is output else t, t is output))
+                    records.append((counter, counter[0], t, False))
                     break
         self._versions = records
-
-    def _release(self):
-        self._saved = self._versions = ()
-        self._freed = True
 
     def _apply(self, grad_output):
         """Turn the gradient w.r.t. this node's output into gradients w.r.t. its inputs."""
@@ -185,7 +185,7 @@ class AccumulateGrad(Node):
         return "torch::autograd::AccumulateGrad"
 
     def _apply(self, grad_output):
-        _accumulate(self.variable, grad_output)
+        _accumulate(self.variable, grad_output, may_take=True)
         return ()
 
 
@@ -206,13 +206,30 @@ def _modified_message(tensor, version, expected, producer):
             "torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
-def _accumulate(tensor, grad):
+def _accumulate(tensor, grad, may_take=False):
     """Add ``grad`` (an ndarray) into ``tensor.grad`` in place: PyTorch accumulates, it never overwrites."""
     if tensor._grad is None:
-        # A copy: the incoming array may be shared with other branches of the graph.
-        tensor._grad = Tensor._make(np.array(grad, dtype=tensor._data.dtype))
+        if may_take and grad.dtype == tensor._data.dtype and _unshared(grad):
+            # Like PyTorch's AccumulateGrad: an array nothing else refers to becomes .grad without a copy.
+            tensor._grad = Tensor._make(grad)
+        else:  # a copy: the array may be shared with other branches of the graph, or be the user's
+            tensor._grad = Tensor._make(np.array(grad, dtype=tensor._data.dtype))
     else:
         tensor._grad._data += grad
+
+
+# The references to a gradient on its way into AccumulateGrad: _run_backward's variable, the parameters
+# of AccumulateGrad._apply, _accumulate and _unshared, and getrefcount's own argument.
+_REFERENCES_IN_TRANSIT = 5
+
+
+def _unshared(array):
+    """True if only the backward pass refers to ``array`` (and to the array whose memory it views)."""
+    if sys.getrefcount(array) > _REFERENCES_IN_TRANSIT or not array.flags.writeable:
+        return False
+    base = array.base
+    # a view's base: referred to by the view, by `base` here and by getrefcount's argument
+    return base is None or (type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3)
 
 
 _NO_EDGE = (None, 0)
@@ -220,10 +237,10 @@ _NO_EDGE = (None, 0)
 
 def _edge(value):
     """The (node, input_nr) pair through which a gradient flows back into ``value``."""
-    if not value._requires_grad:
-        return _NO_EDGE
     if value._grad_fn is not None:
         return (value._grad_fn, 0)
+    if not value._requires_grad:
+        return _NO_EDGE
     # A leaf: share one AccumulateGrad node per leaf while a graph holds it, as PyTorch does.
     node = value._accumulator() if value._accumulator is not None else None
     if node is None:
@@ -324,10 +341,17 @@ class Op(Function):
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = cls._node_class()
+        arrays, needs = [], []  # what forward computes on, and which inputs will want a gradient
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                needs.append(_grad_enabled and a._requires_grad)
+            else:
+                arrays.append(a)
+                needs.append(False)
         # Known before forward runs, so that forward can save only what backward will need.
-        needs = tuple([_grad_enabled and isinstance(a, Tensor) and a._requires_grad for a in args])
-        ctx.needs_input_grad = needs
-        output = Tensor._make(cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs))
+        ctx.needs_input_grad = tuple(needs)
+        output = Tensor._make(cls.forward(ctx, *arrays, **kwargs))
         if True in needs:
             ctx.next_functions = tuple([_edge(a) if isinstance(a, Tensor) else _NO_EDGE for a in args])
             output._requires_grad = True
@@ -350,10 +374,11 @@ def unbroadcast(grad, shape):
     extra = grad.ndim - len(shape)
     if extra:  # dimensions that broadcasting added in front
         grad = np.add.reduce(grad, axis=tuple(range(extra)))
-    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
-    if stretched:  # dimensions of size 1 that broadcasting stretched
-        grad = np.add.reduce(grad, axis=stretched, keepdims=True)
-    return grad
+        if grad.shape == shape:
+            return grad
+    # dimensions of size 1 that broadcasting stretched
+    stretched = tuple([i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1])
+    return np.add.reduce(grad, axis=stretched, keepdims=True) if stretched else grad
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -407,11 +432,13 @@ def _run_backward(roots, root_grads, retain_graph, inputs=None):
         if inputs is not None and isinstance(node, AccumulateGrad):
             continue
         input_grads = node._apply(grad)
-        if not retain_graph:
-            node._release()
+        if not retain_graph:  # free what forward saved: this part of the graph has done its work
+            node._saved = node._versions = ()
+            node._freed = True
         for (child, _), child_grad in zip(node.next_functions, input_grads):
             if child is not None and child_grad is not None:
                 pending[child] = pending[child] + child_grad if child in pending else child_grad
+        input_grads = child_grad = None  # let go of the arrays: AccumulateGrad can then take them over
     return captured
 
 
@@ -423,7 +450,7 @@ def _root_gradients(outputs, gradients):
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = np.ones_like(out._data)
+            g = np.ones(out._data.shape, out._data.dtype)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         else:
@@ -446,8 +473,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
     roots, grads = _root_gradients(tensors, grad_tensors)
-    with no_grad():
+    previous = _grad_enabled
+    _set_grad_mode(False)  # as under no_grad(): nothing computed during backward records a graph
+    try:
         _run_backward(roots, grads, bool(retain_graph))
+    finally:
+        _set_grad_mode(previous)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=False):

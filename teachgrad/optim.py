@@ -67,7 +67,7 @@ class Optimizer:
         """Forget the gradients: set every ``.grad`` to None (default) or fill it with zeros."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
+                if p._grad is not None:
                     if set_to_none:
                         p.grad = None
                     else:
@@ -109,12 +109,14 @@ class Optimizer:
     def _params_with_grad(self, group):
         """(parameter, its array, its gradient's array, a float64 work array) for each parameter that
         has a gradient.  The work arrays are kept between steps so that no step allocates them."""
+        scratches, maximize = self._scratch, group["maximize"]
         for p in group["params"]:
-            if p.grad is not None:
-                grad, scratch = p.grad._data, self._scratch.get(p)
-                if scratch is None or scratch.shape != p._data.shape:
-                    scratch = self._scratch[p] = np.empty(p._data.shape, np.float64)
-                yield p, p._data, -grad if group["maximize"] else grad, scratch
+            if p._grad is not None:
+                data, grad = p._data, p._grad._data
+                scratch = scratches.get(p)
+                if scratch is None or scratch.shape != data.shape:
+                    scratch = scratches[p] = np.empty(data.shape, np.float64)
+                yield p, data, -grad if maximize else grad, scratch
 
     def __repr__(self):
         text = type(self).__name__ + " ("

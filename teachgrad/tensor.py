@@ -502,8 +502,7 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
-    def __hash__(self):
-        return id(self)
+    __hash__ = object.__hash__  # by identity (== is elementwise), so tensors can be dict keys
 
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self._data, self._requires_grad))

@@ -674,3 +674,74 @@ def test_fused_ops_free_their_graph(make):
         first = x.grad.tolist()
         loss.backward()  # freed now: PyTorch's "backward through the graph a second time" error
     same_error(run)
+
+
+def test_members_stay_consistent_through_assignment_deletion_and_conversion():
+    """Parameters, buffers and sub-modules are also plain attributes (fast to read in forward); every
+    way of changing them keeps the attribute, the registry and PyTorch's behaviour in step."""
+    def run(t):
+        lin = t.nn.Linear(2, 3)
+        seen = [sorted(dict(lin.named_parameters()))]
+        lin.bias = None                                   # a parameter slot set to None stays registered
+        seen.append((lin.bias, sorted(k for k, _ in lin.named_parameters()), list(lin.state_dict())))
+        lin.bias = t.nn.Parameter(t.zeros(3))             # ... and takes a Parameter again
+        seen.append((lin.bias.tolist(), sorted(k for k, _ in lin.named_parameters())))
+        del lin.weight                                    # deleting unregisters it and the attribute goes
+        seen.append((sorted(k for k, _ in lin.named_parameters()), hasattr(lin, "weight")))
+        lin.weight = t.nn.Parameter(t.ones(3, 2))
+        lin.register_buffer("steps", t.zeros(()))
+        lin.steps = t.ones(())                            # assigning to a buffer name updates the buffer
+        seen.append((lin.steps.item(), list(lin.state_dict())))
+        lin.register_parameter("extra", t.nn.Parameter(t.ones(1)))
+        lin.extra = None
+        seen.append((lin.extra, sorted(k for k, _ in lin.named_parameters())))
+        lin.double()                                      # conversion: same Parameter objects, new buffers
+        seen.append((lin.weight.dtype, lin.steps.dtype, lin.state_dict()["steps"] is lin.steps))
+        seq = t.nn.Sequential(t.nn.ReLU())
+        seq.add_module("1", t.nn.Tanh())
+        seq[0] = t.nn.Sigmoid()                           # replacing a child by index
+        seen.append((repr(seq), getattr(seq, "0") is seq[0]))
+        plain = t.nn.Module()
+        plain.name = "not a member"
+        plain.name = t.nn.Parameter(t.ones(1))            # a plain attribute becomes a parameter
+        seen.append((sorted(k for k, _ in plain.named_parameters()), type(plain.name).__name__))
+        return seen
+    same(run)
+
+
+def test_gradient_handed_over_without_copy_only_when_unshared():
+    """AccumulateGrad takes a fresh gradient array as .grad (PyTorch steals it too) but copies any
+    array that something else still refers to: no two .grad tensors, and no user tensor, share memory."""
+    tg = load_teachgrad()
+    np = pytest.importorskip("numpy")
+    lin = tg.nn.Linear(3, 2)
+    x = tg.randn(4, 3)
+    lin(x).sum().backward()
+    # weight.grad is the matmul's own result (no copy was made) ...
+    assert not lin.weight.grad.numpy().flags.owndata
+    expected = x.numpy().sum(0)
+    assert np.array_equal(lin.weight.grad.numpy(), np.stack([expected, expected]))
+    # ... and the next backward adds into it (no aliasing surprises)
+    lin(x).sum().backward()
+    assert np.array_equal(lin.weight.grad.numpy(), 2 * np.stack([expected, expected]))
+
+    a = tg.randn(3, requires_grad=True)
+    b = tg.randn(3, requires_grad=True)
+    (a + b).sum().backward()             # Add hands the same array to both inputs
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.add_(1.0)
+    assert b.grad.tolist() == [1.0, 1.0, 1.0]
+
+    leaf = tg.zeros(3, requires_grad=True)
+    g = tg.ones(3)
+    leaf.backward(g)                     # the user's gradient tensor is never taken over
+    assert not np.shares_memory(leaf.grad.numpy(), g.numpy())
+    leaf.backward(g)
+    assert g.tolist() == [1.0, 1.0, 1.0] and leaf.grad.tolist() == [2.0, 2.0, 2.0]
+
+    y = tg.ones(3, requires_grad=True) * 1
+    y.retain_grad()
+    z = tg.ones(3, requires_grad=True)
+    w = y + z                            # y's retained grad and z's grad come from one array
+    w.sum().backward()
+    assert not np.shares_memory(y.grad.numpy(), z.grad.numpy())

@@ -31,10 +31,10 @@ class Addmm(Op):
     @staticmethod
     def forward(ctx, bias, x, w_t):
         # Like PyTorch, keep only what backward will use: x for w's gradient, w_t for x's gradient.
-        _, need_x, need_w = ctx.needs_input_grad or (True, True, True)
+        _, need_x, need_w = ctx.needs_input_grad
         ctx.save_for_backward(x if need_w else None, w_t if need_x else None)
-        ctx.bias_shape = np.shape(bias)
-        out = x @ w_t
+        ctx.bias_shape = bias.shape
+        out = np.dot(x, w_t)  # x @ w_t (np.dot: the same product for matrices, called with less overhead)
         out += bias
         return out
 
@@ -45,8 +45,8 @@ class Addmm(Op):
         # The gradient of w_t is x.T @ grad; computed as (grad.T @ x).T it is laid out like the weight
         # itself, so after TBackward0 transposes it back, weight.grad is a plain row-major array.
         return (unbroadcast(grad, ctx.bias_shape) if need_bias else None,
-                grad @ w_t.T if need_x else None,
-                (grad.T @ x).T if need_w else None)
+                np.dot(grad, w_t.T) if need_x else None,
+                np.dot(grad.T, x).T if need_w else None)
 
 
 def linear(input, weight, bias=None):
@@ -57,7 +57,7 @@ def linear(input, weight, bias=None):
                            f"{weight.shape[1]}x{weight.shape[0]})")
     if bias is None:
         return input @ weight.t()
-    if input.dim() == 2:
+    if input._data.ndim == 2:
         return Addmm.apply(bias, input, weight.t())
     # Any other shape: fold the leading dimensions into one batch dimension and back.
     out = Addmm.apply(bias, input.reshape(-1, input.shape[-1]), weight.t())
