@@ -27,7 +27,11 @@ timed work is single-threaded).  --clock wall makes the wall clock the primary o
 What is measured (the goals are those of issue 6; the last table prints PASS/MISS per goal):
  1. one SGD step of an MLP (forward, MSE loss, backward, update; float32; same initial weights and
     data everywhere, and the losses of the first steps are checked to agree):
-    2-16-16-1 with batch 64 and 784-128-128-10 with batch 256;
+    2-16-16-1 with batch 64 and 784-128-128-10 with batch 256.  Besides the plain hand-written NumPy
+    step (the baseline of the goals) a second NumPy step does exactly teachgrad's arithmetic --
+    PyTorch's rounding, including the SGD update rounded once as PyTorch's fused multiply-add does it
+    (tests/test_benchmarks_smoke.py checks it matches teachgrad bit for bit) -- so the table separates
+    the cost of exact arithmetic from the cost of the engine's bookkeeping;
  2. `import teachgrad` in a fresh subprocess (median of several), next to `import numpy` (the floor)
     and `import torch`;
  3. the seed-004 chain y=a*x+b, z=c*y+d, w=e*z+f with w.backward() (the engine part of a widget
@@ -280,6 +284,49 @@ def numpy_step(weights, X, Y, lr=LR):
     return step
 
 
+def numpy_exact_step(weights, X, Y, lr=LR):
+    """The same hand-written NumPy backprop, rounding as PyTorch (and teachgrad) round: weights stored
+    (out, in) and used transposed, the MSE gradient as 2/n * diff, and the SGD update ``p + (-lr) * g``
+    rounded once to float32 (PyTorch's CPU kernel uses a fused multiply-add; NumPy has none, so it is
+    computed in float64).  Not a goal of issue 6: it shows how much of teachgrad's time is arithmetic
+    that exactness requires, and how much is the engine's own bookkeeping."""
+    Ws = [np.array(W.T, order="C") for W, _ in weights]  # (out, in), as nn.Linear stores them; copies
+    bs = [b.copy() for _, b in weights]
+    params = [p for pair in zip(Ws, bs) for p in pair]
+    work = [np.empty(p.shape, np.float64) for p in params]
+    alpha = np.float32(-lr)
+    last = len(Ws) - 1
+
+    def step():
+        hs, outs = [X], []
+        h = X
+        for i in range(last + 1):
+            z = np.dot(h, Ws[i].T)
+            z += bs[i]
+            if i < last:
+                h = np.maximum(z, 0)
+                outs.append(h)
+                hs.append(h)
+            else:
+                h = z
+        diff = h - Y
+        loss = (diff * diff).sum() / np.float32(diff.size)
+        g = diff * np.float32(2.0 / diff.size)
+        grads = []
+        for i in range(last, -1, -1):
+            grads[:0] = [np.dot(g.T, hs[i]), g.sum(axis=0)]
+            if i > 0:
+                g = np.dot(g, Ws[i]) * (outs[i - 1] > 0)
+        for p, grad, exact in zip(params, grads, work):  # p + alpha * grad, rounded once
+            np.multiply(grad, alpha, out=exact, dtype=np.float64)
+            exact += p
+            np.copyto(p, exact, casting="same_kind")
+        return loss
+
+    step.loss_value = float
+    return step
+
+
 def mygrad_step(weights, X, Y, lr=LR):
     mg = mygrad
     relu = importlib.import_module("mygrad.nnet.activations").relu
@@ -335,6 +382,7 @@ def mlp_factories(small):
     f = {
         "teachgrad": lambda *a: torch_style_step(teachgrad, *a),
         "numpy": numpy_step,
+        "numpy, PyTorch's rounding": numpy_exact_step,
     }
     if torch is not None:
         f["pytorch"] = lambda *a: torch_style_step(torch, *a)

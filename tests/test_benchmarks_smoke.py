@@ -32,3 +32,22 @@ def test_bench_quick_prints_the_goals_table():
     assert "DIFFERS" not in out, out
     assert "| teachgrad |" in out
     assert "| cpu |" in out  # the machine table
+
+
+def test_numpy_with_pytorchs_rounding_is_teachgrads_arithmetic_bit_for_bit():
+    """The benchmark's "numpy, PyTorch's rounding" row claims to do exactly teachgrad's arithmetic (so
+    that the gap between the two rows is the engine's bookkeeping): the losses of 20 SGD steps, and so
+    every weight along the way, must be identical to the last bit."""
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    import teachgrad
+    for sizes, batch in (bench.SMALL, ((5, 7, 3), 4)):
+        weights, X, Y = bench.init_problem(sizes, batch, seed=3)
+        exact = bench.numpy_exact_step(weights, X, Y)
+        engine = bench.torch_style_step(teachgrad, weights, X, Y)
+        exact_losses = [exact.loss_value(exact()) for _ in range(20)]
+        engine_losses = [engine.loss_value(engine()) for _ in range(20)]
+        assert exact_losses == engine_losses
