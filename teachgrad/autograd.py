@@ -225,11 +225,15 @@ _REFERENCES_IN_TRANSIT = 5
 
 def _unshared(array):
     """True if only the backward pass refers to ``array`` (and to the array whose memory it views)."""
-    if sys.getrefcount(array) > _REFERENCES_IN_TRANSIT or not array.flags.writeable:
+    if sys.getrefcount(array) > _REFERENCES_IN_TRANSIT:
         return False
     base = array.base
-    # a view's base: referred to by the view, by `base` here and by getrefcount's argument
-    return base is None or (type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3)
+    if base is None:  # it owns its memory, and nothing else holds it
+        return True
+    # A view (not a read-only one such as np.broadcast_to makes) of an array that only the view
+    # refers to: the view, `base` here and getrefcount's argument.
+    return (type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3
+            and array.flags.writeable)
 
 
 _NO_EDGE = (None, 0)

@@ -176,7 +176,7 @@ class MseLoss(Op):
         diff = input - target
         out, ctx.scale = _reduce(diff * diff, reduction)
         ctx.save_for_backward(diff)
-        ctx.shapes = (np.shape(input), np.shape(target))
+        ctx.shapes = (input.shape, target.shape)
         return out
 
     @staticmethod
