@@ -708,6 +708,9 @@ def bench_notebooks():
     elapsed = time.perf_counter() - t0
     last = (proc.stdout.strip().splitlines() or [""])[-1]
     print(f"{fmt_time(elapsed)} wall, pytest exit {proc.returncode}: {last}")
+    for line in proc.stdout.splitlines():  # say which cells failed, if any
+        if line.startswith(("FAILED", "ERROR")):
+            print("  " + line)
     return {"notebooks_s": elapsed, "notebooks_exit": proc.returncode}
 
 
