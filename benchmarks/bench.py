@@ -298,14 +298,13 @@ def numpy_exact_step(weights, X, Y, lr=LR):
     last = len(Ws) - 1
 
     def step():
-        hs, outs = [X], []
+        hs = [X]  # the input of each layer (after the first: a ReLU output)
         h = X
         for i in range(last + 1):
             z = np.dot(h, Ws[i].T)
             z += bs[i]
             if i < last:
                 h = np.maximum(z, 0)
-                outs.append(h)
                 hs.append(h)
             else:
                 h = z
@@ -316,7 +315,7 @@ def numpy_exact_step(weights, X, Y, lr=LR):
         for i in range(last, -1, -1):
             grads[:0] = [np.dot(g.T, hs[i]), g.sum(axis=0)]
             if i > 0:
-                g = np.dot(g, Ws[i]) * (outs[i - 1] > 0)
+                g = np.dot(g, Ws[i]) * (hs[i] > 0)  # ReLU's gradient, from its output
         for p, grad, exact in zip(params, grads, work):  # p + alpha * grad, rounded once
             np.multiply(grad, alpha, out=exact, dtype=np.float64)
             exact += p
