@@ -27,7 +27,7 @@ def _alpha_in(dtype, alpha):
 
 class Add(Op):
     """``a + alpha * b``; with ``alpha`` the product and the sum are rounded once, as in PyTorch."""
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -42,7 +42,7 @@ class Add(Op):
 
 
 class Sub(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -72,7 +72,7 @@ class Rsub(Op):
 
 
 class Mul(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -87,7 +87,7 @@ class Mul(Op):
 
 
 class Div(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def result_dtype(common):
@@ -123,7 +123,7 @@ class Pow(Op):
 class PowTensor(Op):
     """``tensor ** tensor``."""
     node_name = "PowBackward1"
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -395,7 +395,7 @@ class MeanDim(Op):
 
 class Maximum(Op):
     """Elementwise maximum of two tensors; where they tie, each gets half the gradient, as in PyTorch."""
-    promotes = True
+    promotes = broadcasts = True
     pick = staticmethod(np.maximum)
 
     @classmethod
@@ -622,7 +622,7 @@ class UnsafeView(View):
 
 
 class Expand(Op):
-    is_view = True
+    is_view = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -718,6 +718,7 @@ class Slice(Select):
 class IndexPut(Op):
     """``t[index] = value`` with tensors, lists or masks in the index: the overwritten entries' old values
     get no gradient; each value's gradient is the output gradient where it was written."""
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, value, key):
@@ -734,7 +735,7 @@ class IndexPut(Op):
 
 
 class Cat(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
@@ -748,7 +749,7 @@ class Cat(Op):
 
 
 class Stack(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
@@ -761,7 +762,7 @@ class Stack(Op):
 
 
 class Where(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b, condition):
@@ -861,6 +862,7 @@ class Fill(Op):
 class FillTensor(Op):
     """``fill_(tensor)`` with a one-element tensor: every entry came from it."""
     node_name = "FillBackward3"
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, value):
@@ -874,6 +876,7 @@ class FillTensor(Op):
 class Copy(Op):
     """``copy_(src)``: src is broadcast and converted to the destination's shape and dtype."""
     node_name = "CopyBackwards"
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, src):
@@ -895,7 +898,7 @@ class Detach(Op):
         return a
 
     @classmethod
-    def _forward(cls, ctx, args, kwargs):
-        out = super()._forward(ctx, args, kwargs)
+    def _forward(cls, ctx, args, arrays, kwargs):
+        out = super()._forward(ctx, args, arrays, kwargs)
         out._version_box = args[0]._version_counter()
         return out

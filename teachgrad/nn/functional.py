@@ -28,6 +28,7 @@ __all__ = [
 
 class Addmm(Op):
     """``bias + x @ w_t`` in one node (what ``nn.Linear`` runs on a batch of row vectors)."""
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, bias, x, w_t):
@@ -168,6 +169,8 @@ def _size_warning(input, target):
 
 
 class MseLoss(Op):
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, input, target, reduction="mean"):
         diff = input - target
