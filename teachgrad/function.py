@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from . import _checks, _dtypes, grad_mode
+from . import _checks, _dtypes, _exact, grad_mode
 from .graph import NO_EDGE, AsStridedBackward0, CopySlices, Node, gradient_edge
 from .tensor import Tensor
 
@@ -324,13 +324,9 @@ def unbroadcast(grad, shape):
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra:  # dimensions that broadcasting added in front
-        grad = np.add.reduce(grad, axis=tuple(range(extra)))
-        if grad.shape == shape:
-            return grad
-    # dimensions of size 1 that broadcasting stretched
-    stretched = tuple([i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1])
-    return np.add.reduce(grad, axis=stretched, keepdims=True) if stretched else grad
+    # the dimensions that broadcasting added in front, and those of size 1 that it stretched
+    axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1)
+    return _exact.sum(grad, axes, keepdims=True).reshape(shape)  # added up in PyTorch's order
 
 
 def once_differentiable(fn):

@@ -14,6 +14,7 @@ Checking arguments and PyTorch's type promotion happen before an op runs, in ``t
 import numpy as np
 
 from ._dtypes import default_float
+from . import _exact
 from ._exact import fma
 from .function import Op
 
@@ -346,7 +347,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
-        return np.sum(a if dtype is None else a.astype(dtype))
+        return _exact.sum(a if dtype is None else a.astype(dtype))
 
     @staticmethod
     def backward(ctx, grad):
@@ -359,7 +360,7 @@ class SumDim(Op):
     @staticmethod
     def forward(ctx, a, dim, keepdim=False, dtype=None):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        return np.sum(a if dtype is None else a.astype(dtype), axis=dim, keepdims=keepdim)
+        return _exact.sum(a if dtype is None else a.astype(dtype), dim, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -371,7 +372,7 @@ class Mean(Op):
     def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
         a = a if dtype is None else a.astype(dtype)
-        return np.mean(a, dtype=a.dtype)
+        return _exact.sum(a) / a.dtype.type(a.size)  # PyTorch: the sum, then one division
 
     @staticmethod
     def backward(ctx, grad):
@@ -386,7 +387,7 @@ class MeanDim(Op):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         ctx.count = int(np.prod([a.shape[d] for d in dim]))
         a = a if dtype is None else a.astype(dtype)
-        return np.mean(a, axis=dim, keepdims=keepdim, dtype=a.dtype)
+        return _exact.sum(a, dim, keepdim) / a.dtype.type(ctx.count)
 
     @staticmethod
     def backward(ctx, grad):
@@ -646,7 +647,7 @@ class Repeat(Op):
         own = (1,) * (len(ctx.repeats) - len(ctx.shape)) + ctx.shape
         # split every dimension into (copies, size) and sum over the copies
         split = grad.reshape([n for pair in zip(ctx.repeats, own) for n in pair])
-        return split.sum(axis=tuple(range(0, split.ndim, 2))).reshape(ctx.shape)
+        return _exact.sum(split, tuple(range(0, split.ndim, 2))).reshape(ctx.shape)
 
 
 class Diagonal(Op):
@@ -870,7 +871,7 @@ class FillTensor(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.zeros_like(grad), np.sum(grad)
+        return np.zeros_like(grad), _exact.sum(grad)
 
 
 class Copy(Op):

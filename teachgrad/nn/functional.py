@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .. import _checks
+from .. import _checks, _exact
 from ..function import Op
 from ..tensor import Tensor
 
@@ -157,7 +157,10 @@ def _reduce(loss, reduction):
     if reduction not in ("mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     n = loss.size if reduction == "mean" else 1
-    return np.asarray(loss.sum() / n, dtype=loss.dtype), 1.0 / max(n, 1)  # (the mean of nothing is nan)
+    total = _exact.sum(loss)
+    if reduction == "mean":
+        total = total / loss.dtype.type(n)  # (the mean of nothing is nan)
+    return np.asarray(total, dtype=loss.dtype), 1.0 / max(n, 1)
 
 
 def _size_warning(input, target):
