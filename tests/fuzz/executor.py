@@ -94,6 +94,22 @@ class Library:
 
 def describe_tensor(t, identity, grads=True):
     """Everything observable about one tensor (values as nested lists)."""
+    try:  # fast path: nothing raises
+        fn = t.grad_fn
+        base = t._base
+        rec = {
+            "shape": tuple(t.shape), "dtype": str(t.dtype), "requires_grad": bool(t.requires_grad),
+            "is_leaf": bool(t.is_leaf), "grad_fn": _node_name(fn), "next_functions": _next_names(fn),
+            "version": t._version, "contiguous": bool(t.is_contiguous()),
+            "base": None if base is None else identity.get(id(base), "<not a variable>"),
+            "values": t.detach().tolist(),
+        }
+        if grads and (rec["is_leaf"] or t.retains_grad):
+            gr = t.grad
+            rec["grad"] = None if gr is None else (tuple(gr.shape), str(gr.dtype), gr.tolist())
+        return rec
+    except Exception:  # noqa: BLE001 - observe field by field, recording what raises
+        pass
     rec = {
         "shape": safe(lambda: tuple(t.shape)),
         "dtype": safe(lambda: str(t.dtype)),

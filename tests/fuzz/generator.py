@@ -288,12 +288,17 @@ def generate(seed, torch, rows, finish_rows=(), n_ops=None):
         g.new_leaf(FLOAT if g.chance(0.85) else ANY)
     target = n_ops if n_ops is not None else g.rng.randint(g.min_ops, g.max_ops)
     done = attempts = 0
+    by_name = {r.name: r for r in list(rows) + list(finish_rows)}
+    pending = []
     while done < target and attempts < target * 6:
         attempts += 1
-        row = g.rng.choices(g.rows, g.weights)[0]
+        row = by_name.get(pending.pop(0)) if pending else None
+        row = row or g.rng.choices(g.rows, g.weights)[0]
         if g.try_row(row):
             done += 1
             g.stats[f"row:{row.name}"] += 1
+            if row.follow and not pending:  # its natural successors, each with probability 0.6
+                pending = [f for f in row.follow if f in by_name and g.chance(0.6)]
     if finish_rows and g.chance(0.75):
         for _ in range(4):
             row = g.pick(finish_rows)

@@ -39,6 +39,7 @@ class Row:
     touches_grads: bool = False
     weight: float = 1.0
     group: str = "op"
+    follow: tuple = ()   # rows worth trying right after this one (they need its result)
 
     def build(self, g):
         env = Env()
@@ -54,7 +55,7 @@ class Row:
         body = template.format(**env.text, **fresh)
         defines = list(fresh.values())
         n_outs = env.n_outs if env.n_outs is not None else self.outs
-        if "out" not in used and n_outs:
+        if not fresh and n_outs:
             outs = [g.fresh() for _ in range(n_outs)]
             body = ", ".join(outs) + ("," if n_outs == 1 and env.n_outs is not None else "") + " = " + body
             defines += outs
@@ -79,10 +80,10 @@ class Row:
 
 
 def R(name, template, *, outs=None, level=EXACT, expect="ok", writes=(), grad=None, touches_grads=False, weight=1.0,
-      group="op", **args):
+      group="op", follow=(), **args):
     if outs is None:
         outs = 0 if group == "inplace" else 1
-    return Row(name, template, args, outs, level, expect, writes, grad, touches_grads, weight, group)
+    return Row(name, template, args, outs, level, expect, writes, grad, touches_grads, weight, group, follow)
 
 
 def X(kinds=FLOAT, **kw):
@@ -225,18 +226,18 @@ OPS = [
     R("no_grad_inplace", "with torch.no_grad():\n    {x}.mul_({s}) || with torch.no_grad():\n    {x}[0] = {s} || with torch.no_grad():\n    {x}.zero_()", x=X(NUM, min_dim=1), s=S(), writes=("x",), group="inplace", expect=E, weight=0.6),
 
     # ---- autograd
-    R("backward", "{x}.backward() || {x}.backward(retain_graph=True)", x=X(FLOAT, pred=numel_one), grad="x", expect=E, outs=0, touches_grads=True, weight=1.5),
-    R("backward_sum", "{x}.sum().backward() || {x}.mean().backward(retain_graph=True) || {x}.sum().backward(retain_graph=True)", x=X(FLOAT), grad="x", expect=E, outs=0, touches_grads=True, weight=1.5),
+    R("backward", "{x}.backward() || {x}.backward(retain_graph=True)", x=X(FLOAT, pred=numel_one), grad="x", expect=E, outs=0, touches_grads=True, weight=1.5, follow=('no_grad_update', 'grad_reset')),
+    R("backward_sum", "{x}.sum().backward() || {x}.mean().backward(retain_graph=True) || {x}.sum().backward(retain_graph=True)", x=X(FLOAT), grad="x", expect=E, outs=0, touches_grads=True, weight=1.5, follow=('no_grad_update', 'clip_grad_norm', 'grad_reset')),
     R("backward_gradient", "{x}.backward({gr}) || {x}.backward(gradient={gr}, retain_graph=True) || torch.autograd.backward({x}, {gr})", x=X(FLOAT), gr=GRADIENT(), grad="x", expect=E, outs=0, touches_grads=True),
-    R("autograd_grad", "torch.autograd.grad({x}, {ins}) || torch.autograd.grad({x}, {ins}, retain_graph=True) || torch.autograd.grad({x}.sum(), {ins}, allow_unused=True, retain_graph=True) || torch.autograd.grad([{x}.sum()], {ins}, materialize_grads=True, allow_unused=True)", x=X(FLOAT, grad=True, pred=numel_one, new=0), ins=LEAVES(n_outs=True, allow_nonleaf=True), grad="x", expect=E, weight=1.2),
+    R("autograd_grad", "torch.autograd.grad({x}, {ins}) || torch.autograd.grad({x}, {ins}, retain_graph=True) || torch.autograd.grad({x}.sum(), {ins}, allow_unused=True, retain_graph=True) || torch.autograd.grad([{x}.sum()], {ins}, materialize_grads=True, allow_unused=True)", x=X(FLOAT, grad=True, pred=numel_one, new=0), ins=LEAVES(n_outs=True, allow_nonleaf=True), grad="x", expect=E, weight=1.2, follow=('err_grad_unused',)),
     R("grad_reset", "{x}.grad = None || {x}.grad.zero_() || {x}.grad.data.zero_()", x=X(FLOAT, leaf=True, grad=True, new=0), outs=0, expect=E, touches_grads=True, weight=0.8),
     R("grad_assign", "{x}.grad = {y}", x=X(FLOAT, leaf=True, grad=True, new=0), y=BC("x", kinds=FLOAT, grad=False, reuse=0), outs=0, expect=E, touches_grads=True, weight=0.4),
-    R("retain_grad", "{x}.retain_grad()", x=X(FLOAT, leaf=False), outs=0, weight=0.5),
+    R("retain_grad", "{x}.retain_grad()", x=X(FLOAT, leaf=False), outs=0, weight=0.5, follow=('backward_sum',)),
     R("requires_grad", "{x}.requires_grad_() || {x}.requires_grad_(False) || {x}.requires_grad = {b}", x=X(ANY), b=C("True", "False"), outs=0, expect=E, weight=0.8),
     R("no_grad", "with torch.no_grad():\n    {out} = {x} * {s} || with torch.no_grad():\n    {out} = {x}.sum() || with torch.set_grad_enabled(False):\n    {out} = {x} + {s} || with torch.no_grad():\n    with torch.enable_grad():\n        {out} = {x} * {s}", x=X(FLOAT), s=S()),
     R("detach_", "{x}.detach_()", x=X(FLOAT), outs=0, expect=E, weight=0.3),
-    R("hook", "{h} = {x}.register_hook(lambda g: g * {s}) || {h} = {x}.register_hook(lambda g: print('hook', g.shape, g.dtype)) || {h} = {x}.register_hook(lambda g: None)", x=X(FLOAT, grad=True), s=C("2", "0.5", "-1"), expect=E, weight=0.6),
-    R("hook_remove", "{h}.remove()", h=VAR("torch.utils.hooks.RemovableHandle"), outs=0, weight=0.3),
+    R("hook", "{h} = {x}.register_hook(lambda g: g * {s}) || {h} = {x}.register_hook(lambda g: print('hook', g.shape, g.dtype)) || {h} = {x}.register_hook(lambda g: None)", x=X(FLOAT, grad=True), s=C("2", "0.5", "-1"), expect=E, weight=0.6, follow=('backward_sum', 'hook_remove', 'backward_sum')),
+    R("hook_remove", "{h}.remove()", h=VAR("torch.utils.hooks.RemovableHandle"), outs=0, weight=2),
     R("python_value", "{x}.item() || {x}.tolist() || {x}.numel() || {x}.shape || {x}.size({d}) || {x}.dim() || {x}.is_contiguous() || {x}.stride() || float({x}) || {x}.size()[1:] || {x}.shape[-1]", x=X(ANY), d=DIM(), expect=E, weight=0.8),
 
     # ---- losses and nn
@@ -248,11 +249,11 @@ OPS = [
     R("cross_entropy_probs", "F.cross_entropy({x}, {p}) || F.cross_entropy({x}, {p}, label_smoothing={ls})", x=X(min_dim=1, max_dim=2), p=SAME("x", mix=0, style="positive", grad=False), ls=C("0.1", "0.2"), level=DRIFT, weight=0.4),
     R("nll_loss", "F.nll_loss({x}, {t}{kw}) || nn.NLLLoss()({x}, {t})", x=X(min_dim=1, max_dim=2), t=TARGET(), kw=CE_KW(smoothing=False), expect=E),
     R("bce", "F.binary_cross_entropy(torch.sigmoid({x}), {y}) || F.binary_cross_entropy_with_logits({x}, {y}) || nn.BCEWithLogitsLoss()({x}, {y})", x=X(), y=SAME("x", mix=0, style="unit", grad=False), level=DRIFT, weight=0.5),
-    R("linear", "{m} = nn.Linear({lin})\n{out} = {m}({x}) || {m} = nn.Linear({lin}, bias=False)\n{out} = {m}({x})", x=X(F32, min_dim=1), lin=LIN(), level=DRIFT),
+    R("linear", "{m} = nn.Linear({lin})\n{out} = {m}({x}) || {m} = nn.Linear({lin}, bias=False)\n{out} = {m}({x})", x=X(F32, min_dim=1), lin=LIN(), level=DRIFT, follow=('module_call', 'backward_sum')),
     R("F_linear", "F.linear({x}, {w}) || F.linear({x}, {w}, {b})", x=X(min_dim=1, max_dim=2), w=MAT("x", batch=False, vec=False), b=T(FLOAT, max_dim=1), level=DRIFT, expect=E, weight=0.5),
     R("sequential", "{m} = nn.Sequential(nn.Linear({n}, 3), nn.ReLU(), nn.Linear(3, 2))\n{out} = {m}({x}) || {m} = nn.Sequential(nn.Flatten(), nn.Identity(), nn.Tanh())\n{out} = {m}({x})", x=X(F32, min_dim=1, max_dim=2), n=LAST(), level=DRIFT, weight=0.5),
     R("module_list", "{m} = nn.ModuleList([nn.Linear({n}, {n}), nn.LeakyReLU(0.1), nn.Softmax(dim=-1)])\n{out} = {x}\nfor layer in {m}:\n    {out} = layer({out})", x=X(F32, min_dim=1, max_dim=2), n=LAST(), level=DRIFT, weight=0.3),
-    R("module_call", "{out} = {m}({x})", m=VAR("torch.nn.Linear"), x=X(F32, min_dim=1), level=DRIFT, expect=E, weight=0.5),
+    R("module_call", "{out} = {m}({x})", m=VAR("torch.nn.Linear"), x=X(F32, min_dim=1), level=DRIFT, expect=E, weight=2),
     R("small_modules", "nn.Flatten()({x}) || nn.LeakyReLU({s})({x}) || nn.Softmax(dim={d})({x}) || nn.Identity()({x}) || nn.ReLU()({x}) || nn.Tanh()({x}) || nn.Sigmoid()({x}) || nn.Flatten(0)({x})", x=X(min_dim=1), s=C("0.01", "0.2"), d=DIM(), level=DRIFT, expect=E),
     R("conv2d", "F.conv2d({x}, {cv})", x=X(min_dim=3, max_dim=4, new=0.9), cv=CONV(), level=DRIFT, expect=E),
     R("Conv2d", "{m} = nn.Conv2d({cv})\n{out} = {m}({x})", x=X(min_dim=3, max_dim=4, new=0.9), cv=CONV(module=True), level=DRIFT, expect=E),
@@ -260,11 +261,11 @@ OPS = [
     R("forward_hook", "{m} = nn.Linear({lin})\n{h} = {m}.register_forward_hook(lambda mod, inp, out: print(type(mod).__name__, out.shape))\n{out} = {m}({x}) || {m} = nn.Identity()\n{h} = {m}.register_forward_pre_hook(lambda mod, inp: print('pre', len(inp)))\n{out} = {m}({x})", x=X(F32, min_dim=1, max_dim=2), lin=LIN(), level=DRIFT, weight=0.3),
 
     # ---- optimizers, schedulers, clipping
-    R("optimizer", "{o} = torch.optim.SGD({ps}, lr={lr}) || {o} = torch.optim.SGD({ps}, lr={lr}, momentum=0.9) || {o} = torch.optim.Adam({ps}, lr={lr}) || {o} = torch.optim.AdamW({ps}) || {o} = torch.optim.RMSprop({ps}, lr={lr})", ps=LEAVES(), lr=C("0.1", "0.01", "0.5"), expect=E, weight=0.6),
-    R("opt_step", "{o}.step()", o=OPT_LEVEL("torch.optim.Optimizer"), outs=0, touches_grads=True, expect=E, weight=0.8),
-    R("opt_zero_grad", "{o}.zero_grad() || {o}.zero_grad(set_to_none=False)", o=VAR("torch.optim.Optimizer"), outs=0, touches_grads=True, weight=0.4),
-    R("scheduler", "{sch} = torch.optim.lr_scheduler.StepLR({o}, step_size=2, gamma=0.5) || {sch} = torch.optim.lr_scheduler.ExponentialLR({o}, gamma=0.9)", o=VAR("torch.optim.Optimizer"), outs=0, weight=0.3),
-    R("sched_step", "{sch}.step()\n{out} = {sch}.get_last_lr()", sch=VAR("torch.optim.lr_scheduler.LRScheduler"), weight=0.3),
+    R("optimizer", "{o} = torch.optim.SGD({ps}, lr={lr}) || {o} = torch.optim.SGD({ps}, lr={lr}, momentum=0.9) || {o} = torch.optim.Adam({ps}, lr={lr}) || {o} = torch.optim.AdamW({ps}) || {o} = torch.optim.RMSprop({ps}, lr={lr})", ps=LEAVES(), lr=C("0.1", "0.01", "0.5"), expect=E, weight=1, follow=('backward_sum', 'opt_step', 'scheduler', 'opt_zero_grad', 'backward_sum', 'opt_step')),
+    R("opt_step", "{o}.step()", o=OPT_LEVEL("torch.optim.Optimizer"), outs=0, touches_grads=True, expect=E, weight=3),
+    R("opt_zero_grad", "{o}.zero_grad() || {o}.zero_grad(set_to_none=False)", o=VAR("torch.optim.Optimizer"), outs=0, touches_grads=True, weight=1.5),
+    R("scheduler", "{sch} = torch.optim.lr_scheduler.StepLR({o}, step_size=2, gamma=0.5) || {sch} = torch.optim.lr_scheduler.ExponentialLR({o}, gamma=0.9)", o=VAR("torch.optim.Optimizer"), outs=0, weight=1.5, follow=('sched_step', 'backward_sum', 'opt_step', 'sched_step')),
+    R("sched_step", "{sch}.step()\n{out} = {sch}.get_last_lr()", sch=VAR("torch.optim.lr_scheduler.LRScheduler"), weight=3),
     R("clip_grad_norm", "nn.utils.clip_grad_norm_({ps}, max_norm={s}) || torch.nn.utils.clip_grad_norm_({ps}, {s}, norm_type=1)", ps=LEAVES(), s=C("0.5", "1.0", "10.0"), level=DRIFT, touches_grads=True, expect=E, weight=0.4),
 
     # ---- legacy and device lines beginners copy
@@ -287,7 +288,7 @@ OPS = [
     R("err_cat", "torch.cat([{x}, {y}]) || torch.stack([{x}, {y}])", x=X(min_dim=1), y=T(FLOAT, min_dim=1), expect="raises", weight=0.4),
     R("err_dtype", "torch.mm({x}, {y}.double()) || {x} @ {y}.double()", x=X(F32, min_dim=2, max_dim=2), y=MM("x", kinds=F32), expect="raises", weight=0.4),
     R("err_target", "F.cross_entropy({x}, {t}) || F.nll_loss({x}, {t})", x=X(min_dim=2, max_dim=2), t=TARGET(bad=True, ignore=False), expect="raises", weight=0.4),
-    R("err_grad_unused", "torch.autograd.grad({x}, {ins})", x=X(FLOAT, grad=True, pred=numel_one, new=0), ins=LEAVES(n_outs=True), grad="x", expect="raises", weight=0.5),
+    R("err_grad_unused", "torch.autograd.grad({x}, {ins})", x=X(FLOAT, grad=True, pred=numel_one, new=0), ins=LEAVES(n_outs=True), grad="x", expect="raises", weight=1.5),
     R("err_leaf_inplace", "{x}.add_(1) || {x}.zero_() || {x}[0] = 1.0 || {x}.mul_(2)", x=X(FLOAT, leaf=True, grad=True, min_dim=1), expect="raises", outs=0, weight=0.5),
     R("err_gather", "{x}.gather(0, torch.tensor([{n}]))", x=X(min_dim=1, max_dim=1), n=C("7", "-9", "5"), expect="raises", weight=0.2),
     R("err_numpy", "{x}.numpy()", x=X(FLOAT, grad=True), expect="raises", weight=0.2),
