@@ -396,3 +396,13 @@ def check_steps(make_optimizer, *, steps=8, rtol=0, atol=0, scheduler=None):
     got = run(tg)
     assert_same(got, want, rtol, atol, path="trajectory")
     return got
+
+
+def install_library_warning_filters():
+    """Add the warning filters ``import teachgrad`` installs (NumPy's overflow/invalid-value
+    RuntimeWarnings raised inside the engine are silenced, as PyTorch is silent). pytest restores
+    the filter list after each test, so tests that compare warnings re-install them inside their
+    own ``warnings.catch_warnings()``."""
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"teachgrad(\.|$)")
+    warnings.filterwarnings("ignore", message=r"(overflow|invalid value) encountered in reduce",
+                            category=RuntimeWarning, module=r"numpy\._core\._methods")

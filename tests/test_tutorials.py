@@ -8,8 +8,9 @@ code is not touched). Synthetic data replaces downloads; sizes are small so each
 
 How outputs are compared (each program's docstring says ``compare: exact`` or ``compare: approx``):
 - Memory addresses in reprs (``<AddBackward0 object at 0x7f...>``) are masked on both sides; a
-  warning is compared as a line ``warning: Category: message``; an exception ends the output with
-  ``raised Type: message``.
+  warning is compared as a line ``warning: Category: message`` (with the warning filters
+  ``import teachgrad`` installs, which pytest would otherwise reset between tests); an exception
+  ends the output with ``raised Type: message``.
 - ``exact``: the outputs must be identical, character for character. Used where every printed
   number is computed deterministically by PyTorch on every CPU: random draws from a seed,
   elementwise arithmetic, integer powers, linspace/arange, sum/mean, SGD steps. Losses are
@@ -36,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import backend_is_torch, load_teachgrad, load_torch, strip_internal
+from helpers import backend_is_torch, install_library_warning_filters, load_teachgrad, load_torch, strip_internal
 from known_failures import TUTORIALS as KNOWN_TUTORIALS
 
 pytest.importorskip("torch")
@@ -92,6 +93,7 @@ def run_program(path, mod):
     try:
         with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
             warnings.simplefilter("always")
+            install_library_warning_filters()
             try:
                 exec(code, namespace)  # noqa: S102
             except Exception as e:  # noqa: BLE001 - the program's failure is part of its output

@@ -2,7 +2,8 @@
 
 What must be equal, after every statement:
 - the outcome: both ran, or both raised the same built-in exception type with the same message
-  (PyTorch's C++ location suffix stripped); the warnings (category and message); what was printed;
+  (PyTorch's C++ location suffix stripped); the warnings (category and message, under the filters
+  a fresh session has after importing both libraries); what was printed;
 - for every variable: shape, dtype, requires_grad, is_leaf, grad_fn name and the names of its
   next_functions, _version, is_contiguous(), which variable is its _base, its values, and (for
   leaves and tensors that retain grad) .grad; which tensor variables share memory; optimizers'

@@ -20,7 +20,7 @@ import numpy as np
 from .generator import fresh_namespace, param_expr
 
 sys.path.insert(0, __file__.rsplit("/fuzz/", 1)[0])  # tests/ (for helpers)
-from helpers import _exc_type_name, strip_internal  # noqa: E402
+from helpers import _exc_type_name, install_library_warning_filters, strip_internal  # noqa: E402
 
 try:
     from numpy.lib.array_utils import byte_bounds
@@ -225,10 +225,11 @@ def run(program, mod, stop=None, seed=None):
             if stop is not None and i > stop:
                 break
             out = io.StringIO()
-            # The filters stay as the libraries set them (teachgrad silences NumPy's overflow
-            # warnings, as PyTorch is silent); entering catch_warnings resets the once-per-location
-            # registries, so every statement shows its warnings afresh.
+            # The filters are those of a fresh session with both libraries imported (teachgrad
+            # silences NumPy's overflow warnings, as PyTorch is silent); entering catch_warnings
+            # resets the once-per-location registries, so every statement shows its warnings afresh.
             with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
+                install_library_warning_filters()
                 try:
                     exec(code, ns)  # noqa: S102
                     outcome = ("ok",)
