@@ -47,6 +47,8 @@ def test_teachgrad_matches_pytorch(report):
 
 def test_known_failures_still_fail(report):
     """An entry of known_failures.FUZZ that no program fails on any more must be removed."""
+    if settings() != (DEFAULT_SEED, DEFAULT_PROGRAMS):
+        pytest.skip("whether an entry still fails is decided on the default run (other runs may not exercise it)")
     stale = report.stale_known()
     assert not stale, f"these now pass: remove them from tests/known_failures.py (FUZZ): {stale}"
 
