@@ -104,6 +104,14 @@ def grad_of(t, build):
     return y, x.grad
 
 
+def _inside(t, ctx):
+    """A small backward inside a context manager (anomaly detection and the like)."""
+    x = t.ones(2, requires_grad=True)
+    with ctx:
+        (x * 2).sum().backward()
+    return x.grad
+
+
 def _under(t, ctx):
     """Inside a grad-mode context: does a result require grad, is grad enabled; and after it."""
     x = t.ones(1, requires_grad=True)
@@ -151,8 +159,29 @@ ROWS = {
     "utils.data": [namespace("utils.data")],
     "backends": [namespace("backends")],
     "backends.mps": [namespace("backends.mps")],
-    "accelerator": [namespace("accelerator")],
+    "accelerator": [namespace("accelerator"), val(lambda t: (t.accelerator.is_available(), t.accelerator.current_accelerator()))],
     "ops": [internal("the engine's operations, forward and backward side by side (read in the last lesson)")],
+    "factories": [internal("where tensor, zeros, arange, ... are defined")],
+    "function": [internal("Function.apply: how an op joins the graph")],
+    "grad_mode": [internal("no_grad, enable_grad, set_grad_enabled, inference_mode")],
+    "graph": [internal("graph nodes and the backward loop")],
+    "tensor_methods": [internal("the Tensor methods, one op each")],
+    "utils.hooks": [namespace("utils.hooks")],
+    "utils.hooks.RemovableHandle": [val(lambda t: (lambda x: (lambda h: (type(h).__name__, h.remove(), (x * 2).sum().backward(), x.grad)[::2])(
+        x.register_hook(lambda g: g * 10)))(t.ones(2, requires_grad=True)), **EV)],
+    "mps": [namespace("mps")],
+    "mps.is_available": [val(lambda t: t.mps.is_available())],
+    "mps.is_built": [extra("the same as torch.backends.mps.is_built(); PyTorch's torch.mps has no is_built")],
+    "backends.cuda": [namespace("backends.cuda")],
+    "backends.cudnn": [namespace("backends.cudnn")],
+    "backends.cudnn.is_available": [val(lambda t: t.backends.cudnn.is_available())],
+    "backends.mps.is_built": [val(lambda t: t.backends.mps.is_built())],
+    "accelerator.device_count": [val(lambda t: t.accelerator.device_count())],
+    "cuda.is_available": [val(lambda t: t.cuda.is_available())],
+    "cuda.device_count": [val(lambda t: t.cuda.device_count())],
+    "cuda.manual_seed": [val(lambda t: (t.manual_seed(0), t.cuda.manual_seed(3), t.rand(2))[2], **EV)],
+    "cuda.manual_seed_all": [val(lambda t: (t.manual_seed(0), t.cuda.manual_seed_all(3), t.rand(2))[2], **EV)],
+    "cuda.is_initialized": [val(lambda t: t.cuda.is_initialized())],
     "nn.modules": [internal("where the nn classes are defined")],
     "nn.parameter": [internal("where nn.Parameter is defined")],
 
@@ -194,6 +223,7 @@ ROWS = {
     "randn_like": [val(lambda t: (t.manual_seed(0), t.randn_like(t.zeros(3)))[1], **EV)],
     "randint": [val(lambda t: (t.manual_seed(0), t.randint(0, 10, (5,)), t.randint(3, (2, 2)))[1:], **EV)],
     "randperm": [val(lambda t: (t.manual_seed(0), t.randperm(6))[1], **EV)],
+    "randint_like": [val(lambda t: (t.manual_seed(0), t.randint_like(t.zeros(2, 3), 5), t.randint_like(t.zeros(3), 2, 9))[1:], **EV)],
     "normal": [val(lambda t: (t.manual_seed(0), t.normal(0.0, 1.0, (3,)), t.normal(2.0, 0.5, size=(2, 2)))[1:], **EV)],
 
     # ---- dtypes, devices, constants
@@ -213,7 +243,7 @@ ROWS = {
                                          t.set_default_dtype(t.float32), t.tensor([1.5]).dtype)[1:])],
     "device": [val(lambda t: (str(t.device("cpu")), repr(t.device("cpu")), t.device("cpu").type, t.device("cpu") == t.device("cpu"),
                               t.ones(1, device=t.device("cpu")).device, t.ones(1).device == t.device("cpu")))],
-    "cuda": [val(lambda t: (t.cuda.is_available(), t.cuda.device_count()))],
+    "cuda": [namespace("cuda"), val(lambda t: (t.cuda.is_available(), t.cuda.device_count()))],
     "backends.mps.is_available": [val(lambda t: t.backends.mps.is_available())],
     "accelerator.is_available": [val(lambda t: t.accelerator.is_available())],
     "accelerator.current_accelerator": [val(lambda t: t.accelerator.current_accelerator())],
@@ -223,6 +253,8 @@ ROWS = {
                             t.ones(2, 3).size()[0:1], list(t.Size([4, 5]))))],
     "Tensor": [val(lambda t: (t.Tensor([1, 2]), isinstance(t.ones(1), t.Tensor), t.Tensor(2, 3).shape), rtol=0, atol=0)],
     "FloatTensor": [val(lambda t: t.FloatTensor([1, 2]), **EV)],
+    "BoolTensor": [val(lambda t: t.BoolTensor([1, 0]))],
+    "IntTensor": [val(lambda t: t.IntTensor([1, 2]))],
     "DoubleTensor": [val(lambda t: t.DoubleTensor([1, 2]), **EV)],
     "LongTensor": [val(lambda t: t.LongTensor([1, 2]), **EV)],
     "is_tensor": [val(lambda t: (t.is_tensor(t.ones(1)), t.is_tensor([1])))],
@@ -271,7 +303,17 @@ ROWS = {
     "softmax": [fn([(3, 4)], lambda t, x: t.softmax(x, dim=1)), fn([(3, 4)], lambda t, x: t.softmax(x, 0))],
     "log_softmax": [fn([(3, 4)], lambda t, x: t.log_softmax(x, dim=1))],
 
+    "isinf": [val(lambda t: t.isinf(t.tensor([1.0, float("inf"), float("nan"), -float("inf")])))],
+    "sign": [fn([[-2.0, 0.0, 3.0, -0.0]], lambda t, x: t.sign(x), **E)],
+    "logical_not": [val(lambda t: (t.logical_not(t.tensor([True, False])), t.logical_not(t.tensor([0.0, 2.0]))))],
+    "absolute": [fn([(3, 4)], lambda t, x: t.absolute(x), **E)],
+    "negative": [fn([(3, 4)], lambda t, x: t.negative(x), **E)],
+
     # ---- arithmetic and comparisons
+    "multiply": [fn([(2, 3), (3,)], lambda t, x, y: t.multiply(x, y), **E)],
+    "subtract": [fn([(2, 3), (3,)], lambda t, x, y: t.subtract(x, y, alpha=2), **E)],
+    "divide": [fn([(2, 3), (3,)], lambda t, x, y: t.divide(x, y), away_from_zero=True, **E)],
+    "true_divide": [fn([(2, 3), (3,)], lambda t, x, y: t.true_divide(x, y), away_from_zero=True, **E)],
     "add": [fn([(2, 3), (3,)], lambda t, x, y: t.add(x, y), **E), fn([(2, 3), (2, 3)], lambda t, x, y: t.add(x, y, alpha=2.5), **E),
             fn([(2, 3)], lambda t, x: t.add(x, 1.5), **E), val(lambda t: t.add(t.ones(2), t.ones(2), out=t.empty(2)), **EV)],
     "sub": [fn([(2, 3), (3,)], lambda t, x, y: t.sub(x, y), **E), fn([(2, 3), (2, 3)], lambda t, x, y: t.sub(x, y, alpha=0.5), **E)],
@@ -330,6 +372,10 @@ ROWS = {
     "cat": [fn([(2, 3), (1, 3)], lambda t, x, y: t.cat([x, y]), **E), fn([(2, 3), (2, 1)], lambda t, x, y: t.cat((x, y), dim=1), **E),
             err(lambda t: t.cat([t.ones(2, 3), t.ones(2, 2)]))],
     "concat": [fn([(2, 3), (2, 3)], lambda t, x, y: t.concat([x, y], dim=-1), **E)],
+    "concatenate": [fn([(2, 3), (1, 3)], lambda t, x, y: t.concatenate([x, y]), **E)],
+    "swapaxes": [fn([(2, 3, 4)], lambda t, x: t.swapaxes(x, 0, 2), **E)],
+    "swapdims": [fn([(2, 3)], lambda t, x: t.swapdims(x, 1, 0), **E)],
+    "unflatten": [fn([(2, 6)], lambda t, x: t.unflatten(x, 1, (3, 2)), **E)],
     "stack": [fn([(2, 3), (2, 3)], lambda t, x, y: t.stack([x, y]), **E), fn([(2, 3), (2, 3)], lambda t, x, y: t.stack([x, y], 2), **E)],
     "gather": [fn([(3, 4), [[0, 1], [2, 3], [1, 1]]], lambda t, x, i: t.gather(x, 1, i), **E)],
     "masked_fill": [fn([(3, 4)], lambda t, x: t.masked_fill(x, x > 0, 0.0), **E)],
@@ -472,6 +518,42 @@ def _tensor_rows():
         "Tensor.unflatten": [op([(2, 6)], lambda x: x.unflatten(1, (2, 3)), **E)],
         "Tensor.T": [op([(2, 3)], lambda x: x.T, **E)],
         "Tensor.mT": [op([(2, 2, 3)], lambda x: x.mT, **E)],
+        "Tensor.abs_": [val(lambda t: t.tensor([-1.5, 2.0]).abs_(), **EV)],
+        "Tensor.neg_": [val(lambda t: t.tensor([-1.5, 2.0]).neg_(), **EV)],
+        "Tensor.exp_": [val(lambda t: t.tensor([0.5, 1.0]).exp_(), rtol=5e-7, atol=0)],
+        "Tensor.log_": [val(lambda t: t.tensor([0.5, 2.0]).log_(), rtol=5e-7, atol=1e-7)],
+        "Tensor.sqrt_": [val(lambda t: t.tensor([0.5, 2.0]).sqrt_(), rtol=5e-7, atol=0)],
+        "Tensor.tanh_": [val(lambda t: t.tensor([0.5, -2.0]).tanh_(), rtol=5e-7, atol=0)],
+        "Tensor.sigmoid_": [val(lambda t: t.tensor([0.5, -2.0]).sigmoid_(), rtol=5e-7, atol=0)],
+        "Tensor.relu_": [val(lambda t: (lambda x: (lambda y: (y.relu_(), y.grad_fn.name(), y.sum().backward(), x.grad)[1:])(x * 1))(t.tensor([-1.0, 2.0], requires_grad=True)), **EV)],
+        "Tensor.clip_": [val(lambda t: t.tensor([-2.0, 0.5, 3.0]).clip_(-1, 1), **EV)],
+        "Tensor.absolute": [op([(3, 4)], lambda x: x.absolute(), **E)],
+        "Tensor.negative": [op([(3, 4)], lambda x: x.negative(), **E)],
+        "Tensor.sign": [op([[-2.0, 0.0, 3.0]], lambda x: x.sign(), **E)],
+        "Tensor.multiply": [op([(2, 3), (3,)], lambda x, y: x.multiply(y), **E)],
+        "Tensor.subtract": [op([(2, 3), (3,)], lambda x, y: x.subtract(y), **E)],
+        "Tensor.divide": [op([(2, 3), (3,)], lambda x, y: x.divide(y), away_from_zero=True, **E)],
+        "Tensor.true_divide": [op([(2, 3), (3,)], lambda x, y: x.true_divide(y), away_from_zero=True, **E)],
+        "Tensor.swapaxes": [op([(2, 3)], lambda x: x.swapaxes(0, 1), **E)],
+        "Tensor.swapdims": [op([(2, 3, 4)], lambda x: x.swapdims(-1, 0), **E)],
+        "Tensor.isinf": [val(lambda t: t.tensor([1.0, float("inf")]).isinf())],
+        "Tensor.isclose": [val(lambda t: t.tensor([1.0, 2.0]).isclose(t.tensor([1.0, 2.1])))],
+        "Tensor.logical_not": [val(lambda t: t.tensor([True, False]).logical_not())],
+        "Tensor.type_as": [val(lambda t: t.tensor([1.7, 2.0]).type_as(t.tensor([1])), **EV)],
+        "Tensor.new_empty": [val(lambda t: (lambda e: (e.shape, e.dtype))(t.ones(1, dtype=t.float64).new_empty(2, 3)))],
+        "Tensor.new_full": [val(lambda t: t.tensor([1]).new_full((2,), 7), **EV)],
+        "Tensor.get_device": [val(lambda t: t.ones(1).get_device())],
+        "Tensor.is_complex": [val(lambda t: t.ones(1).is_complex())],
+        "Tensor.is_meta": [val(lambda t: t.ones(1).is_meta)],
+        "Tensor.is_mps": [val(lambda t: t.ones(1).is_mps)],
+        "Tensor.is_quantized": [val(lambda t: t.ones(1).is_quantized)],
+        "Tensor.is_sparse": [val(lambda t: t.ones(1).is_sparse)],
+        "Tensor.itemsize": [val(lambda t: (t.ones(1).itemsize, t.tensor([1]).itemsize, t.tensor([True]).itemsize))],
+        "Tensor.nbytes": [val(lambda t: (t.ones(2, 3).nbytes, t.ones(2, 3)[:, 1].nbytes))],
+        "Tensor.layout": [val(lambda t: str(t.ones(1).layout))],
+        "Tensor.storage_offset": [val(lambda t: (lambda x: (x.storage_offset(), x[1:].storage_offset(), x[:, 2].storage_offset(), x.t()[1].storage_offset()))(t.ones(3, 4)))],
+        "Tensor.untyped_storage": [val(lambda t: (lambda x: (x.untyped_storage().nbytes(), x[1:].untyped_storage().nbytes(),
+                                                             x[1:].untyped_storage().data_ptr() == x.untyped_storage().data_ptr()))(t.ones(3, 4)))],
         # hooks on modules live with nn.Module; here the tensor-side names
         "Tensor.stride": [val(lambda t: (t.ones(2, 3).stride(), t.ones(2, 3).t().stride(), t.ones(2, 3).stride(1)))],
     })
@@ -652,6 +734,9 @@ AUTOGRAD_ROWS = {
     "autograd.inference_mode": [val(lambda t: t.autograd.inference_mode()(t.is_grad_enabled)())],
     "autograd.is_grad_enabled": [extra("defined in teachgrad.autograd with the other grad-mode functions; PyTorch has it as torch.is_grad_enabled")],
     "autograd.GradcheckError": [extra("the exception gradcheck raises (PyTorch's is torch.autograd.gradcheck.GradcheckError)")],
+    "autograd.detect_anomaly": [val(lambda t: _inside(t, t.autograd.detect_anomaly()))],
+    "autograd.set_detect_anomaly": [val(lambda t: _inside(t, t.autograd.set_detect_anomaly(False)))],
+    "autograd.once_differentiable": [extra("PyTorch has it as torch.autograd.function.once_differentiable")],
     "autograd.Node": [extra("the base class of teachgrad's graph nodes (grad_fn objects), shown in the lessons")],
     "autograd.AccumulateGrad": [extra("the node that stores a leaf's gradient; PyTorch's is torch::autograd::AccumulateGrad")],
     "autograd.Op": [extra("teachgrad's base class for built-in ops (forward and backward on NumPy arrays)")],
@@ -730,9 +815,12 @@ def exports():
             home = _home(obj)
             if not home.startswith("teachgrad"):
                 continue
-            if path and listed is None and not home.startswith(own):
+            if path and listed is None and own and not home.startswith(own):
                 continue  # imported from elsewhere in teachgrad, not this namespace's own
             names.add(prefix + name)
+            row = ROWS.get(prefix + name)
+            if row and getattr(row[0], "namespace", None):  # an object standing for a namespace (cuda, ...)
+                pending.append(prefix + name)
     for cls, qual in ((tg.Tensor, "Tensor"), (tg.nn.Module, "nn.Module"), (tg.optim.Optimizer, "optim.Optimizer")):
         names.update(f"{qual}.{n}" for n in dir(cls) if not n.startswith("_"))
     return names

@@ -186,7 +186,10 @@ OPS = [
     R("reshape", "{x}.reshape({shp}) || torch.reshape({x}, ({shp},))", x=X(ANY), shp=RESHAPE()),
     R("flatten", "{x}.flatten() || torch.flatten({x}, {d}) || {x}.flatten(start_dim={d})", x=X(ANY), d=DIM(), expect=E),
     R("unflatten", "{x}.unflatten({u})", x=X(ANY, min_dim=1), u=UNFLATTEN(), weight=0.4),
-    R("t", "{x}.t() || torch.t({x}) || {x}.T", x=X(ANY, max_dim=2)),
+    R("t", "{x}.t() || torch.t({x})", x=X(ANY, max_dim=2)),
+    # x.T only on 2-D tensors: on others PyTorch warns once per process (TORCH_WARN_ONCE), so
+    # whether a program sees the warning would depend on what ran before it.
+    R("T", "{x}.T", x=X(ANY, min_dim=2, max_dim=2), weight=0.5),
     R("mT", "{x}.mT", x=X(ANY, min_dim=2), weight=0.3),
     R("transpose", "{x}.transpose({dd}) || torch.transpose({x}, {dd})", x=X(ANY), dd=TWO_DIMS(), weight=1.2),
     R("permute", "{x}.permute({p}) || torch.permute({x}, ({p},))", x=X(ANY, min_dim=1), p=PERM()),
