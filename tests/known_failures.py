@@ -18,8 +18,8 @@ FUZZ = [
     # Observations teachgrad cannot give yet, or gets wrong in many places:
     "field:base",              # Tensor._base does not exist
     "field:contiguous",        # Tensor.is_contiguous() does not exist
-    "field:memory sharing",    # a few views are still copies (x[i] of a 1-D tensor, ...)
-    "field:grad_fn",           # clamp(tensor), matmul, copy_/normal_/setitem nodes, ...
+    "field:memory sharing",    # x[()] is a copy; autograd.grad(y, [x, x]) gives two tensors
+    "field:grad_fn",           # clamp(tensor), batched matmul, copy_/normal_/setitem nodes
     "field:next_functions",    # missing SliceBackward0/ExpandBackward0 links
     "field:warnings",          # NumPy's "invalid value encountered in reduce" escapes from sums with inf
 
