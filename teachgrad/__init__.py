@@ -26,6 +26,9 @@ from .tensor_methods import (
     allclose, bmm, cat, clone, concat, concatenate, equal, is_tensor, isclose, matmul, maximum, minimum, mm, numel,
     stack, where,
 )
+from .more_ops import (
+    amax, amin, cumsum, floor_divide, gather, log1p, logsumexp, masked_fill, prod, relu_, remainder, std, var,
+)
 from ._printing import set_printoptions
 from ._backends import accelerator, backends, cuda, mps
 
@@ -60,9 +63,11 @@ for _name in ("abs", "exp", "log", "sqrt", "sin", "cos", "relu", "sigmoid", "tan
               "permute", "squeeze", "unsqueeze", "t", "pow", "neg", "reciprocal", "square", "add", "sub", "mul", "div",
               "detach", "isfinite", "isnan", "isinf", "all", "any", "eq", "ne", "lt", "le", "gt", "ge", "sign",
               "select", "narrow", "diagonal", "logical_not", "subtract", "multiply", "divide", "true_divide",
-              "absolute", "negative", "swapaxes", "swapdims", "unflatten"):
+              "absolute", "negative", "swapaxes", "swapdims", "unflatten", "square_", "log1p_", "masked_fill_",
+              "clamp_", "clip_", "exp_", "sqrt_", "sigmoid_", "tanh_", "zero_", "fill_", "maximum", "minimum"):
     globals()[_name] = _method(_name)
 del _name
 
 # Loaded last: they build on the tensor API above.
 from . import nn, optim, utils  # noqa: E402,F401
+from .utils import data as _data  # noqa: E402,F401  (torch.utils.data works after import torch)

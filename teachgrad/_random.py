@@ -268,6 +268,3 @@ class Generator:
             u = self._uniform01(n, _F64)
         return (u < p).astype(dtype).reshape(shape)
 
-
-default_generator = Generator()
-default_generator.seed()  # like PyTorch, the global generator starts from a nondeterministic seed

@@ -87,6 +87,34 @@ class Mul(Op):
         return None if b is None else grad * b, None if a is None else grad * a
 
 
+class MulScalar(Op):
+    """``tensor * number`` as PyTorch's own code calls it (the number is a setting, not an input)."""
+    node_name = "MulBackward1"
+
+    @staticmethod
+    def forward(ctx, a, other):
+        ctx.other = other
+        return a * a.dtype.type(other)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * grad.dtype.type(ctx.other)
+
+
+class DivScalar(Op):
+    """``tensor / number`` as PyTorch's own code calls it."""
+    node_name = "DivBackward1"
+
+    @staticmethod
+    def forward(ctx, a, other):
+        ctx.other = other
+        return a / a.dtype.type(other)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / grad.dtype.type(ctx.other)
+
+
 class Div(Op):
     promotes = broadcasts = True
 

@@ -626,6 +626,28 @@ class TensorMethods:
         return _fill_in_place(self, None, lambda gen, shape, contiguous, dtype: gen.bernoulli(shape, p, dtype),
                               generator)
 
+    def random_(self, from_=0, to=None, *, generator=None):
+        """Whole numbers: in [from_, to), or, with no bounds, from 0 to the dtype's largest exact integer."""
+        if to is None and from_ != 0:
+            from_, to = 0, from_
+        if grad_mode.is_grad_enabled() and self._requires_grad and self._grad_fn is None:
+            raise RuntimeError(_checks.LEAF_INPLACE)
+        gen = factories.generator_or_default(generator)
+        n = self._data.size
+        if to is None:
+            kind = self._data.dtype
+            if kind == np.int64:
+                draws = gen.random64(n) % np.uint64(2 ** 63)
+            else:
+                top = {np.dtype(np.float32): 2 ** 24, np.dtype(np.float64): 2 ** 53,
+                       np.dtype(np.int32): 2 ** 31 - 1, np.dtype(np.bool_): 1}[kind]
+                draws = (gen.random64(n) if kind == np.float64 else gen.random(n)) % np.uint64(top + 1)
+            self._data[...] = draws.reshape(self._data.shape).astype(self._data.dtype)
+        else:
+            self._data[...] = gen.randint(int(from_), int(to), self._data.shape).astype(self._data.dtype)
+        self._version_counter()[0] += 1
+        return self
+
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_

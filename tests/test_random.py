@@ -3,6 +3,8 @@ state (torch.get_rng_state()'s 5056 bytes) identical after every call, so both g
 exactly the same draws."""
 
 import math
+import subprocess
+import sys
 import time
 from fractions import Fraction
 
@@ -268,6 +270,12 @@ def test_fused_multiply_add_helpers_round_once():
         np.testing.assert_array_equal(_random._fma64(x, y, c), ref)
 
 
-def test_default_generator_is_nondeterministically_seeded():
-    assert isinstance(_random.default_generator, Generator)
-    assert _random.default_generator.initial_seed() != _random.DEFAULT_SEED
+def test_default_generator_is_nondeterministically_seeded_and_is_what_manual_seed_sets():
+    import teachgrad
+    assert isinstance(teachgrad.default_generator, Generator)
+    fresh = subprocess.run([sys.executable, "-c", "import teachgrad; print(teachgrad.initial_seed())"],
+                           capture_output=True, text=True, check=True).stdout
+    assert int(fresh) != _random.DEFAULT_SEED
+    teachgrad.manual_seed(123)
+    assert teachgrad.default_generator.initial_seed() == 123
+    assert teachgrad.rand(3).tolist() == Generator().manual_seed(123).uniform((3,)).tolist()

@@ -12,13 +12,16 @@ import warnings
 import numpy as np
 
 from .. import _checks, _exact
-from ..function import Op
+from ..function import Op, apply_inplace
+from ..more_ops import LeakyRelu
+from ..ops import DivScalar, MulScalar
 from ..tensor import Tensor
+from .conv import conv2d, max_pool2d
 
 __all__ = [
-    "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "dropout2d",
-    "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "nll_loss", "cross_entropy",
+    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "dropout2d", "conv2d",
+    "max_pool2d", "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss",
+    "cross_entropy",
 ]
 
 
@@ -67,6 +70,13 @@ def linear(input, weight, bias=None):
 
 def relu(input, inplace=False):
     return input.relu_() if inplace else input.relu()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """``x`` where positive, ``negative_slope * x`` elsewhere (``LeakyReluBackward0``)."""
+    if inplace:
+        return apply_inplace(lambda t: LeakyRelu.apply(t, negative_slope=negative_slope), input)
+    return LeakyRelu.apply(input, negative_slope=negative_slope)
 
 
 def sigmoid(input):
@@ -163,6 +173,16 @@ def _reduce(loss, reduction):
     return np.asarray(total, dtype=loss.dtype), 1.0 / max(n, 1)
 
 
+def _legacy_reduction(size_average, reduce):
+    """The pre-2019 arguments ``size_average`` and ``reduce`` as a ``reduction`` (with PyTorch's warning)."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
+                  UserWarning, stacklevel=3)
+    return reduction
+
+
 def _size_warning(input, target):
     if target._data.shape != input._data.shape:
         warnings.warn(
@@ -188,16 +208,20 @@ class MseLoss(Op):
         return g, -g
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error: ``((input - target) ** 2).mean()`` as one ``MseLossBackward0`` node."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     if target._data.shape != input._data.shape:
         _size_warning(input, target)
         _checks.broadcast(input._data.shape, target._data.shape)
     return MseLoss.apply(input, target, reduction=reduction)
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error; PyTorch itself composes it from sub, abs and mean (or sum)."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     _size_warning(input, target)
     loss = (input - target).abs()
     if reduction == "none":
@@ -235,7 +259,9 @@ class BinaryCrossEntropy(Op):
                 (g * (log_1mx - log_x)).astype(x.dtype) if need_t else None)
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
@@ -279,7 +305,10 @@ class BinaryCrossEntropyWithLogits(Op):
                 (g * gt).astype(t.dtype, copy=False) if need_t else None)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     w = None if weight is None else weight._data
@@ -318,9 +347,11 @@ class NllLoss(Op):
         return (np.moveaxis(g, -1, 1) if len(moved_shape) > 2 else g,)
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """The loss for (N, C) log-probabilities and N class indices ((C,) with a 0-d index for one
     sample; (N, C, d1, ...) with (N, d1, ...) indices for one prediction per position)."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     if target.dtype.name != "int64":
         name = {"float32": "Float", "float64": "Double", "bool": "Bool"}.get(target.dtype.name, "Int")
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}")
@@ -349,10 +380,63 @@ class NllLoss2D(NllLoss):
     pass
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    """``nll_loss(log_softmax(input, 1), target)``: two nodes, LogSoftmaxBackward0 then NllLossBackward0."""
-    if label_smoothing != 0.0:
-        raise NotImplementedError("teachgrad's cross_entropy does not support label_smoothing")
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
+    """``log_softmax`` over the classes, then ``nll_loss`` (class indices) or ``-(p * log_softmax).sum``
+    (class probabilities as the target); ``label_smoothing`` mixes in the uniform distribution."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
-    return nll_loss(input.log_softmax(0 if input.dim() == 1 else 1), target, weight, ignore_index, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 0 if input.dim() == 1 else 1
+    log_probs = input.log_softmax(class_dim)
+    if target.dtype.is_floating_point and target.shape == input.shape:  # class probabilities
+        return _cross_entropy_probabilities(log_probs, target, weight, reduction, label_smoothing, class_dim)
+    loss = nll_loss(log_probs, target, weight, None, ignore_index, None, reduction)
+    if label_smoothing == 0.0:
+        return loss
+    # PyTorch: (1 - eps) * nll + eps / C * (the loss against the uniform distribution)
+    classes = input.shape[class_dim]
+    if weight is not None:
+        shape = [1] * input.dim()
+        shape[class_dim] = classes
+        smooth = -(log_probs * weight.view(shape)).sum(class_dim)
+    else:
+        smooth = -log_probs.sum(class_dim)
+    ignored = target == ignore_index
+    smooth = smooth.masked_fill(ignored, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            kept = target[~ignored].reshape(-1)
+            smooth = smooth.sum() / weight.gather(0, kept).sum()
+        else:
+            smooth = smooth.sum() / (~ignored).sum()
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return _mul_scalar(loss, 1 - label_smoothing) + _mul_scalar(smooth, label_smoothing / classes)
+
+
+def _cross_entropy_probabilities(log_probs, target, weight, reduction, label_smoothing, class_dim):
+    classes = log_probs.shape[class_dim]
+    if label_smoothing > 0.0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    product = log_probs * target
+    if weight is not None:
+        shape = [1] * log_probs.dim()
+        shape[class_dim] = classes
+        product = product * weight.view(shape)
+    if reduction == "mean":
+        return _div_scalar(-product.sum(), log_probs.numel() / classes if log_probs.numel() else 0)
+    if reduction == "sum":
+        return -product.sum()
+    return -product.sum(class_dim)
+
+
+def _mul_scalar(t, number):
+    return MulScalar.apply(t, other=number)
+
+
+def _div_scalar(t, number):
+    return DivScalar.apply(t, other=number)

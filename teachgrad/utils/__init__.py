@@ -1,1 +1,3 @@
-"""``torch.utils``: hook handles and (in ``teachgrad.utils.data``) datasets and data loaders."""
+"""``torch.utils``: hook handles (``teachgrad.utils.hooks``) and datasets and data loaders
+(``teachgrad.utils.data``, loaded by ``import teachgrad``; this package itself imports nothing, so that
+the graph engine can use its hook handles)."""

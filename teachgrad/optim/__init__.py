@@ -10,12 +10,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from ._exact import fma
-from .grad_mode import enable_grad
-from .nn.modules import _typename
-from .tensor import Tensor
+from .._exact import fma
+from ..grad_mode import enable_grad
+from ..nn.module import _typename
+from ..tensor import Tensor
+from . import lr_scheduler  # noqa: F401  (torch.optim.lr_scheduler)
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler"]
 
 
 class Optimizer:
@@ -24,6 +25,7 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = defaults
+        self._step_count = 0  # how often step() ran (learning-rate schedulers look at it)
         self.state = defaultdict(dict)
         self.param_groups = []
         self._scratch = {}
@@ -187,6 +189,7 @@ class SGD(Optimizer):
                     g = fma(buf, f(momentum), g) if nesterov else buf
                 fma(g, f(-lr), p, p, scratch)  # in place: the model's parameter itself changes
                 param._version_box[0] += 1  # counted like PyTorch's param.add_(...)
+        self._step_count += 1
         return loss
 
 
@@ -252,6 +255,7 @@ class Adam(Optimizer):
                 denom += f(eps)
                 p += f(-step_size) * m / denom
                 param._version_counter()[0] += 1  # counted like PyTorch's param.addcdiv_(...)
+        self._step_count += 1
         return loss
 
 
@@ -261,3 +265,64 @@ class AdamW(Adam):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, **kwargs):
         kwargs["decoupled_weight_decay"] = True
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, **kwargs)
+
+
+class RMSprop(Optimizer):
+    """RMSprop: divide each step by a running root mean square of the gradients::
+
+        v = alpha * v + (1 - alpha) * g * g;   p = p - lr * g / (sqrt(v) + eps)
+    (with ``momentum``: buf = momentum * buf + g / (sqrt(v) + eps);  p = p - lr * buf)
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
+        for name, value in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
+                            ("weight_decay value", weight_decay), ("alpha value", alpha)):
+            if not 0.0 <= value:
+                raise ValueError(f"Invalid {name}: {value}")
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                                      weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
+
+    def step(self, closure=None):
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
+            for param, p, g, scratch in self._params_with_grad(group):
+                if group["maximize"]:
+                    g = -g
+                state = self.state[param]
+                if not state:
+                    state["step"] = _buffer(np.zeros((), dtype=np.float32))
+                    state["square_avg"] = _buffer(np.zeros_like(p))
+                    if momentum > 0:
+                        state["momentum_buffer"] = _buffer(np.zeros_like(p))
+                    if centered:
+                        state["grad_avg"] = _buffer(np.zeros_like(p))
+                state["step"]._data += 1
+                f = p.dtype.type
+                if wd != 0:
+                    g = fma(p, f(wd), g)
+                v = state["square_avg"]._data
+                v *= f(alpha)
+                fma(f(1 - alpha) * g, g, v, v, scratch)  # v = alpha * v + (1 - alpha) * g * g
+                if centered:
+                    m = state["grad_avg"]._data
+                    w = f(1 - alpha)
+                    fma(g - m, w, m, m, scratch) if w < 0.5 else fma(g - m, w - 1, g, m, scratch)
+                    avg = np.sqrt(fma(-m, m, v))
+                else:
+                    avg = np.sqrt(v)
+                avg += f(eps)
+                if momentum > 0:
+                    buf = state["momentum_buffer"]._data
+                    buf *= f(momentum)
+                    buf += g / avg
+                    fma(buf, f(-lr), p, p, scratch)
+                else:
+                    p += f(-lr) * g / avg
+                param._version_box[0] += 1
+        self._step_count += 1
+        return loss
+
