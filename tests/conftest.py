@@ -5,6 +5,10 @@
   Outside CI, tests that need torch may skip with ``pytest.importorskip("torch")``.
 - The nbval sanitize file named in pyproject's addopts is made absolute, so pytest can be started
   from any directory.
+- Tests of the course tooling and whole-program runs get the ``course`` marker, by file (see
+  ``is_course_item``), so that ``pytest -m "not course"`` runs only the fast engine tests.
+- Tests never change tracked files: at the end of the session, files that git sees changed since
+  the start are reported, and in CI they fail the run.
 """
 
 import os
@@ -35,6 +39,80 @@ def pytest_configure(config):
                 f"({type(exc).__name__}: {exc}); the torch comparison tests must run in CI. "
                 "Install it with: pip install torch==2.13.0"
             )
+
+
+# --- the fast inner loop: `pytest -m "not course"` ----------------------------------------------
+# Course tooling (lessons under nbval, the browser, Binder, instructor tools, JupyterLite, JupyterHub,
+# packaging, the CI workflow) and whole-program runs (the benchmark smoke run) take minutes; the
+# engine, nn, optim, viz and widget-logic tests take seconds. A test file is course tooling when a
+# word of its name (test_<words>.py, split at "_") is one of these, or when it sets
+# ``pytestmark = pytest.mark.course`` itself; every notebook item is.
+COURSE_WORDS = {
+    "notebook", "notebooks", "nbval", "lesson", "lessons", "student", "browser", "binder",
+    "instructor", "nbgrader", "jupyterlite", "lite", "hub", "jupyterhub", "packaging", "workflow",
+    "ci", "benchmarks", "bench", "cpu", "swap",
+}
+
+
+def is_course_item(item):
+    path = Path(str(item.path))
+    if path.suffix == ".ipynb":
+        return True
+    words = set(path.stem.split("_")[1:]) if path.stem.startswith("test_") else set()
+    return bool(words & COURSE_WORDS)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(session, config, items):
+    """Mark course tooling (see COURSE_WORDS); run the tests that need the Binder replica last, so
+    its build overlaps the rest."""
+    for item in items:
+        if is_course_item(item):
+            item.add_marker(pytest.mark.course)
+    replica = [item for item in items if is_replica_test(item)]
+    if replica:
+        items[:] = [item for item in items if not is_replica_test(item)] + replica
+
+
+# --- tests never change tracked files --------------------------------------------------------------
+
+
+def git_changes():
+    """`git status --porcelain` of the checkout (tracked changes and untracked, not ignored files),
+    or None outside a git checkout."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return set(out.stdout.decode().splitlines()) if out.returncode == 0 else None
+
+
+_changes_at_start = None
+
+
+def pytest_sessionstart(session):
+    global _changes_at_start
+    _changes_at_start = git_changes()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _changes_at_start is None or hasattr(session.config, "workerinput"):
+        return
+    after = git_changes()
+    if after is None:
+        return
+    new = sorted(after - _changes_at_start)
+    if not new:
+        return
+    lines = "\n".join(f"  {line}" for line in new)
+    message = (f"\nThe tests changed files in the checkout (tests must write to temporary or "
+               f"ignored directories):\n{lines}\n")
+    session.config.get_terminal_writer().line(message, red=in_ci(), yellow=not in_ci())
+    if in_ci() and session.exitstatus == 0:
+        session.exitstatus = 1
 
 
 # tests/data holds inputs for the tests (e.g. a sample lesson for the instructor tooling); nbval
@@ -138,13 +216,6 @@ _binder_replica = None
 
 def is_replica_test(item):
     return item.path.name == "test_binder.py" and "replica" in item.name
-
-
-def pytest_collection_modifyitems(session, config, items):
-    """Run the tests that need the Binder replica last, so its build overlaps the rest."""
-    replica = [item for item in items if is_replica_test(item)]
-    if replica:
-        items[:] = [item for item in items if not is_replica_test(item)] + replica
 
 
 @pytest.fixture(scope="session", autouse=True)
