@@ -859,6 +859,15 @@ def main(argv=None):
     ap.add_argument("--keep-openblas-env", action="store_true",
                     help="keep OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (removed by default, for this run only)")
     args = ap.parse_args(argv)
+    import importlib.util
+
+    missing = [m for m in ("ipywidgets", "matplotlib") if importlib.util.find_spec(m) is None]
+    if missing:
+        print(f"bench.py needs teachgrad's bench extra (missing: {', '.join(missing)}): run ./run bench, which "
+              "sets it up, or from the repository root: pip install -e '.[bench]' --extra-index-url "
+              "https://download.pytorch.org/whl/cpu (ipywidgets, matplotlib, PyTorch's CPU build, MyGrad, "
+              "micrograd).", file=sys.stderr)
+        return 2
     global clock, CLOCK_NAME
     clock, CLOCK_NAME = CLOCKS[args.clock], args.clock
     cfg = Config(args.quick)
