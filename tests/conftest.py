@@ -11,6 +11,7 @@
   the start are reported, and in CI they fail the run.
 """
 
+import functools
 import os
 from pathlib import Path
 
@@ -113,6 +114,47 @@ def pytest_sessionfinish(session, exitstatus):
     session.config.get_terminal_writer().line(message, red=in_ci(), yellow=not in_ci())
     if in_ci() and session.exitstatus == 0:
         session.exitstatus = 1
+
+
+# --- Chromium for the browser tests -------------------------------------------------------------
+# tests/test_browser.py and the JupyterLite check drive headless Chromium with Playwright. Which one:
+# TEACHGRAD_CHROMIUM, else Debian's (./run test installs it with apt-get when run as root), else
+# Playwright's own download (`playwright install chromium`, no root needed). Without one they skip
+# with how to get one, except in CI, where that is a failure.
+CHROMIUM_HOWTO = ("as root: apt-get install chromium; or: .venv/test/bin/python -m playwright install chromium; "
+                  "or set TEACHGRAD_CHROMIUM=/path/to/chromium")
+
+
+@functools.lru_cache(maxsize=None)  # asked once, before any test starts a Playwright session
+def find_chromium():
+    """The Chromium to drive, or None."""
+    if os.environ.get("TEACHGRAD_CHROMIUM"):
+        return os.environ["TEACHGRAD_CHROMIUM"]
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            bundled = p.chromium.executable_path
+    except Exception:  # no Playwright, or no browser registry: nothing installed
+        return None
+    return bundled if os.access(bundled, os.X_OK) else None
+
+
+def chromium_or_skip(what, must_run=False, module=False):
+    """Path of the Chromium for ``what``; without one, skip with how to get one (fail in CI or when
+    ``must_run``). TEACHGRAD_SKIP_BROWSER=1 skips on purpose, except in CI."""
+    must_run = must_run or in_ci()
+    if os.environ.get("TEACHGRAD_SKIP_BROWSER", "") not in ("", "0") and not must_run:
+        pytest.skip("TEACHGRAD_SKIP_BROWSER is set", allow_module_level=module)
+    path = find_chromium()
+    if path is None:
+        if must_run:
+            pytest.fail(f"{what} must run here (CI=true or asked for) but there is no Chromium: {CHROMIUM_HOWTO}",
+                        pytrace=False)
+        pytest.skip(f"{what}: no Chromium found. To run it, {CHROMIUM_HOWTO}", allow_module_level=module)
+    return path
 
 
 # tests/data holds inputs for the tests (e.g. a sample lesson for the instructor tooling); nbval

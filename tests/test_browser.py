@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import chromium_or_skip
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 # never docs/screenshots/ by default: a test run must not change tracked files
@@ -54,30 +56,7 @@ expect = playwright_api.expect
 expect.set_options(timeout=T)
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook being tested
 
-
-def find_chromium():
-    """The Chromium to drive: TEACHGRAD_CHROMIUM, Debian's, or Playwright's own download; or None."""
-    if os.environ.get("TEACHGRAD_CHROMIUM"):
-        return os.environ["TEACHGRAD_CHROMIUM"]
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    try:
-        with playwright_api.sync_playwright() as p:
-            bundled = p.chromium.executable_path
-    except Exception:  # no driver, or no browser registry: treat as "not installed"
-        return None
-    return bundled if Path(bundled).exists() else None
-
-
-CHROMIUM = find_chromium()
-if CHROMIUM is None:
-    if MUST_RUN:
-        raise RuntimeError("no Chromium for the browser test, which must run in CI and for ./run "
-                           "screenshots: install Debian's chromium (as root: apt-get install chromium) or "
-                           "Playwright's (python -m playwright install chromium), or set TEACHGRAD_CHROMIUM")
-    pytest.skip("browser test: no Chromium found. To run it, as root: apt-get install chromium; "
-                "or: .venv/test/bin/python -m playwright install chromium; "
-                "or set TEACHGRAD_CHROMIUM=/path/to/chromium", allow_module_level=True)
+CHROMIUM = chromium_or_skip("browser test", must_run=MUST_RUN, module=True)
 
 EXPLORER_CALL = re.compile(r"\b(ChainExplorer|AccumulationExplorer|TrainingExplorer|SequentialExplorer)\(")
 
