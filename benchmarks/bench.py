@@ -5,7 +5,7 @@ Run from the repository root:
 
     python benchmarks/bench.py            # full run (about 1-2 minutes)
     python benchmarks/bench.py --quick    # smoke run (a few seconds; numbers are rough)
-    ./run bench [ARGS]                    # the same, through the dev script (benchmarks/run.py)
+    ./run bench [ARGS]                    # the same, through the dev script
 
 Options: --quick, --notebooks (also time the notebook series under nbval), --profile (cProfile of
 teachgrad's small MLP step), --json PATH (write the raw numbers), --clock cpu|wall (see below),
