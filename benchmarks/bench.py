@@ -5,7 +5,7 @@ Run from the repository root:
 
     python benchmarks/bench.py            # full run (about 1-2 minutes)
     python benchmarks/bench.py --quick    # smoke run (a few seconds; numbers are rough)
-    ./run bench [ARGS]                    # the same, through the dev script (benchmarks/run.py)
+    ./run bench [ARGS]                    # the same, through the dev script
 
 Options: --quick, --notebooks (also time the notebook series under nbval), --profile (cProfile of
 teachgrad's small MLP step), --json PATH (write the raw numbers), --clock cpu|wall (see below),
@@ -859,6 +859,15 @@ def main(argv=None):
     ap.add_argument("--keep-openblas-env", action="store_true",
                     help="keep OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (removed by default, for this run only)")
     args = ap.parse_args(argv)
+    import importlib.util
+
+    missing = [m for m in ("ipywidgets", "matplotlib") if importlib.util.find_spec(m) is None]
+    if missing:
+        print(f"bench.py needs teachgrad's bench extra (missing: {', '.join(missing)}): run ./run bench, which "
+              "sets it up, or from the repository root: pip install -e '.[bench]' --extra-index-url "
+              "https://download.pytorch.org/whl/cpu (ipywidgets, matplotlib, PyTorch's CPU build, MyGrad, "
+              "micrograd).", file=sys.stderr)
+        return 2
     global clock, CLOCK_NAME
     clock, CLOCK_NAME = CLOCKS[args.clock], args.clock
     cfg = Config(args.quick)

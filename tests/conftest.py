@@ -5,8 +5,13 @@
   Outside CI, tests that need torch may skip with ``pytest.importorskip("torch")``.
 - The nbval sanitize file named in pyproject's addopts is made absolute, so pytest can be started
   from any directory.
+- Tests of the course tooling and whole-program runs get the ``course`` marker, by file (see
+  ``is_course_item``), so that ``pytest -m "not course"`` runs only the fast engine tests.
+- Tests never change tracked files: at the end of the session, files that git sees changed since
+  the start are reported, and in CI they fail the run.
 """
 
+import functools
 import os
 from pathlib import Path
 
@@ -35,6 +40,125 @@ def pytest_configure(config):
                 f"({type(exc).__name__}: {exc}); the torch comparison tests must run in CI. "
                 "Install it with: pip install torch==2.13.0"
             )
+
+
+# --- the fast inner loop: `pytest -m "not course"` ----------------------------------------------
+# Course tooling (lessons under nbval, the browser, Binder, instructor tools, JupyterLite, JupyterHub,
+# packaging, the CI workflow) and whole-program runs (the benchmark smoke run) take minutes; the
+# engine, nn, optim, viz and widget-logic tests take seconds. A test file is course tooling when a
+# word of its name (test_<words>.py, split at "_") is one of these, or when it sets
+# ``pytestmark = pytest.mark.course`` itself; every notebook item is.
+COURSE_WORDS = {
+    "notebook", "notebooks", "nbval", "lesson", "lessons", "student", "browser", "binder",
+    "instructor", "nbgrader", "jupyterlite", "lite", "hub", "jupyterhub", "packaging", "workflow",
+    "ci", "benchmarks", "bench", "cpu", "swap",
+}
+
+
+def is_course_item(item):
+    path = Path(str(item.path))
+    if path.suffix == ".ipynb":
+        return True
+    words = set(path.stem.split("_")[1:]) if path.stem.startswith("test_") else set()
+    return bool(words & COURSE_WORDS)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(session, config, items):
+    """Mark course tooling (see COURSE_WORDS); run the tests that need the Binder replica last, so
+    its build overlaps the rest."""
+    for item in items:
+        if is_course_item(item):
+            item.add_marker(pytest.mark.course)
+    replica = [item for item in items if is_replica_test(item)]
+    if replica:
+        items[:] = [item for item in items if not is_replica_test(item)] + replica
+
+
+# --- tests never change tracked files --------------------------------------------------------------
+
+
+def git_changes():
+    """`git status --porcelain` of the checkout (tracked changes and untracked, not ignored files),
+    or None outside a git checkout."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return set(out.stdout.decode().splitlines()) if out.returncode == 0 else None
+
+
+_changes_at_start = None
+
+
+def pytest_sessionstart(session):
+    global _changes_at_start
+    _changes_at_start = git_changes()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _changes_at_start is None or hasattr(session.config, "workerinput"):
+        return
+    after = git_changes()
+    if after is None:
+        return
+    new = sorted(after - _changes_at_start)
+    asked = os.environ.get("TEACHGRAD_SCREENSHOTS")  # ./run screenshots writes there on purpose
+    if asked:
+        shots = os.path.relpath(ROOT / asked, ROOT).replace(os.sep, "/") + "/"
+        new = [line for line in new if not line[3:].startswith(shots)]
+    if not new:
+        return
+    lines = "\n".join(f"  {line}" for line in new)
+    message = (f"\nThe tests changed files in the checkout (tests must write to temporary or "
+               f"ignored directories):\n{lines}\n")
+    session.config.get_terminal_writer().line(message, red=in_ci(), yellow=not in_ci())
+    if in_ci() and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
+# --- Chromium for the browser tests -------------------------------------------------------------
+# tests/test_browser.py and the JupyterLite check drive headless Chromium with Playwright. Which one:
+# TEACHGRAD_CHROMIUM, else Debian's (./run test installs it with apt-get when run as root), else
+# Playwright's own download (`playwright install chromium`, no root needed). Without one they skip
+# with how to get one, except in CI, where that is a failure.
+CHROMIUM_HOWTO = ("as root: apt-get install chromium; or: .venv/test/bin/python -m playwright install chromium; "
+                  "or set TEACHGRAD_CHROMIUM=/path/to/chromium")
+
+
+@functools.lru_cache(maxsize=None)  # asked once, before any test starts a Playwright session
+def find_chromium():
+    """The Chromium to drive, or None."""
+    if os.environ.get("TEACHGRAD_CHROMIUM"):
+        return os.environ["TEACHGRAD_CHROMIUM"]
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            bundled = p.chromium.executable_path
+    except Exception:  # no Playwright, or no browser registry: nothing installed
+        return None
+    return bundled if os.access(bundled, os.X_OK) else None
+
+
+def chromium_or_skip(what, must_run=False, module=False):
+    """Path of the Chromium for ``what``; without one, skip with how to get one (fail in CI or when
+    ``must_run``). TEACHGRAD_SKIP_BROWSER=1 skips on purpose, except in CI."""
+    must_run = must_run or in_ci()
+    if os.environ.get("TEACHGRAD_SKIP_BROWSER", "") not in ("", "0") and not must_run:
+        pytest.skip("TEACHGRAD_SKIP_BROWSER is set", allow_module_level=module)
+    path = find_chromium()
+    if path is None:
+        if must_run:
+            pytest.fail(f"{what} must run here (CI=true or asked for) but there is no Chromium: {CHROMIUM_HOWTO}",
+                        pytrace=False)
+        pytest.skip(f"{what}: no Chromium found. To run it, {CHROMIUM_HOWTO}", allow_module_level=module)
+    return path
 
 
 # tests/data holds inputs for the tests (e.g. a sample lesson for the instructor tooling); nbval
@@ -138,13 +262,6 @@ _binder_replica = None
 
 def is_replica_test(item):
     return item.path.name == "test_binder.py" and "replica" in item.name
-
-
-def pytest_collection_modifyitems(session, config, items):
-    """Run the tests that need the Binder replica last, so its build overlaps the rest."""
-    replica = [item for item in items if is_replica_test(item)]
-    if replica:
-        items[:] = [item for item in items if not is_replica_test(item)] + replica
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,6 +28,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import chromium_or_skip
+
 try:
     import tomllib
 except ImportError:  # Python 3.10
@@ -123,7 +125,6 @@ def test_site_loads_pyodide_from_its_cdn(site, lite_config):
     assert not (site / "static" / "pyodide").exists()
 
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -146,17 +147,14 @@ def served(site):
 
 def test_site_opens_a_lesson_in_a_browser(served, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.access(CHROMIUM, os.X_OK):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} missing in CI (./run test installs it)")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium; ./run test installs it)")
+    chromium = chromium_or_skip("JupyterLite browser check")
     lesson = LESSONS[1] if len(LESSONS) > 1 else LESSONS[0]
     nb = nbformat.read(lesson, as_version=4)
     first_line = next(line for line in nb.cells[0].source.splitlines() if line.strip())
 
     def drive():
         with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 # nothing leaves the machine: requests elsewhere (the Pyodide CDN) are refused
