@@ -232,7 +232,7 @@ def _read_leftovers():
             return json.loads(path.read_text())
         except ValueError:
             pass
-    return {"users": [], "dirs": []}
+    return {"users": [], "dirs": [], "processes": []}
 
 
 def _write_leftovers(data):
@@ -242,8 +242,8 @@ def _write_leftovers(data):
 
 
 def remember(kind, value):
-    """Note a user or directory before making it, so that a later run can remove it if this run
-    dies before its cleanup."""
+    """Note a user, directory or process before making it, so that a later run can remove it if
+    this run dies before its cleanup."""
     data = _read_leftovers()
     data.setdefault(kind, []).append(value)
     _write_leftovers(data)
@@ -293,9 +293,25 @@ def remove_user(name):
     forget("users", name)
 
 
+def end_process(pid, marker):
+    """SIGKILL pid if it is still the process we started (its command line contains marker)."""
+    with contextlib.suppress(OSError, ValueError):
+        if marker.encode() in Path(f"/proc/{int(pid)}/cmdline").read_bytes():
+            os.kill(int(pid), signal.SIGKILL)
+
+
 def sweep_leftovers():
-    """Remove users and directories that an earlier run noted and never cleaned up."""
+    """Remove what an earlier run noted and never cleaned up (it was killed): its hub and proxy,
+    its users (and their processes), its directories."""
     data = _read_leftovers()
+    for entry in data.get("processes", []):
+        log(f"ending process {entry['pid']} left by an earlier run")
+        end_process(entry["pid"], entry["marker"])
+        forget("processes", entry)
+    for path in data.get("dirs", []):
+        pid_file = Path(path) / "proxy.pid"
+        if pid_file.exists():
+            end_process(pid_file.read_text().strip(), "configurable-http-proxy")
     for name in data.get("users", []):
         log(f"removing user {name} left by an earlier run")
         remove_user(name)
@@ -404,6 +420,8 @@ class Hub:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "jupyterhub", "-f", str(config)], cwd=self.run_dir,
                 env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            self._noted = {"pid": self.proc.pid, "marker": str(config)}
+            remember("processes", self._noted)
             try:
                 self._wait_ready()
                 return self
@@ -475,6 +493,7 @@ class Hub:
                 self.proc.wait(timeout=10)
         self._end_proxy()
         self._log.close()
+        forget("processes", self._noted)
         self.proc = None
 
     def _end_proxy(self):
