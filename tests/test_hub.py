@@ -351,8 +351,10 @@ def test_nbgrader_cycle_through_each_users_account(course, browser, tmp_path):
     course.as_instructor("mkdir", "-p", f"course/source/{LESSON}", cwd=course.home(course.instructor))
     course.as_instructor("cp", str(repo / "nbgrader_config.py"), ".")
     course.as_instructor("cp", str(repo / "notebooks" / f"{LESSON}.ipynb"), f"source/{LESSON}/")
-    for student in course.students:
-        course.nbgrader("db", "student", "add", student, f"--first-name={student}", "--last-name=Student")
+    roster = course.run_dir / "students.csv"
+    roster.write_text("id,first_name,last_name\n" + "".join(f"{s},{s},Student\n" for s in course.students))
+    os.chmod(roster, 0o644)
+    course.nbgrader("db", "student", "import", str(roster))
     course.nbgrader("generate_assignment", LESSON)
     course.nbgrader("release_assignment", LESSON)
 
