@@ -29,6 +29,7 @@ builds the users' Python (a few minutes, see tests/hub_support.py); later runs r
 import csv
 import json
 import os
+import pwd
 import re
 import secrets
 import shutil
@@ -113,7 +114,7 @@ class Course:
         return [self.instructor, *self.students]
 
     def home(self, user):
-        return Path(hs.pwd.getpwnam(user).pw_dir)
+        return Path(pwd.getpwnam(user).pw_dir)
 
     def token(self, user):
         if user not in self.tokens:
@@ -239,7 +240,7 @@ def test_servers_run_the_course_python_with_tools_per_role(course):
     only; the Assignments page and Validate for everyone."""
     for user in course.users:
         pid = course.hub.server_pid(user)
-        assert os.stat(f"/proc/{pid}").st_uid == hs.pwd.getpwnam(user).pw_uid
+        assert os.stat(f"/proc/{pid}").st_uid == pwd.getpwnam(user).pw_uid
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
         assert any(arg.startswith(str(course.venv)) for arg in cmdline), cmdline
 
@@ -381,7 +382,7 @@ def test_nbgrader_cycle_through_each_users_account(course, browser, tmp_path):
     assert any(a["assignment_id"] == LESSON and a["status"] == "fetched" for a in listed), listed
     for student in course.students:
         fetched = course.home(student) / LESSON / f"{LESSON}.ipynb"
-        assert fetched.is_file() and fetched.stat().st_uid == hs.pwd.getpwnam(student).pw_uid
+        assert fetched.is_file() and fetched.stat().st_uid == pwd.getpwnam(student).pw_uid
 
     # --- they answer; the right one validates; both submit ---------------------------------------
     answer(course, right_student, right)
