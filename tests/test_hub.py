@@ -26,6 +26,7 @@ and /usr/bin/chromium. Not root: skipped, except in CI, where that is a failure.
 builds the users' Python (a few minutes, see tests/hub_support.py); later runs reuse it.
 """
 
+import concurrent.futures
 import csv
 import json
 import os
@@ -213,14 +214,17 @@ def course():
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     if not Path(CHROMIUM).exists():
         cannot_run(f"{CHROMIUM} not installed (apt-get install -y chromium; ./run test installs it)")
-    from playwright import sync_api
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+    return CHROMIUM
+
+
+def in_own_thread(fn, *args):
+    """Run fn in a thread of its own: Playwright's sync API refuses to start in a thread whose
+    event loop is running, which is the case while another test module's browser is open."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,9 +263,20 @@ def test_servers_run_the_course_python_with_tools_per_role(course):
             assert formgrader == 404, f"{user} reached the formgrader ({formgrader})"
 
 
-def fetch_in_chromium(course, browser, student, shots):
+def fetch_in_chromium(course, chromium, student, shots):
     """The student logs in, opens Nbgrader > Assignment List, fetches the lesson and opens it.
     Screenshots of the Assignments page and of the opened lesson go to ``shots``."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            student_steps(course, browser, student, shots)
+        finally:
+            browser.close()
+
+
+def student_steps(course, browser, student, shots):
     from playwright import sync_api
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -338,7 +353,7 @@ def assignment_action(course, student, action):
     return out
 
 
-def test_nbgrader_cycle_through_each_users_account(course, browser, tmp_path):
+def test_nbgrader_cycle_through_each_users_account(course, chromium, tmp_path):
     t0 = time.monotonic()
     right_student, wrong_student = course.students
     source = nbformat.read(lesson_path(), as_version=4)
@@ -376,7 +391,7 @@ def test_nbgrader_cycle_through_each_users_account(course, browser, tmp_path):
 
     # --- one student fetches and opens the lesson in the browser; the other through the API ------
     t = time.monotonic()
-    fetch_in_chromium(course, browser, right_student, tmp_path)
+    in_own_thread(fetch_in_chromium, course, chromium, right_student, tmp_path)
     course.timings["chromium"] = time.monotonic() - t
     listed = assignment_action(course, wrong_student, "fetch")["value"]
     assert any(a["assignment_id"] == LESSON and a["status"] == "fetched" for a in listed), listed
