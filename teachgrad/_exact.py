@@ -89,6 +89,32 @@ def fma(x, y, z, out=None, scratch=None):
 
 
 # ---------------------------------------------------------------------------------------------------
+# Powers with a number as the exponent
+# ---------------------------------------------------------------------------------------------------
+
+def power(a, exponent):
+    """``a ** exponent`` as PyTorch's kernel computes it: small whole and half exponents by
+    multiplication, division and square root (``x ** 3`` is ``x * x * x``), the rest by ``pow``."""
+    kind = a.dtype.kind
+    if exponent == 2:
+        return a * a
+    if exponent == 3:
+        return a * a * a
+    if kind == "f":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if exponent == 0.5:
+                return np.sqrt(a)
+            if exponent == -0.5:
+                return 1 / np.sqrt(a)  # PyTorch's rsqrt; it can differ from this in the last bit
+            if exponent == -1:
+                return 1 / a
+            if exponent == -2:
+                return 1 / (a * a)
+            return np.power(a, a.dtype.type(exponent))
+    return np.power(a, exponent).astype(a.dtype, copy=False)
+
+
+# ---------------------------------------------------------------------------------------------------
 # arange and linspace
 # ---------------------------------------------------------------------------------------------------
 

@@ -431,11 +431,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     finally:
         grad_mode._State.enabled = previous
     results = []
-    for t, node in zip(inputs, input_nodes):
+    for i, (t, node) in enumerate(zip(inputs, input_nodes)):
         g = captured.get(node)
         if g is None:
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             results.append(type(t)._make(np.zeros_like(t._data)) if materialize_grads else None)
         else:

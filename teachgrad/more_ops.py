@@ -154,8 +154,8 @@ class Amax(Op):
     def backward(ctx, grad):
         winners, = ctx.saved_tensors
         grad = _restore(grad, winners.shape, ctx.dim, ctx.keepdim)
-        count = winners.sum(axis=ctx.dim, keepdims=True)
-        return np.where(winners, grad / count.astype(grad.dtype), 0).astype(grad.dtype)
+        count = winners.sum(axis=ctx.dim, keepdims=True).astype(grad.dtype)
+        return grad / count * winners  # (a NaN gradient reaches every element, as in PyTorch)
 
 
 class Amin(Amax):
@@ -195,11 +195,13 @@ class ProdDim(Op):
     def forward(ctx, a, dim, keepdim=False):
         ctx.save_for_backward(a)
         ctx.dim, ctx.keepdim = dim, keepdim
-        return np.prod(a, axis=dim, keepdims=keepdim)
+        return np.prod(a, axis=dim if a.ndim else None, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
+        if a.ndim == 0:
+            return grad
         return _restore(grad, a.shape, (ctx.dim,), ctx.keepdim) * _excluding_each(a, ctx.dim)
 
 
@@ -262,12 +264,16 @@ class Cumsum(Op):
     def forward(ctx, a, dim, dtype=None):
         ctx.dim = dim
         target = np.dtype(dtype) if dtype is not None else (np.dtype(np.int64) if a.dtype.kind in "biu" else a.dtype)
+        if a.ndim == 0:
+            return a.astype(target)
         if target.kind == "f":
             return np.cumsum(a, axis=dim, dtype=np.float64).astype(target)
         return np.cumsum(a, axis=dim, dtype=target)
 
     @staticmethod
     def backward(ctx, grad):
+        if grad.ndim == 0:
+            return grad
         flipped = np.flip(grad, ctx.dim)
         return np.flip(np.cumsum(flipped, axis=ctx.dim, dtype=np.float64), ctx.dim).astype(grad.dtype)
 
@@ -334,7 +340,8 @@ class MaskedFillTensor(Op):
 def _dims_or_all(t, dim):
     if dim is None or dim == () or dim == []:
         return None
-    return _checks.dims(dim, t._data.ndim)
+    dims = _checks.dims(dim, t._data.ndim)
+    return dims if t._data.ndim else None
 
 
 def log1p(input):
@@ -430,7 +437,7 @@ def std(input, *args, **kwargs):
 
 
 def logsumexp(input, dim, keepdim=False):
-    return Logsumexp.apply(_floating(input), dim=_checks.dims(dim, input._data.ndim), keepdim=keepdim)
+    return Logsumexp.apply(_floating(input), dim=_dims_or_all(input, dim), keepdim=keepdim)
 
 
 def cumsum(input, dim, *, dtype=None):

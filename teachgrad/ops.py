@@ -134,19 +134,21 @@ class Div(Op):
 
 
 class Pow(Op):
-    """``tensor ** number``."""
+    """``tensor ** number``: d/da a**p = p * a**(p - 1)."""
 
     @staticmethod
     def forward(ctx, a, exponent):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
-        return a ** exponent
+        return _exact.power(a, exponent)
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
         p = ctx.exponent
-        return grad * 0.0 if p == 0 else grad * p * a ** (p - 1)
+        if p == 0:
+            return np.zeros_like(grad)
+        return grad * (a.dtype.type(p) * _exact.power(a, p - 1))
 
 
 class PowTensor(Op):
@@ -413,7 +415,7 @@ class MeanDim(Op):
     @staticmethod
     def forward(ctx, a, dim, keepdim=False, dtype=None):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        ctx.count = int(np.prod([a.shape[d] for d in dim]))
+        ctx.count = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
         a = a if dtype is None else a.astype(dtype)
         return _exact.sum(a, dim, keepdim) / a.dtype.type(ctx.count)
 
@@ -474,12 +476,16 @@ class MaxDim(Op):
     def forward(ctx, a, index, dim, keepdim=False):
         ctx.save_for_backward(index)
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        if a.ndim == 0:  # the only element
+            return a.copy()
         values = np.take_along_axis(a, index, axis=dim)
         return values if keepdim else np.squeeze(values, dim)
 
     @staticmethod
     def backward(ctx, grad):
         index, = ctx.saved_tensors
+        if not ctx.shape:
+            return grad
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         grad = grad if ctx.keepdim else np.expand_dims(grad, ctx.dim)
         np.put_along_axis(out, index, grad, axis=ctx.dim)
@@ -605,11 +611,11 @@ class Transpose(Op):
     @staticmethod
     def forward(ctx, a, dim0, dim1):
         ctx.dims = dim0, dim1
-        return np.swapaxes(a, dim0, dim1)
+        return np.swapaxes(a, dim0, dim1) if a.ndim else a.view()
 
     @staticmethod
     def backward(ctx, grad):
-        return np.swapaxes(grad, *ctx.dims)
+        return np.swapaxes(grad, *ctx.dims) if grad.ndim else grad
 
 
 class T(Op):
@@ -701,8 +707,8 @@ class Alias(Op):
     is_view = True
 
     @staticmethod
-    def forward(ctx, a, key):
-        return a[key]
+    def forward(ctx, a, key=None):
+        return a.view()
 
     @staticmethod
     def backward(ctx, grad):
@@ -905,6 +911,7 @@ class FillTensor(Op):
 class Copy(Op):
     """``copy_(src)``: src is broadcast and converted to the destination's shape and dtype."""
     node_name = "CopyBackwards"
+    qualified_name = "torch::autograd::CopyBackwards"
     broadcasts = True
 
     @staticmethod

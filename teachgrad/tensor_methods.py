@@ -36,6 +36,18 @@ def _binary(op, a, b, **settings):
     return op.apply(a, b, **settings)
 
 
+def _reduced_dims(t, dim):
+    """``dim`` (one or several) checked and made non-negative; None for a 0-d tensor, whose only
+    dimension-less element is what dim 0 (or -1) names."""
+    dims = _checks.dims(dim, t._data.ndim)
+    return dims if t._data.ndim else None
+
+
+def _one_dim(t, dim):
+    dim = _checks.dim(dim, t._data.ndim)
+    return dim if t._data.ndim else None
+
+
 def _floating(t):
     """Integer tensors are converted to the default float dtype first (``exp(int)`` is float32)."""
     return t if t._data.dtype.kind == "f" else t.to(default_float())
@@ -270,12 +282,12 @@ class TensorMethods:
     def all(self, dim=None, keepdim=False):
         if dim is None:
             return Tensor._make(np.all(self._data))
-        return Tensor._make(np.all(self._data, axis=_checks.dims(dim, self._data.ndim), keepdims=keepdim))
+        return Tensor._make(np.all(self._data, axis=_reduced_dims(self, dim), keepdims=keepdim))
 
     def any(self, dim=None, keepdim=False):
         if dim is None:
             return Tensor._make(np.any(self._data))
-        return Tensor._make(np.any(self._data, axis=_checks.dims(dim, self._data.ndim), keepdims=keepdim))
+        return Tensor._make(np.any(self._data, axis=_reduced_dims(self, dim), keepdims=keepdim))
 
     def logical_not(self):
         return Tensor._make(np.logical_not(self._data))
@@ -288,7 +300,7 @@ class TensorMethods:
         settings = {} if dtype is None else {"dtype": dtype.numpy}
         if dim is None or dim == ():
             return ops.Sum.apply(self, **settings)
-        return ops.SumDim.apply(self, dim=_checks.dims(dim, self._data.ndim), keepdim=keepdim, **settings)
+        return ops.SumDim.apply(self, dim=_reduced_dims(self, dim), keepdim=keepdim, **settings)
 
     def mean(self, dim=None, keepdim=False, *, dtype=None):
         kind = (dtype or self.dtype)
@@ -298,7 +310,7 @@ class TensorMethods:
         settings = {} if dtype is None else {"dtype": dtype.numpy}
         if dim is None or dim == ():
             return ops.Mean.apply(self, **settings)
-        return ops.MeanDim.apply(self, dim=_checks.dims(dim, self._data.ndim), keepdim=keepdim, **settings)
+        return ops.MeanDim.apply(self, dim=_reduced_dims(self, dim), keepdim=keepdim, **settings)
 
     def _extreme(self, dim, keepdim, name):
         if dim is None:
@@ -339,16 +351,16 @@ class TensorMethods:
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         p = {"fro": 2}.get(p, p)
-        dims = None if dim is None else _checks.dims(dim, self._data.ndim)
+        dims = None if dim is None else _reduced_dims(self, dim)
         return ops.Norm.apply(_floating(self), p=p, dim=dims, keepdim=keepdim)
 
     def softmax(self, dim, dtype=None):
         source = self if dtype is None else self.to(dtype)
-        return ops.Softmax.apply(_floating(source), dim=_checks.dim(dim, self._data.ndim))
+        return ops.Softmax.apply(_floating(source), dim=_one_dim(self, dim))
 
     def log_softmax(self, dim, dtype=None):
         source = self if dtype is None else self.to(dtype)
-        return ops.LogSoftmax.apply(_floating(source), dim=_checks.dim(dim, self._data.ndim))
+        return ops.LogSoftmax.apply(_floating(source), dim=_one_dim(self, dim))
 
     # --- shape ----------------------------------------------------------------------------------
 
@@ -504,31 +516,27 @@ class TensorMethods:
 
     def __getitem__(self, key):
         key = _indexing.normalize(key, self._data.shape)
-        if _indexing.is_basic(key):
-            # PyTorch applies the index parts left to right; the last real one names the node.
-            parts = [k for k in (key if isinstance(key, tuple) else (key,))
-                     if k is not Ellipsis and not (isinstance(k, slice) and k == slice(None))]
-            if not parts:  # t[:] is a slice; t[...] and t[:, :] are aliases
-                return (ops.Slice if isinstance(key, slice) else ops.Alias).apply(self, key=key)
-            last = parts[-1]
-            if last is None:
-                return ops.Unsqueeze.apply(self, shape=self._data[key].shape)
-            return (ops.Slice if isinstance(last, slice) else ops.Select).apply(self, key=_view_key(key))
-        return ops.Index.apply(self, key=key)
+        if not _indexing.is_basic(key):
+            return ops.Index.apply(self, key=key)
+        if not isinstance(key, tuple) and isinstance(key, slice):  # t[a:b] always has its own node
+            return ops.Slice.apply(self, key=_view_key(key))
+        part = _basic_view(self, key)
+        return ops.Alias.apply(self) if part is self else part
 
     def __setitem__(self, key, value):
         key = _indexing.normalize(key, self._data.shape)
-        if not isinstance(value, Tensor) and not _is_scalar(value):
-            value = factories.tensor(value, dtype=self.dtype)
-        if _indexing.is_basic(key):  # a view of the part, then copy_: CopySlices in the graph
-            part = self[key]
-            if isinstance(value, Tensor):
-                part.copy_(value)
-            else:
-                part.fill_(value)
-            return
-        apply_inplace(ops.IndexPut.apply, self, value if isinstance(value, Tensor) else
-                      factories.tensor(value, dtype=self.dtype), key=key)
+        if not isinstance(value, Tensor):
+            if not _is_scalar(value):
+                value = factories.tensor(value, dtype=self.dtype)
+            else:  # PyTorch fills with the number as a 0-d tensor (FillBackward3, no gradient for it)
+                value = factories.full((), value, dtype=self.dtype)
+        if not _indexing.is_basic(key):
+            return apply_inplace(ops.IndexPut.apply, self, value, key=key)
+        part = _basic_view(self, key)  # a view of the part (or the tensor itself), then fill_ or copy_
+        if value._data.ndim == 0:
+            apply_inplace(ops.FillTensor.apply, part, value)
+        else:
+            part.copy_(value)
 
     def select(self, dim, index):
         dim = _checks.dim(dim, self._data.ndim)
@@ -768,6 +776,27 @@ def _into(result, out):
     return out
 
 
+def _basic_view(t, key):
+    """``t[key]`` for an index of numbers, slices, None and ``...``: PyTorch applies the parts left to
+    right, one view each, and skips slices that keep a whole dim (``t`` itself if nothing is left)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    result, dim = t, 0
+    for part in parts:
+        if part is Ellipsis:
+            dim += t._data.ndim - sum(1 for p in parts if p is not None and p is not Ellipsis)
+        elif part is None:
+            result = result.unsqueeze(dim)
+            dim += 1
+        elif isinstance(part, slice):
+            size = result._data.shape[dim]
+            if part.indices(size) != (0, size, 1):
+                result = ops.Slice.apply(result, key=(slice(None),) * dim + (part, Ellipsis))
+            dim += 1
+        else:
+            result = ops.Select.apply(result, key=(slice(None),) * dim + (part, Ellipsis))
+    return result
+
+
 def _view_key(key):
     """A basic index that makes NumPy return a view even when it picks a single element (``a[0]`` of a
     vector is a NumPy scalar, a copy; ``a[0, ...]`` is a 0-d view)."""
@@ -852,15 +881,65 @@ def matmul(a, b, *, out=None):
     if a._data.ndim == 2 and b._data.ndim == 2:
         return _into(ops.Mm.apply(a, b), out)
     # The other cases reduce to the ones above, built from the same pieces as in PyTorch.
-    if a._data.ndim == 1:
-        return _into(ops.SqueezeLast.apply(matmul(a.unsqueeze(0), b), shape=sb[:-2] + sb[-1:]), out)
-    if b._data.ndim <= 2:  # a batch of matrices times one matrix (or vector): a single big product
-        product = matmul(a.reshape(-1, sa[-1]), b)
-        return _into(ops.UnsafeView.apply(product, shape=sa[:-1] + sb[1:]), out)
-    batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
-    a3 = a.expand(*batch, *sa[-2:]).reshape(-1, *sa[-2:])
-    b3 = b.expand(*batch, *sb[-2:]).reshape(-1, *sb[-2:])
-    return _into(ops.UnsafeView.apply(ops.Bmm.apply(a3, b3), shape=batch + (sa[-2], sb[-1])), out)
+    if a._data.ndim == 1:  # vector @ matrix
+        return _into(ops.SqueezeLast.apply(ops.Mm.apply(a.unsqueeze(0), b), shape=sb[1:]), out)
+    if _should_fold(a, b):  # fold the batch dims of the larger operand into a matrix: one mm or mv
+        transpose = b._data.ndim > a._data.ndim
+        t1 = b.mT if transpose else a
+        t2 = (a.t() if a._data.ndim == 2 else a) if transpose else b
+        output_shape = t1.shape[:-1]
+        folded = t1.reshape(math.prod(output_shape), t1.shape[-1])
+        if t2.dim() == 2:
+            output = ops.UnsafeView.apply(ops.Mm.apply(folded, t2), shape=tuple(output_shape) + (t2.shape[1],))
+            return _into(output.mT.contiguous() if transpose else output, out)
+        return _into(ops.UnsafeView.apply(ops.Mv.apply(folded, t2), shape=tuple(output_shape)), out)
+    return _into(_batched_matmul(a, b), out)
+
+
+def _should_fold(a, b):
+    """PyTorch's choice: fold a batch of matrices times one matrix (or vector) into a single product
+    when that needs no copy of the batch, or when the smaller operand requires grad."""
+    a_larger = a._data.ndim >= b._data.ndim
+    big, small = (a, b) if a_larger else (b, a)
+    shape, strides = list(big._data.shape), [s // big._data.itemsize for s in big._data.strides]
+    if not a_larger:  # the larger operand, transposed in its last two dims
+        shape[-2:], strides[-2:] = shape[:-3:-1], strides[:-3:-1]
+    if not (len(shape) >= 3 and small._data.ndim <= 2):
+        return False
+    if small.requires_grad:
+        return True
+    if a._data.ndim == 2:
+        return False
+    if big._data.size == 0:
+        return True
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(len(shape) - 2))
+
+
+def _batched_matmul(a, b):
+    """Batches of matrices on both sides (broadcast against each other): one bmm."""
+    sa, sb = a._data.shape, b._data.shape
+    da, db = len(sa), len(sb)
+    n = sa[-2] if da > 1 else 1
+    m1 = sa[-1]
+    m2, p = (sb[-2], sb[-1]) if db > 1 else (sb[0], 1)
+    batch_a, batch_b = sa[:max(da - 2, 0)], sb[:max(db - 2, 0)]
+    if da == 3 and db == 3 and batch_a[0] != batch_b[0]:
+        if batch_a[0] == 1 and a.requires_grad:
+            return matmul(a.squeeze(0), b)
+        if batch_b[0] == 1 and b.requires_grad:
+            return matmul(a, b.squeeze(0))
+    batch = tuple(np.broadcast_shapes(batch_a, batch_b))
+    count = math.prod(batch)
+    a3 = a.expand(batch + (n, m1)).reshape(count, n, m1)
+    if db == 1:
+        b3 = b.expand(batch + (m2,)).reshape(count, m2).unsqueeze(2)
+    else:
+        b3 = b.expand(batch + (m2, p)).reshape(count, m2, p)
+    output_shape = batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ())
+    product = ops.Bmm.apply(a3, b3)
+    if db == 1:
+        product = product.squeeze(-1)
+    return ops.UnsafeView.apply(product, shape=output_shape)
 
 
 def mm(a, b, *, out=None):

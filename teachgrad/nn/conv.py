@@ -121,9 +121,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if o % groups:
         raise RuntimeError("Given groups=%d, expected weight to be divisible by %d at dimension 0, but got weight "
                            "of size %s instead" % (groups, groups, list(weight.shape)))
+    c_names = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}
+    if bias is not None and bias.dtype is not x.dtype:
+        raise RuntimeError(f"Input type ({c_names[x.dtype.name]}) and bias type ({c_names[bias.dtype.name]}) should "
+                           "be the same")
     if x.dtype is not weight.dtype:
-        raise RuntimeError(f"Input type ({x.type()}) and weight type ({weight.type()}) should be the same or input "
-                           "should be a MKLDNN tensor and weight is a dense tensor")
+        raise RuntimeError(f"expected scalar type {_checks.scalar_name(x.dtype)} but found "
+                           f"{_checks.scalar_name(weight.dtype)}")
     padded = (x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1])
     effective = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
     if padded[0] < effective[0] or padded[1] < effective[1]:
@@ -140,6 +144,8 @@ class MaxPool2DWithIndices(Op):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_size):
+        ctx.batched = x.ndim == 4
+        x = x if ctx.batched else x[None]  # (C, H, W) images are pooled as a batch of one
         n, c, h, w = x.shape
         padded = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), constant_values=-np.inf)
         windows = _windows(padded, kernel, stride, dilation, out_size).reshape(n, c, *out_size, -1)
@@ -154,7 +160,8 @@ class MaxPool2DWithIndices(Op):
         cols = np.arange(out_size[1])[None, :] * stride[1] + kj * dilation[1] - padding[1]
         ctx.indices = rows * w + cols
         ctx.shape = x.shape
-        return values.astype(x.dtype, copy=False)
+        values = values.astype(x.dtype, copy=False)
+        return values if ctx.batched else values[0]
 
     @staticmethod
     def backward(ctx, grad):
@@ -162,7 +169,7 @@ class MaxPool2DWithIndices(Op):
         out = np.zeros((n, c, h * w), grad.dtype)
         np.add.at(out, (np.arange(n)[:, None, None], np.arange(c)[None, :, None], ctx.indices.reshape(n, c, -1)),
                   grad.reshape(n, c, -1))
-        return out.reshape(ctx.shape)
+        return out.reshape(ctx.shape) if ctx.batched else out.reshape(ctx.shape[1:])
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -170,7 +177,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if input.dim() not in (3, 4):
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     batched = input.dim() == 4
-    x = input if batched else input.unsqueeze(0)
+    x = input
     kernel = _pair(kernel_size)
     stride = kernel if stride is None or stride == [] else _pair(stride, "stride")
     padding, dilation = _pair(padding, "padding"), _pair(dilation, "dilation")
@@ -178,24 +185,20 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         if p > k // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={dilation[0]}")
-    out_size = tuple(_output_size(x.shape[2 + i], kernel[i], stride[i], padding[i], dilation[i], ceil_mode)
+    image = x.shape[-3:]
+    out_size = tuple(_output_size(image[1 + i], kernel[i], stride[i], padding[i], dilation[i], ceil_mode)
                      for i in range(2))
     if min(out_size) <= 0:
-        raise RuntimeError(f"Given input size: ({'x'.join(str(s) for s in x.shape[1:])}). Calculated output size: "
-                           f"({x.shape[1]}x{out_size[0]}x{out_size[1]}). Output size is too small")
+        raise RuntimeError(f"Given input size: ({'x'.join(str(s) for s in image)}). Calculated output size: "
+                           f"({image[0]}x{out_size[0]}x{out_size[1]}). Output size is too small")
     out = MaxPool2DWithIndices.apply(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
                                      out_size=out_size)
     if return_indices:
-        indices = Tensor._make(out.grad_fn.indices if out.grad_fn is not None else _indices(x, out_size, kernel,
-                                                                                          stride, padding, dilation))
-        return (out, indices) if batched else (out.squeeze(0), indices.squeeze(0))
-    return out if batched else out.squeeze(0)
-
-
-def _indices(x, out_size, kernel, stride, padding, dilation):
-    ctx = type("Context", (), {})()
-    MaxPool2DWithIndices.forward(ctx, x._data, kernel, stride, padding, dilation, out_size)
-    return ctx.indices.astype(np.int64)
+        ctx = type("Context", (), {})()  # the positions, computed again without recording anything
+        MaxPool2DWithIndices.forward(ctx, x._data, kernel, stride, padding, dilation, out_size)
+        indices = ctx.indices.astype(np.int64)
+        return out, Tensor._make(indices if batched else indices[0])
+    return out
 
 
 class Conv2d(Module):
