@@ -28,7 +28,8 @@ import contextlib
 import io
 import sys
 
-__all__ = ["draw_graph", "graph_svg", "trace", "Trace", "TraceEvent", "figure_to_png", "figure_to_svg"]
+__all__ = ["draw_graph", "graph_svg", "trace", "Trace", "TraceEvent", "figure_to_png", "figure_to_svg",
+           "line_chart_svg", "grid_svg"]
 
 TraceEvent = collections.namedtuple("TraceEvent", "name inputs output grad_enabled")
 
@@ -874,5 +875,170 @@ def _render_svg(sc, ppi, max_width):
             out.append(f'<text x="{X(lx + 0.4)}" y="{Y(ly)}" dominant-baseline="central" '
                        f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="{font * 0.85:.1f}">'
                        f'{escape(label)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small SVG charts for the live widgets (a few milliseconds per redraw, no matplotlib)
+# ---------------------------------------------------------------------------------------------
+
+_SANS = "DejaVu Sans, Helvetica, Arial, sans-serif"
+
+
+def _finite(v):
+    return v is not None and v == v and v not in (float("inf"), float("-inf"))
+
+
+def _nice(v):
+    """A short label for an axis value: 0.01, 2.5, 1e+04."""
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1e4 or a < 1e-3:
+        return f"{v:.0e}"
+    return f"{v:.3g}"
+
+
+def line_chart_svg(series, title="", xlabel="", ylabel="", log_y=False, width=420, height=240,
+                   marker_first=None, marker_last=None, extra_lines=()):
+    """A line chart as SVG markup (str).
+
+    series       a list of dicts: ``{"x": [...], "y": [...], "label": str, "color": "#rrggbb",
+                 "dash": bool}``; points that are not finite (or not positive on a log scale) are
+                 left out, so a run that blows up ends where its numbers stop.
+    log_y        logarithmic y axis.
+    marker_first / marker_last  labels for a dot at the first / last point of the first series.
+    extra_lines  ``(x0, y0, x1, y1, label, color)`` straight lines in data coordinates (clipped).
+    """
+    import math
+    from html import escape
+
+    left, right, top, bottom = 58, 12, 24 if title else 10, 36
+    pw, ph = width - left - right, height - top - bottom
+
+    def ok(y):
+        return _finite(y) and (y > 0 if log_y else True)
+
+    def ty(y):
+        return math.log10(y) if log_y else y
+
+    pts = [(x, ty(y)) for s in series for x, y in zip(s["x"], s["y"]) if _finite(x) and ok(y)]
+    if pts:
+        x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+        y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+    else:
+        x0, x1, y0, y1 = 0.0, 1.0, 0.0, 1.0
+    if x1 - x0 < 1e-12:
+        x0, x1 = x0 - 0.5, x1 + 0.5
+    if y1 - y0 < 1e-12:
+        y0, y1 = y0 - 0.5, y1 + 0.5
+    pad = 0.05 * (y1 - y0)
+    y0, y1 = y0 - pad, y1 + pad
+
+    def px(x):
+        return left + pw * (x - x0) / (x1 - x0)
+
+    def py(y):
+        return top + ph * (y1 - y) / (y1 - y0)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="{_SANS}" font-size="11">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>']
+    if title:
+        out.append(f'<text x="{left + pw / 2:.1f}" y="16" text-anchor="middle" font-size="12">'
+                   f'{escape(title)}</text>')
+    for frac in (0.0, 0.5, 1.0):  # y ticks: bottom, middle, top
+        yv = y0 + pad + frac * (y1 - y0 - 2 * pad)
+        label = _nice(10 ** yv if log_y else yv)
+        out.append(f'<text x="{left - 4}" y="{py(yv) + 4:.1f}" text-anchor="end">{escape(label)}</text>')
+        out.append(f'<line x1="{left}" y1="{py(yv):.1f}" x2="{left + pw}" y2="{py(yv):.1f}" '
+                   'stroke="#eee"/>')
+    for frac, anchor in ((0.0, "start"), (1.0, "end")):
+        xv = x0 + frac * (x1 - x0)
+        out.append(f'<text x="{px(xv):.1f}" y="{top + ph + 14}" text-anchor="{anchor}">'
+                   f'{escape(_nice(xv))}</text>')
+    if xlabel:
+        out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6}" text-anchor="middle">{escape(xlabel)}</text>')
+    if ylabel:
+        out.append(f'<text x="12" y="{top + ph / 2:.1f}" text-anchor="middle" '
+                   f'transform="rotate(-90 12 {top + ph / 2:.1f})">{escape(ylabel + (" (log)" if log_y else ""))}'
+                   '</text>')
+    out.append(f'<clipPath id="tg-plot-area"><rect x="{left}" y="{top}" width="{pw}" height="{ph}"/></clipPath>')
+    for xa, ya, xb, yb, label, color in extra_lines:
+        out.append(f'<line x1="{px(xa):.1f}" y1="{py(ty(ya)):.1f}" x2="{px(xb):.1f}" y2="{py(ty(yb)):.1f}" '
+                   f'stroke="{color}" stroke-dasharray="2 3" stroke-width="1.2" clip-path="url(#tg-plot-area)"/>')
+    legend = [(s.get("label"), s.get("color", "#1f77b4"), s.get("dash", False)) for s in series]
+    legend += [(label, color, True) for *_, label, color in extra_lines]
+    for s in series:
+        color = s.get("color", "#1f77b4")
+        dash = ' stroke-dasharray="5 4"' if s.get("dash") else ""
+        runs, cur = [], []
+        for x, y in zip(s["x"], s["y"]):
+            if _finite(x) and ok(y):
+                cur.append(f"{px(x):.1f},{py(ty(y)):.1f}")
+            elif cur:
+                runs.append(cur)
+                cur = []
+        if cur:
+            runs.append(cur)
+        for run in runs:
+            out.append(f'<polyline fill="none" stroke="{color}" stroke-width="{s.get("width", 1.6)}"{dash} '
+                       f'points="{" ".join(run)}" clip-path="url(#tg-plot-area)"/>')
+    if series and (marker_first or marker_last):
+        s = series[0]
+        good = [(x, y) for x, y in zip(s["x"], s["y"]) if _finite(x) and ok(y)]
+        if good:
+            for (x, y), label, color in ((good[0], marker_first, "#000"), (good[-1], marker_last, "#d62728")):
+                if label:
+                    out.append(f'<circle cx="{px(x):.1f}" cy="{py(ty(y)):.1f}" r="3.5" fill="{color}"/>')
+                    legend.append((label, color, None))
+    ly = top + 12
+    for label, color, dash in legend:
+        if not label:
+            continue
+        lx = left + pw - 150
+        if dash is None:
+            out.append(f'<circle cx="{lx + 9}" cy="{ly - 4}" r="3.5" fill="{color}"/>')
+        else:
+            d = ' stroke-dasharray="5 4"' if dash else ""
+            out.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 18}" y2="{ly - 4}" stroke="{color}" '
+                       f'stroke-width="1.6"{d}/>')
+        out.append(f'<text x="{lx + 24}" y="{ly}">{escape(label)}</text>')
+        ly += 14
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def grid_svg(values, title="", cell=34):
+    """A matrix of numbers (nested lists, or None) as a grid of shaded cells with the values in
+    them, as SVG markup (str). None draws an empty grey grid."""
+    from html import escape
+
+    rows = values if values is not None else [[None] * 5 for _ in range(5)]
+    n_r, n_c = len(rows), len(rows[0]) if rows else 0
+    top = 22 if title else 4
+    width, height = n_c * cell + 8, n_r * cell + top + 4
+    flat = [v for r in rows for v in r if v is not None and _finite(v)]
+    hi = max([abs(v) for v in flat] + [1e-12])
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="{_SANS}" font-size="11">',
+           f'<rect width="{width}" height="{height}" fill="white"/>']
+    if title:
+        out.append(f'<text x="{width / 2:.1f}" y="15" text-anchor="middle" font-size="12">{escape(title)}</text>')
+    for i, r in enumerate(rows):
+        for j, v in enumerate(r):
+            x, y = 4 + j * cell, top + i * cell
+            if v is None or not _finite(v):
+                fill = "#eeeeee"
+            else:
+                t = abs(v) / hi / 1.6
+                shade = int(255 - 150 * t)
+                fill = f"#{shade:02x}{int(255 - 90 * t):02x}ff"
+            out.append(f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{fill}" stroke="#bbb"/>')
+            if v is not None:
+                out.append(f'<text x="{x + (cell - 2) / 2:.1f}" y="{y + cell / 2 + 3:.1f}" text-anchor="middle">'
+                           f'{escape(format(v, "g"))}</text>')
     out.append("</svg>")
     return "\n".join(out)

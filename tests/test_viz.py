@@ -278,3 +278,22 @@ def test_graph_svg_draws_the_same_scene(lib):
     for s in ("chain", "no_grad()", "\u2702 detach()", "cut by detach()", "ran under no_grad", "requires_grad=False"):
         assert s in plain
     assert len(root.findall(f".//{ns}g[@class='tg-node tg-leaf']")) == 7
+
+
+def test_line_chart_and_grid_svg_are_well_formed_and_skip_non_finite_points():
+    import xml.etree.ElementTree as ET
+
+    svg = viz.line_chart_svg([{"x": [1, 2, 3, 4], "y": [1.0, float("inf"), float("nan"), 0.5], "label": "run"},
+                              {"x": [1, 2], "y": [0.0, -1.0], "dash": True}],
+                             title="loss <&>", xlabel="step", log_y=True, marker_first="start", marker_last="end",
+                             extra_lines=[(0, 1, 4, 2, "target", "#2ca02c")])
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert "loss &lt;&amp;&gt;" in svg
+    polylines = [e for e in root.iter() if e.tag.endswith("polyline")]
+    assert [len(p.get("points").split()) for p in polylines] == [1, 1]  # two runs of the finite series
+    assert "nan" not in svg and "inf" not in svg
+    ET.fromstring(viz.line_chart_svg([], title="empty"))
+    grid = viz.grid_svg([[4.0, 2.0], [2.0, 4.0]], title="inp.grad")
+    assert [t.text for t in ET.fromstring(grid).iter() if t.tag.endswith("text")] == ["inp.grad", "4", "2", "2", "4"]
+    ET.fromstring(viz.grid_svg(None, title="None"))
