@@ -13,9 +13,12 @@ With a trace of the computation the drawing also shows what the autograd graph a
     draw_graph(z, trace=tr)
 
 - a red dashed edge with scissors where ``detach()`` cut the graph,
-- a grey shaded region around operations that ran under ``no_grad``,
+- light blue dashed edges, without arrowheads, that exist in the graph but that no gradient from
+  this output reaches (the history behind a cut),
+- a grey shaded region around operations that ran under ``no_grad``, labelled as operations
+  (``mul``), since no Backward node exists for them,
 - greyed leaves that do not require grad (frozen, ``requires_grad=False``),
-- dotted grey edges along which no gradient flows.
+- dotted grey edges where nothing was recorded.
 
 The graph is walked through the public PyTorch API only (``grad_fn.next_functions``,
 ``AccumulateGrad.variable``), so the same code draws real ``torch`` tensors too.
@@ -195,6 +198,15 @@ def _fmt(t):
         return "?"
 
 
+def _operation_name(node_name):
+    """The operation behind a Backward node's name, for ops that recorded no node:
+    "MulBackward0" -> "mul", "AddmmBackward0" -> "addmm"."""
+    import re
+
+    base = re.sub(r"Backward\d*$", "", node_name)
+    return (base[:1].lower() + base[1:]) if base else node_name
+
+
 def _tensor_base(t):
     for cls in type(t).__mro__:
         if cls.__name__ == "Tensor":
@@ -323,7 +335,7 @@ def _build(root, events, tensor_names, fn_names):
                 n.recorded = fn is not None
                 n.no_grad = not ev.grad_enabled
                 n.requires_grad = bool(t.requires_grad)
-                n.lines = [ev.name]
+                n.lines = [ev.name if n.recorded else _operation_name(ev.name)]
                 name = tensor_names.get(id(t))
                 value = _fmt(t)
                 n.lines.append(f"{name} = {value}" if name else value)
@@ -352,6 +364,27 @@ def _build(root, events, tensor_names, fn_names):
 
     root_node = tensor_node(root)
     root_node.root = True
+    _walk(work, g, leaf_node, fn_node, tensor_node, _undetach)
+    # A recorded edge that backward from this output never travels (behind a detach() cut, say)
+    # exists, but no gradient reaches it: drawn differently from the edges backward does travel.
+    children = collections.defaultdict(list)
+    for e in g.edges:
+        if e.style == "flow":
+            children[e.src].append(e.dst)
+    reached, todo = {root_node.key}, [root_node.key]
+    if not root_node.recorded or not root_node.requires_grad:
+        reached, todo = set(), []
+    while todo:
+        k = todo.pop()
+        for c in children[k]:
+            if c not in reached:
+                reached.add(c)
+                todo.append(c)
+    g.edges = [e._replace(style="idle") if e.style == "flow" and e.src not in reached else e for e in g.edges]
+    return g
+
+
+def _walk(work, g, leaf_node, fn_node, tensor_node, _undetach):
     while work:
         what, n, obj = work.popleft()
         if what == "fn":
@@ -375,7 +408,6 @@ def _build(root, events, tensor_names, fn_names):
                 else:
                     style = "none"
                 g.edges.append(_Edge(n.key, child.key, style))
-    return g
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,6 +525,7 @@ _COLORS = {
     "flow": "#2b2b2b",
     "cut": "#d62728",
     "none": "#a0a0a0",
+    "idle": "#8fb3d9",
     "shade": "#dcdcdc",
 }
 _SHADE_PAD = 0.12
@@ -569,10 +602,12 @@ class _Scene:
         self.legend = []  # (kind, label)
         if styles - {"flow"} or has_shade or has_off_leaf or has_off_op:
             self.legend.append(("flow", "backward flows"))
+            if "idle" in styles:
+                self.legend.append(("idle", "edge exists, no gradient reaches it"))
             if "cut" in styles:
                 self.legend.append(("cut", "cut by detach()"))
             if "none" in styles:
-                self.legend.append(("none", "no gradient flows"))
+                self.legend.append(("none", "no edge in the graph"))
             if has_shade:
                 self.legend.append(("shade", "ran under no_grad"))
             if has_off_leaf:
@@ -739,7 +774,7 @@ def _render(sc, ax, max_width):
         ax.add_artist(FancyArrowPatch(
             pa, pb, arrowstyle="-|>" if style == "flow" else "-",
             mutation_scale=10 * max(scale, 0.4), color=_COLORS[style],
-            linestyle={"flow": "-", "cut": "--", "none": ":"}[style],
+            linestyle={"flow": "-", "idle": (0, (6, 2)), "cut": "--", "none": ":"}[style],
             linewidth=1.3 * max(scale, 0.4), shrinkA=0, shrinkB=0, zorder=2))
     for x, y in sc.cuts:
         ax.text(x, y, "\u2702 detach()", ha="center", va="center", fontsize=font * 0.9, color=_COLORS["cut"],
@@ -747,8 +782,8 @@ def _render(sc, ax, max_width):
     if sc.legend:
         handles = []
         for kind, label in sc.legend:
-            if kind in ("flow", "cut", "none"):
-                ls = {"flow": "-", "cut": "--", "none": ":"}[kind]
+            if kind in ("flow", "idle", "cut", "none"):
+                ls = {"flow": "-", "idle": (0, (6, 2)), "cut": "--", "none": ":"}[kind]
                 handles.append(Line2D([], [], color=_COLORS[kind], lw=1.4, ls=ls, label=label))
             elif kind == "shade":
                 handles.append(Patch(facecolor=_COLORS["shade"], edgecolor="none", label=label))
@@ -832,7 +867,8 @@ def _render_svg(sc, ppi, max_width):
     for x, y in sc.region_labels:
         out.append(f'<text x="{X(x)}" y="{Y(y)}" text-anchor="middle" font-style="italic" fill="#555555" '
                    f'font-size="{font * 0.9:.1f}">no_grad()</text>')
-    dash = {"flow": "", "cut": ' stroke-dasharray="6 4"', "none": ' stroke-dasharray="2 3"'}
+    dash = {"flow": "", "idle": ' stroke-dasharray="7 2"', "cut": ' stroke-dasharray="6 4"',
+            "none": ' stroke-dasharray="2 3"'}
     for (xa, ya), (xb, yb), style in sc.edges:
         marker = ' marker-end="url(#tg-arrow)"' if style == "flow" else ""
         out.append(f'<line x1="{X(xa)}" y1="{Y(ya)}" x2="{X(xb)}" y2="{Y(yb)}" stroke="{_COLORS[style]}" '
@@ -865,7 +901,7 @@ def _render_svg(sc, ppi, max_width):
             r, c = divmod(i, cols)
             lx = lx0 + c * col_w
             ly = sc.y0 + sc.legend_h - 0.18 - r * 0.24
-            if kind in ("flow", "cut", "none"):
+            if kind in ("flow", "idle", "cut", "none"):
                 out.append(f'<line x1="{X(lx)}" y1="{Y(ly)}" x2="{X(lx + 0.3)}" y2="{Y(ly)}" '
                            f'stroke="{_COLORS[kind]}" stroke-width="1.4"{dash[kind]}/>')
             else:

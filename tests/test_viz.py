@@ -96,9 +96,15 @@ def test_detach_is_drawn_as_a_cut_edge(lib):
     cut = [p for p in arrows(fig) if p.get_linestyle() in ("--", "dashed")]
     assert len(cut) == 1
     assert "cut by detach()" in legend_labels(fig)
-    # the part before the cut is drawn (from the trace) and got no gradient
+    # the part before the cut is drawn (from the trace) and got no gradient: its four edges exist
+    # but no gradient from w reaches them, which the drawing shows (no arrowheads, own style)
     assert "a = 2.0\ngrad = None" in drawn and "AddBackward0\ny = 37.0" in drawn
     assert "c = 5.0\ngrad = 407.0" in drawn
+    assert "edge exists, no gradient reaches it" in legend_labels(fig)
+    idle = [p for p in arrows(fig) if p.get_edgecolor()[:3] == matplotlib.colors.to_rgb(viz._COLORS["idle"])]
+    assert len(idle) == 4 and all(p.get_arrowstyle().__class__.__name__ == "Curve" for p in idle)
+    svg = viz.graph_svg(w, trace=tr, names={**t, "y": y, "z": z, "w": w})
+    assert svg.count('stroke="%s"' % viz._COLORS["idle"]) == 4 + 1  # four edges and the legend's line
 
 
 def test_no_grad_region_is_shaded(lib):
@@ -111,10 +117,12 @@ def test_no_grad_region_is_shaded(lib):
     fig = viz.draw_graph(z, trace=tr, names={**t, "y": y, "z": z})
     drawn = texts(fig)
     assert drawn.count("no_grad()") == 1  # one region: the two ops of y
-    assert "AddBackward0\ny = 37.0\nno grad_fn" in drawn
-    assert "MulBackward0\n34.0\nno grad_fn" in drawn
+    # no Backward node exists for them: they are labelled as the operations they are
+    assert "add\ny = 37.0\nno grad_fn" in drawn
+    assert "mul\n34.0\nno grad_fn" in drawn
+    assert not any("Backward" in s and "no grad_fn" in s for s in drawn)
     assert "ran under no_grad" in legend_labels(fig)
-    assert "no gradient flows" in legend_labels(fig)
+    assert "no edge in the graph" in legend_labels(fig)
     assert "c = 5.0\ngrad = 37.0" in drawn and "a = 2.0\ngrad = None" in drawn
 
 
