@@ -230,8 +230,9 @@ def answer(name, kind="any", shape=None, allow_none=False):
                          "and run that cell (Shift+Enter) before this one.")
     value = scope[name]
     if value is None and not allow_none:
-        raise Incomplete(f"`{name}` is None. Store your answer in `{name}` (is there an assignment "
-                         "missing, or a function that returns nothing?).")
+        raise Incomplete(f"`{name}` is None. Write your answer in the solution cell above (in place of "
+                         "`raise NotImplementedError()`) and run it; if you did, check that it assigns "
+                         f"`{name}` (a function without `return` gives None).")
     if isinstance(value, type(Ellipsis)):
         raise Incomplete(f"`{name}` still holds `...`: replace it with your answer.")
     expected = _KINDS[kind]
