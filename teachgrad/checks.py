@@ -17,6 +17,8 @@ A check cell wraps its tests in ``with exercise():`` and reads the learner's ans
 - Anything else that goes wrong inside the block — an answer of an unexpected kind, an exception
   in the learner's code, in the engine, or in the check itself — also becomes a hint, never a
   traceback.
+- ``call(f, ..., returns="float")`` says what ``f`` must return: a function that returns None, a
+  list, a tensor of the wrong shape or NaN gets a hint naming what was expected.
 - The learner's functions run with a time limit (:data:`TIME_LIMIT` seconds): a loop that never
   ends is stopped and reported.
 - Values are compared either with a value the check recomputes by a route of its own, or with a
@@ -98,7 +100,28 @@ def _explain(exc):
     if isinstance(exc, _TimeUp):
         return f"your code did not finish within {TIME_LIMIT:g} seconds and was stopped."
     return ("your answer could not be checked: working with it raised "
-            f"{type(exc).__name__}: {_short(exc)}. Compare what you stored with what the task asks for.")
+            f"{type(exc).__name__}: {_short(exc)}.{_tip(exc) or ' Compare what you stored with what the task asks for.'}")
+
+
+# PyTorch errors a learner meets in the exercises, with what to do about them (appended to the hint).
+_ERROR_TIPS = (
+    ("leaf Variable that requires grad is being used in an in-place operation",
+     "Change a parameter in place only inside `with torch.no_grad():`."),
+    ("Trying to backward through the graph a second time",
+     "Build the graph again (run the forward computation once more) before calling backward() again."),
+    ("does not require grad and does not have a grad_fn",
+     "Nothing in this computation requires grad: which tensor should have requires_grad=True?"),
+    ("grad can be implicitly created only for scalar outputs",
+     "backward() without an argument needs a single number: reduce with .sum() or .mean() first."),
+)
+
+
+def _tip(exc):
+    text = str(exc)
+    for needle, tip in _ERROR_TIPS:
+        if needle in text:
+            return " " + tip
+    return ""
 
 
 def _short(exc, limit=300):
@@ -235,20 +258,30 @@ def answer(name, kind="any", shape=None, allow_none=False):
                          f"`{name}` (a function without `return` gives None).")
     if isinstance(value, type(Ellipsis)):
         raise Incomplete(f"`{name}` still holds `...`: replace it with your answer.")
-    expected = _KINDS[kind]
-    ok = {
-        "tensor": _is_tensor,
-        "number": _is_number,
-        "float": lambda v: isinstance(v, float),
-        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "set": lambda v: isinstance(v, (set, frozenset)),
-        "dict": lambda v: isinstance(v, dict),
-        "list": lambda v: isinstance(v, list),
-        "str": lambda v: isinstance(v, str),
-        "function": callable,
-        "any": lambda v: True,
-    }[kind](value)
-    if not ok:
+    _validate(value, kind, shape, f"`{name}`")
+    return value
+
+
+_KIND_TESTS = {
+    "tensor": _is_tensor,
+    "number": _is_number,
+    "float": lambda v: isinstance(v, float),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "set": lambda v: isinstance(v, (set, frozenset)),
+    "dict": lambda v: isinstance(v, dict),
+    "list": lambda v: isinstance(v, list),
+    "str": lambda v: isinstance(v, str),
+    "function": callable,
+    "any": lambda v: True,
+}
+
+
+def _validate(value, kind, shape, label, returned=False):
+    """Raise Incomplete if ``value`` (the variable ``label``, or what the function ``label``
+    returned) is not of ``kind`` or ``shape``, or holds NaN."""
+    __tracebackhide__ = True
+    should, got = ("should return", "it returned") if returned else ("should be", "it is")
+    if not _KIND_TESTS[kind](value):
         extra = ""
         if kind in ("number", "float", "int") and _is_tensor(value):
             extra = " Use .item() to turn a one-element tensor into a Python number."
@@ -258,13 +291,17 @@ def answer(name, kind="any", shape=None, allow_none=False):
             extra = " Make a tensor from it with torch.tensor(...)."
         elif kind == "set" and isinstance(value, (list, tuple, str)):
             extra = ' Write a set with braces, for example {"a", "b"}.'
-        raise Incomplete(f"`{name}` should be {expected}, but it is {_describe(value)}.{extra}")
+        elif returned and value is None:
+            extra = " (A function without `return` returns None.)"
+        raise Incomplete(f"{label} {should} {_KINDS[kind]}, but {got} {_describe(value)}.{extra}")
     if shape is not None and kind == "tensor" and tuple(value.shape) != tuple(shape):
-        raise Incomplete(f"`{name}` should have shape {_shape_text(tuple(shape))}, but it has shape "
-                         f"{_shape_text(tuple(value.shape))}.")
+        want, have = _shape_text(tuple(shape)), _shape_text(tuple(value.shape))
+        if returned:
+            raise Incomplete(f"{label} should return a tensor of shape {want}, but it returned one of shape {have}.")
+        raise Incomplete(f"{label} should have shape {want}, but it has shape {have}.")
     if _has_nan(value):
-        raise Incomplete(f"`{name}` contains NaN (not a number): some computation went wrong on the way.")
-    return value
+        what = f"What {label} returned" if returned else label
+        raise Incomplete(f"{what} contains NaN (not a number): some computation went wrong on the way.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,10 +339,12 @@ def _time_limit(seconds):
         sys.settrace(previous)
 
 
-def call(function, *args, name=None, time_limit=None, **kwargs):
+def call(function, *args, name=None, time_limit=None, returns=None, shape=None, **kwargs):
     """``function(*args, **kwargs)``, run with a time limit; every failure becomes a hint.
 
-    name   what to call the function in the hint (default: its ``__name__``).
+    name     what to call the function in the hint (default: its ``__name__``).
+    returns  the kind of value it must return (the kinds of :func:`answer`), and ``shape`` for a
+             tensor: anything else (None, a list, NaN, ...) becomes a hint naming what was expected.
     """
     __tracebackhide__ = True
     label = name or getattr(function, "__name__", "your function")
@@ -314,7 +353,7 @@ def call(function, *args, name=None, time_limit=None, **kwargs):
         raise Incomplete(f"`{label}` should be a function, but it is {_describe(function)}.")
     try:
         with _time_limit(limit):
-            return function(*args, **kwargs)
+            result = function(*args, **kwargs)
     except _TimeUp:
         raise Incomplete(f"{label} did not finish within {limit:g} seconds, so the check stopped it. "
                          "Is there a loop whose condition never becomes false?") from None
@@ -326,7 +365,10 @@ def call(function, *args, name=None, time_limit=None, **kwargs):
     except RecursionError:
         raise Incomplete(f"{label} called itself without end (RecursionError).") from None
     except Exception as exc:  # noqa: BLE001 - the learner's error, shown as a hint
-        raise Incomplete(f"{label} raised {type(exc).__name__}: {_short(exc)}") from None
+        raise Incomplete(f"{label} raised {type(exc).__name__}: {_short(exc)}{_tip(exc)}") from None
+    if returns is not None:
+        _validate(result, returns, shape, label, returned=True)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------

@@ -197,6 +197,40 @@ def test_call_turns_exceptions_into_hints():
         call(recurse)
 
 
+def test_call_checks_what_the_function_returns(lib):
+    assert call(lambda: 2.5, returns="float") == 2.5
+    for result, words in [
+        (None, "f should return a Python float, but it returned None. (A function without `return`"),
+        (lib.tensor(2.5), "f should return a Python float, but it returned a tensor of shape (). Use .item()"),
+        ([1.0], "f should return a Python float, but it returned a list."),
+        (float("nan"), "What f returned contains NaN"),
+    ]:
+        with pytest.raises(Incomplete) as info:
+            call(lambda: result, name="f", returns="float")
+        assert info.value.hint.startswith(words), info.value.hint
+    with pytest.raises(Incomplete, match=r"Hint: g should return a tensor of shape \(3, 2\), but it returned one of shape \(2, 3\)"):
+        call(lambda: lib.zeros(2, 3), name="g", returns="tensor", shape=(3, 2))
+    with pytest.raises(Incomplete, match="Make a tensor from it"):
+        call(lambda: [1.0, 2.0], name="g", returns="tensor")
+
+
+def test_call_adds_what_to_do_about_a_known_pytorch_error(lib):
+    def manual_step(w):
+        w -= 0.1 * w.grad  # a leaf that requires grad, changed in place outside no_grad
+
+    w = lib.ones(2, requires_grad=True)
+    (w * w).sum().backward()
+    with pytest.raises(Incomplete) as info:
+        call(manual_step, w, name="step")
+    assert info.value.hint.startswith("step raised RuntimeError: a leaf Variable that requires grad")
+    assert info.value.hint.endswith("only inside `with torch.no_grad():`.")
+    with pytest.raises(Incomplete) as info:
+        with exercise():
+            lib.tensor([1.0, 2.0], requires_grad=True).mul(2).backward()
+    assert "grad can be implicitly created only for scalar outputs" in info.value.hint
+    assert "reduce with .sum() or .mean()" in info.value.hint
+
+
 def test_call_leaves_no_alarm_behind():
     import signal
 
