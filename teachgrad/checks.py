@@ -200,7 +200,8 @@ def _describe(value):
     if _is_tensor(value):
         shape = tuple(value.shape)
         return f"a tensor of shape {_shape_text(shape)}"
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
 
 
 def _shape_text(shape):
@@ -212,6 +213,13 @@ def _is_tensor(value):
         if cls.__name__ == "Tensor" and cls.__module__.split(".")[0] in ("teachgrad", "torch"):
             return True
     return False
+
+
+def _numel(value):
+    n = 1
+    for size in value.shape:
+        n *= int(size)
+    return n
 
 
 def _is_number(value):
@@ -284,7 +292,11 @@ def _validate(value, kind, shape, label, returned=False):
     if not _KIND_TESTS[kind](value):
         extra = ""
         if kind in ("number", "float", "int") and _is_tensor(value):
-            extra = " Use .item() to turn a one-element tensor into a Python number."
+            if _numel(value) == 1:
+                extra = " Use .item() to turn a one-element tensor into a Python number."
+            else:
+                extra = (" A number is one value: reduce the tensor to one element first (.sum(), .mean(), "
+                         "...), then use .item().")
         elif kind == "float" and isinstance(value, int):
             extra = " Write it with a decimal point (or convert with float(...))."
         elif kind == "tensor" and isinstance(value, (list, tuple)):
@@ -355,8 +367,8 @@ def call(function, *args, name=None, time_limit=None, returns=None, shape=None, 
         with _time_limit(limit):
             result = function(*args, **kwargs)
     except _TimeUp:
-        raise Incomplete(f"{label} did not finish within {limit:g} seconds, so the check stopped it. "
-                         "Is there a loop whose condition never becomes false?") from None
+        raise Incomplete(f"{label} did not finish within {limit:g} second{'' if limit == 1 else 's'}, so the "
+                         "check stopped it. Is there a loop whose condition never becomes false?") from None
     except NotImplementedError:
         raise Incomplete(f"{label} still raises NotImplementedError: replace "
                          "`raise NotImplementedError()` with your code.") from None

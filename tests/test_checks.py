@@ -187,7 +187,7 @@ def test_call_turns_exceptions_into_hints():
         call(todo)
     with pytest.raises(Incomplete, match=r"f raised ZeroDivisionError: division by zero"):
         call(lambda: 1 / 0, name="f")
-    with pytest.raises(Incomplete, match="should be a function, but it is a int"):
+    with pytest.raises(Incomplete, match="should be a function, but it is an int"):
         call(3, name="f")
 
     def recurse():
@@ -208,6 +208,8 @@ def test_call_checks_what_the_function_returns(lib):
         with pytest.raises(Incomplete) as info:
             call(lambda: result, name="f", returns="float")
         assert info.value.hint.startswith(words), info.value.hint
+    with pytest.raises(Incomplete, match=r"reduce the tensor to one element first"):
+        call(lambda: lib.ones(3), name="f", returns="float")
     with pytest.raises(Incomplete, match=r"Hint: g should return a tensor of shape \(3, 2\), but it returned one of shape \(2, 3\)"):
         call(lambda: lib.zeros(2, 3), name="g", returns="tensor", shape=(3, 2))
     with pytest.raises(Incomplete, match="Make a tensor from it"):
