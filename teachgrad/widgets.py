@@ -442,6 +442,9 @@ def time_updates(repeats=5):
 
     Returns ``{"ChainExplorer: requires_grad_c": 0.003, ...}``. A checkbox is toggled, a button
     clicked, a slider moved between two values; each change is one full recompute and redraw.
+    TrainingCurveExplorer's train button runs a stand-in for the lesson's train function that returns
+    300 steps of precomputed curves: its figure is the explorer's own cost (the redraws every 10
+    steps, the table, the final chart); the lesson's training comes on top.
     """
     import statistics
 
@@ -464,9 +467,24 @@ def time_updates(repeats=5):
     def alternate(ctl, a, b):
         return lambda: setattr(ctl, "value", b if ctl.value == a else a)
 
-    for cls in (ChainExplorer, AccumulationExplorer, TrainingExplorer, SequentialExplorer):
-        ex = cls()
+    def precomputed_train(name, lr=0.05, steps=300, on_progress=None):
+        """Stands in for a lesson's train function: the curves of a run, without the training, so
+        that the figure is the explorer's own cost (redraws while running, table, final chart)."""
+        history = {"train": [], "val": []}
+        for step in range(steps):
+            history["train"].append(0.3 / (1 + step) + 0.008)
+            history["val"].append(0.3 / (1 + step) + 0.015)
+            if on_progress is not None:
+                on_progress(step, history)
+        return None, history
+
+    explorers = [cls() for cls in (ChainExplorer, AccumulationExplorer, TrainingExplorer, SequentialExplorer)]
+    explorers.append(TrainingCurveExplorer(precomputed_train, steps=300))
+    for ex in explorers:
+        cls = type(ex)
         for name, ctl in ex.controls.items():
+            if isinstance(ex, TrainingCurveExplorer) and name != "train":
+                continue  # read when train is pressed: changing them alone updates nothing
             if isinstance(ctl, W.Button):
                 measure(f"{cls.__name__}: {name}", ctl.click)
             elif isinstance(ctl, W.Checkbox):

@@ -456,3 +456,5 @@ def test_time_updates_covers_every_control():
     for cls in (tw.ChainExplorer, tw.AccumulationExplorer, tw.TrainingExplorer, tw.SequentialExplorer):
         for name in cls().controls:
             assert times[f"{cls.__name__}: {name}"] >= 0
+    assert times["TrainingCurveExplorer: train"] > 0
+    assert not any(key.startswith("TrainingCurveExplorer: ") and key != "TrainingCurveExplorer: train" for key in times)
