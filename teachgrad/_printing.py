@@ -1,4 +1,4 @@
-"""Print tensors exactly as PyTorch does (a port of the parts of torch/_tensor_str.py that we need).
+"""Print tensors exactly as PyTorch does: its rules for numbers, widths and summaries.
 
 One formatter looks at all the numbers first and picks a style for the whole tensor: integers shown as
 ``1.``, fixed point with 4 decimals, or scientific notation when the magnitudes differ a lot; then every
@@ -8,6 +8,8 @@ element is right-aligned to the widest one.
 import math
 
 import numpy as np
+
+from ._dtypes import bool_, default_float, int64
 
 
 class _Options:
@@ -149,16 +151,15 @@ def _add_suffixes(text, suffixes, indent):
 
 
 def tensor_repr(t, prefix="tensor("):
-    from .tensor import float32
     array, indent, suffixes = t._data, len(prefix), []
     if array.size == 0:
         if array.ndim != 1:
             suffixes.append("size=" + str(tuple(array.shape)))
-        if t.dtype is not float32:
+        if t.dtype is not default_float():
             suffixes.append("dtype=" + repr(t.dtype))
         text = "[]"
     else:
-        if t.dtype.name not in ("float32", "int64", "bool"):
+        if t.dtype not in (default_float(), int64, bool_):
             suffixes.append("dtype=" + repr(t.dtype))
         text = _contents(array, indent)
     if t.grad_fn is not None:

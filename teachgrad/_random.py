@@ -6,7 +6,7 @@ the same arithmetic -- down to the fused multiply-adds and the polynomial sin/co
 AVX2 kernel for float32 normals, which every x86-64 CPU with AVX2 runs (AVX-512 ones too).  On other
 CPUs (ARM, pre-2013 x86) PyTorch's float32 ``randn`` of 16+ elements uses libm and differs from ours
 in the last bits.  Float64 normals call the C library's log/log1p/sin/cos through Python's math module.
-Every sampler returns a NumPy array; teachgrad.tensor wraps them into Tensors.
+Every sampler returns a NumPy array; teachgrad.factories wraps them into Tensors.
 """
 import math
 import os
@@ -14,53 +14,14 @@ import struct
 
 import numpy as np
 
+from ._exact import _fma32, _fma64
+
 DEFAULT_SEED = 67280421310721  # c10::default_rng_seed_val: the seed of a fresh torch.Generator()
 # torch.get_rng_state() is the raw bytes of CPUGeneratorImplState: the legacy TH state (seed, left,
 # seeded, next, 624 words stored as uint64, three unused normal_* doubles, normal_is_valid) plus the
 # float normal cache.  '<' packs without implicit padding, so the C struct's padding is spelled out.
 _STATE = struct.Struct("<QiiQ624Qdddi4xf?3x")  # 5056 bytes, like PyTorch's
 _F32, _F64 = np.float32, np.float64
-
-
-def _round_to_odd_sum(a, b):
-    """a + b in float64, rounded to odd: exact-sum bits beyond the 53rd are folded into the last bit,
-    so that a second rounding (to float32, or after one more addition) is still correctly rounded."""
-    s = np.asarray(a + b, _F64)
-    bb = s - a
-    err = (a - (s - bb)) + (b - bb)  # TwoSum: a + b == s + err exactly
-    bits = s.view(np.int64)
-    # Inexact with an even last bit: step one ulp towards the exact sum (bits count away from 0).
-    step = (np.sign(err) * np.sign(s)).astype(np.int64) * ((bits & 1) == 0)
-    return (bits + step).view(_F64)
-
-
-def _fma32(a, b, c):
-    """Single-rounding float32 a*b + c, as the vfmadd instructions PyTorch's kernels compile to."""
-    prod = np.asarray(a, _F64) * np.asarray(b, _F64)  # exact: 24 + 24 bits fit in 53
-    c = np.broadcast_to(np.asarray(c, _F64), prod.shape)
-    s = prod + c
-    # Rounding s to float32 gives the correctly rounded a*b + c unless s landed exactly halfway
-    # between two floats (or among float32 subnormals): only those need the round-to-odd sum.
-    risky = ((s.view(np.int64) & 0x1FFFFFFF) == 0x10000000) | (np.abs(s) < 2.0**-126)
-    if risky.any():
-        s[risky] = _round_to_odd_sum(prod[risky], c[risky])
-    return s.astype(_F32)
-
-
-def _fma64(a, b, c):
-    """Single-rounding float64 a*b + c (Boldo & Melquiond's emulated FMA: exact product, TwoSum,
-    a round-to-odd addition, then one ordinary rounding)."""
-    a, b = np.asarray(a, _F64), np.asarray(b, _F64)
-    if c == 0:
-        return a * b  # what PyTorch's usual mean=0 / from=0 case boils down to
-    split = lambda x: (x * 134217729.0 - (x * 134217729.0 - x))  # Veltkamp: high 26 bits of x
-    ah, bh = split(a), split(b)
-    p = a * b
-    e = ((ah * bh - p) + ah * (b - bh) + (a - ah) * bh) + (a - ah) * (b - bh)  # a*b == p + e
-    th = c + p
-    cc = th - c
-    tl = (c - (th - cc)) + (p - cc)  # c + p == th + tl
-    return th + _round_to_odd_sum(tl, e)
 
 
 def _libm(func, x):

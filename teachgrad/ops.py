@@ -3,52 +3,57 @@
 Each op is a class with ``forward`` and ``backward`` side by side, both on NumPy arrays.  ``forward``
 saves what ``backward`` will need with ``ctx.save_for_backward`` (freed after backward); small facts
 such as shapes go on ``ctx`` directly.  ``backward`` receives the gradient of the loss w.r.t. the op's
-output and returns one gradient per positional input: the chain rule, one link at a time.  The node
-that ends up in ``grad_fn`` is named after the op: ``Mul`` -> ``MulBackward0``.
+output and returns one gradient per positional input: the chain rule, one link at a time.  Where
+inputs were broadcast, ``backward`` may return gradients in the output's shape: ``Op`` sums them back
+to each input's shape.  The node that ends up in ``grad_fn`` is named after the op: ``Mul`` ->
+``MulBackward0``.
+
+Checking arguments and PyTorch's type promotion happen before an op runs, in ``tensor_methods.py``.
 """
 
 import numpy as np
 
-from .autograd import Op, unbroadcast
+from ._dtypes import default_float
+from ._exact import fma
+from .function import Op
 
 # --- arithmetic (broadcasting: the gradient is summed back to each input's shape) --------------------
 
 
-def fused_multiply_add(a, alpha, b):
-    """``a + alpha * b`` rounded once, as PyTorch's ``add(b, alpha=...)`` computes it on the CPU."""
-    if alpha == 1:
-        return a + b
-    dtype = np.result_type(a, b)
-    if dtype == np.float32:  # float64 holds the exact product, so only the final rounding remains
-        alpha = np.float64(np.float32(alpha))
-        return (np.asarray(a, np.float64) + alpha * np.asarray(b, np.float64)).astype(np.float32)
-    return a + alpha * b
+def _alpha_in(dtype, alpha):
+    """PyTorch first converts ``alpha`` to the computation's dtype (float32 rounds it)."""
+    return np.dtype(dtype).type(alpha)
 
 
 class Add(Op):
+    """``a + alpha * b``; with ``alpha`` the product and the sum are rounded once, as in PyTorch."""
+    promotes = True
+
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        ctx.shapes, ctx.alpha = (np.shape(a), np.shape(b)), alpha
-        return fused_multiply_add(a, alpha, b)
+        ctx.alpha = alpha
+        if alpha == 1:
+            return a + b
+        return fma(b, _alpha_in(np.result_type(a, b), alpha), a)
 
     @staticmethod
     def backward(ctx, grad):
-        a_shape, b_shape = ctx.shapes
-        return (unbroadcast(grad, a_shape) if ctx.needs_input_grad[0] else None,
-                unbroadcast(grad * ctx.alpha if ctx.alpha != 1 else grad, b_shape) if ctx.needs_input_grad[1] else None)
+        return grad, grad if ctx.alpha == 1 else grad * ctx.alpha
 
 
 class Sub(Op):
+    promotes = True
+
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        ctx.shapes, ctx.alpha = (np.shape(a), np.shape(b)), alpha
-        return a - b if alpha == 1 else fused_multiply_add(a, -alpha, b)
+        ctx.alpha = alpha
+        if alpha == 1:
+            return a - b
+        return fma(b, -_alpha_in(np.result_type(a, b), alpha), a)
 
     @staticmethod
     def backward(ctx, grad):
-        a_shape, b_shape = ctx.shapes
-        return (unbroadcast(grad, a_shape) if ctx.needs_input_grad[0] else None,
-                unbroadcast(-grad * ctx.alpha, b_shape) if ctx.needs_input_grad[1] else None)
+        return grad, -grad if ctx.alpha == 1 else -grad * ctx.alpha
 
 
 class Rsub(Op):
@@ -57,6 +62,8 @@ class Rsub(Op):
 
     @staticmethod
     def forward(ctx, a, other):
+        if a.dtype.kind in "biu" and isinstance(other, float):
+            a = a.astype(default_float().numpy)
         return other - a
 
     @staticmethod
@@ -65,22 +72,27 @@ class Rsub(Op):
 
 
 class Mul(Op):
+    promotes = True
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
-        ctx.shapes = np.shape(a), np.shape(b)
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        a_shape, b_shape = ctx.shapes
-        return (unbroadcast(grad * b, a_shape) if ctx.needs_input_grad[0] else None,
-                unbroadcast(grad * a, b_shape) if ctx.needs_input_grad[1] else None)
+        return None if b is None else grad * b, None if a is None else grad * a
 
 
 class Div(Op):
+    promotes = True
+
+    @staticmethod
+    def result_dtype(common):
+        return common if common.is_floating_point else default_float()  # true division
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -89,8 +101,7 @@ class Div(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return (unbroadcast(grad / b, np.shape(a)) if ctx.needs_input_grad[0] else None,
-                unbroadcast(-grad * a / (b * b), np.shape(b)) if ctx.needs_input_grad[1] else None)
+        return grad / b, -grad * a / (b * b)
 
 
 class Pow(Op):
@@ -112,6 +123,7 @@ class Pow(Op):
 class PowTensor(Op):
     """``tensor ** tensor``."""
     node_name = "PowBackward1"
+    promotes = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -124,10 +136,10 @@ class PowTensor(Op):
         a, b, out = ctx.saved_tensors
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = unbroadcast(np.where(b == 0, 0.0, grad * b * a ** (b - 1)), np.shape(a))
+            grad_a = np.where(b == 0, 0.0, grad * b * a ** (b - 1))
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
-                grad_b = unbroadcast(np.where((a == 0) & (b >= 0), 0.0, grad * out * np.log(a)), np.shape(b))
+                grad_b = np.where((a == 0) & (b >= 0), 0.0, grad * out * np.log(a))
         return grad_a, grad_b
 
 
@@ -149,6 +161,16 @@ class RPow(Op):
 
 
 # --- elementwise functions --------------------------------------------------------------------------
+
+class Sign(Op):
+    @staticmethod
+    def forward(ctx, a):
+        return np.sign(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
 
 class Neg(Op):
     @staticmethod
@@ -322,9 +344,9 @@ def _expand_back(grad, shape, dim, keepdim):
 
 class Sum(Op):
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
-        return np.sum(a)
+        return np.sum(a if dtype is None else a.astype(dtype))
 
     @staticmethod
     def backward(ctx, grad):
@@ -335,9 +357,9 @@ class SumDim(Op):
     node_name = "SumBackward1"
 
     @staticmethod
-    def forward(ctx, a, dim, keepdim=False):
+    def forward(ctx, a, dim, keepdim=False, dtype=None):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        return np.sum(a, axis=dim, keepdims=keepdim)
+        return np.sum(a if dtype is None else a.astype(dtype), axis=dim, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -346,8 +368,9 @@ class SumDim(Op):
 
 class Mean(Op):
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
+        a = a if dtype is None else a.astype(dtype)
         return np.mean(a, dtype=a.dtype)
 
     @staticmethod
@@ -359,14 +382,37 @@ class MeanDim(Op):
     node_name = "MeanBackward1"
 
     @staticmethod
-    def forward(ctx, a, dim, keepdim=False):
+    def forward(ctx, a, dim, keepdim=False, dtype=None):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         ctx.count = int(np.prod([a.shape[d] for d in dim]))
+        a = a if dtype is None else a.astype(dtype)
         return np.mean(a, axis=dim, keepdims=keepdim, dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         return _expand_back(grad / ctx.count, ctx.shape, ctx.dim, ctx.keepdim)
+
+
+class Maximum(Op):
+    """Elementwise maximum of two tensors; where they tie, each gets half the gradient, as in PyTorch."""
+    promotes = True
+    pick = staticmethod(np.maximum)
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return cls.pick(a, b)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        a, b = ctx.saved_tensors
+        a_loses, b_loses = (a < b, a > b) if cls.pick is np.maximum else (a > b, a < b)
+        both = np.where(a == b, grad / 2, grad)
+        return np.where(a_loses, 0, both), np.where(b_loses, 0, both)
+
+
+class Minimum(Maximum):
+    pick = staticmethod(np.minimum)
 
 
 class Max(Op):
@@ -451,8 +497,7 @@ class Mm(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return (grad @ b.T if ctx.needs_input_grad[0] else None,
-                a.T @ grad if ctx.needs_input_grad[1] else None)
+        return None if b is None else grad @ b.T, None if a is None else a.T @ grad
 
 
 class Mv(Op):
@@ -466,8 +511,7 @@ class Mv(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return (np.outer(grad, b) if ctx.needs_input_grad[0] else None,
-                a.T @ grad if ctx.needs_input_grad[1] else None)
+        return None if b is None else np.outer(grad, b), None if a is None else a.T @ grad
 
 
 class Dot(Op):
@@ -487,14 +531,15 @@ class Bmm(Op):
     """batch of matrices @ batch of matrices (same batch size)"""
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return (grad @ np.swapaxes(b, 1, 2) if ctx.needs_input_grad[0] else None,
-                np.swapaxes(a, 1, 2) @ grad if ctx.needs_input_grad[1] else None)
+        return (None if b is None else grad @ np.swapaxes(b, 1, 2),
+                None if a is None else np.swapaxes(a, 1, 2) @ grad)
 
 
 # --- shape ops (the gradient is reshaped, transposed or scattered back) -------------------------------
@@ -563,12 +608,17 @@ class Unsqueeze(View):
     node_name = "UnsqueezeBackward0"
 
 
+class SqueezeDims(View):
+    node_name = "SqueezeBackward2"
+
+
 class SqueezeLast(View):
     node_name = "SqueezeBackward4"
 
 
 class UnsafeView(View):
-    pass
+    """A reshape of a fresh result (matmul's batch folding): not a view of anything the user holds."""
+    is_view = False
 
 
 class Expand(Op):
@@ -576,12 +626,58 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx, a, shape):
-        ctx.shape = a.shape
         return np.broadcast_to(a, shape)
 
     @staticmethod
     def backward(ctx, grad):
-        return unbroadcast(grad, ctx.shape)
+        return grad  # in the expanded shape: Op sums it back
+
+
+class Repeat(Op):
+    """``repeat``: tiles of the input; each input element's gradient is the sum over its copies."""
+
+    @staticmethod
+    def forward(ctx, a, repeats):
+        ctx.shape, ctx.repeats = a.shape, repeats
+        return np.tile(a.reshape((1,) * (len(repeats) - a.ndim) + a.shape), repeats)
+
+    @staticmethod
+    def backward(ctx, grad):
+        own = (1,) * (len(ctx.repeats) - len(ctx.shape)) + ctx.shape
+        # split every dimension into (copies, size) and sum over the copies
+        split = grad.reshape([n for pair in zip(ctx.repeats, own) for n in pair])
+        return split.sum(axis=tuple(range(0, split.ndim, 2))).reshape(ctx.shape)
+
+
+class Diagonal(Op):
+    """``diagonal(offset, dim1, dim2)``: a view of the diagonal, moved to the last dimension."""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, offset=0, dim1=0, dim2=1):
+        ctx.shape, ctx.settings = a.shape, (offset, dim1, dim2)
+        diag = np.diagonal(a, offset, dim1, dim2)  # a read-only view; make it writable like PyTorch's
+        return np.lib.stride_tricks.as_strided(diag, diag.shape, diag.strides, writeable=a.flags.writeable)
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        offset, dim1, dim2 = ctx.settings
+        Diagonal.forward(ctx, out, offset, dim1, dim2)[...] = grad
+        return out
+
+
+class Alias(Op):
+    """``t[...]``: the same tensor as a view (PyTorch's AliasBackward0)."""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, key):
+        return a[key]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
 
 
 class Index(Op):
@@ -619,14 +715,13 @@ class Slice(Select):
     pass
 
 
-class CopySlices(Op):
-    """``t[key] = value`` inside a graph: the gradient of the overwritten part goes to ``value``."""
-    node_name = "CopySlices"
-    qualified_name = "torch::autograd::CopySlices"
+class IndexPut(Op):
+    """``t[index] = value`` with tensors, lists or masks in the index: the overwritten entries' old values
+    get no gradient; each value's gradient is the output gradient where it was written."""
 
     @staticmethod
     def forward(ctx, a, value, key):
-        ctx.key, ctx.value_shape = key, np.shape(value)
+        ctx.key = key
         out = a.copy()
         out[key] = value
         return out
@@ -635,10 +730,12 @@ class CopySlices(Op):
     def backward(ctx, grad):
         grad_a = grad.copy()
         grad_a[ctx.key] = 0
-        return grad_a, unbroadcast(np.asarray(grad[ctx.key]), ctx.value_shape)
+        return grad_a, np.asarray(grad[ctx.key])
 
 
 class Cat(Op):
+    promotes = True
+
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         ctx.dim = dim
@@ -651,6 +748,8 @@ class Cat(Op):
 
 
 class Stack(Op):
+    promotes = True
+
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         ctx.dim = dim
@@ -662,18 +761,19 @@ class Stack(Op):
 
 
 class Where(Op):
+    promotes = True
+
     @staticmethod
     def forward(ctx, a, b, condition):
         ctx.save_for_backward(condition)
-        ctx.shapes = np.shape(a), np.shape(b)
         return np.where(condition, a, b)
 
     @staticmethod
     def backward(ctx, grad):
         condition, = ctx.saved_tensors
-        a_shape, b_shape = ctx.shapes
-        return (unbroadcast(np.where(condition, grad, 0), a_shape) if ctx.needs_input_grad[0] else None,
-                unbroadcast(np.where(condition, 0, grad), b_shape) if ctx.needs_input_grad[1] else None)
+        need_a, need_b = ctx.needs_input_grad
+        return (np.where(condition, grad, 0) if need_a else None,
+                np.where(condition, 0, grad) if need_b else None)
 
 
 class Clone(Op):
@@ -729,3 +829,73 @@ class LogSoftmax(Op):
     def backward(ctx, grad):
         out, = ctx.saved_tensors
         return grad - np.exp(out) * grad.sum(axis=ctx.dim, keepdims=True)
+
+
+# --- what in-place methods and detach() run ------------------------------------------------------------
+
+class Zero(Op):
+    """``zero_()``: the old values no longer matter, so their gradient is zero."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.zeros_like(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
+
+class Fill(Op):
+    """``fill_(number)``."""
+    node_name = "FillBackward2"
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full_like(a, value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
+
+class FillTensor(Op):
+    """``fill_(tensor)`` with a one-element tensor: every entry came from it."""
+    node_name = "FillBackward3"
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full_like(a, value.reshape(()))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad), np.sum(grad)
+
+
+class Copy(Op):
+    """``copy_(src)``: src is broadcast and converted to the destination's shape and dtype."""
+    node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, a, src):
+        ctx.src_dtype = np.result_type(src)
+        return np.array(np.broadcast_to(src, a.shape), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad), grad.astype(ctx.src_dtype, copy=False)
+
+
+class Detach(Op):
+    """``detach()``: the same memory and version counter, no history (never recorded)."""
+    node_name = "detach"  # what the drawing tools see; no graph ever holds this node
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, a):
+        return a
+
+    @classmethod
+    def _forward(cls, ctx, args, kwargs):
+        out = super()._forward(ctx, args, kwargs)
+        out._version_box = args[0]._version_counter()
+        return out

@@ -10,7 +10,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from .autograd import enable_grad
+from ._exact import fma
+from .grad_mode import enable_grad
 from .nn.modules import _typename
 from .tensor import Tensor
 
@@ -133,21 +134,6 @@ def _buffer(array):
     return Tensor._make(array)
 
 
-def _fma(x, y, z, out=None, scratch=None):
-    """``x * y + z`` rounded once, as PyTorch's CPU kernels compute ``z.add(x, alpha=y)``, ``lerp`` and
-    ``addcmul`` (a fused multiply-add).  For float32 the product is exact in float64, so computing there
-    and rounding at the end gives PyTorch's bits; rounding twice would drift from PyTorch step by step.
-    ``scratch`` is an optional float64 work array of the result's shape (saves allocating one)."""
-    if z.dtype != np.float32:
-        return np.add(x * y, z, out=out)
-    exact = np.multiply(x, y, out=scratch, dtype=np.float64)
-    exact += z
-    if out is None:
-        return exact.astype(np.float32)
-    np.copyto(out, exact, casting="same_kind")  # the one rounding to float32
-    return out
-
-
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with momentum, Nesterov momentum and weight decay::
 
@@ -178,7 +164,7 @@ class SGD(Optimizer):
             for param, p, g, scratch in self._params_with_grad(group):
                 f = p.dtype.type  # hyper-parameters are rounded to the parameter's dtype, as in PyTorch
                 if wd != 0:
-                    g = _fma(p, f(wd), g)  # g + weight_decay * p
+                    g = fma(p, f(wd), g)  # g + weight_decay * p
                 if momentum != 0:
                     state = self.state[param]
                     if "momentum_buffer" not in state:
@@ -190,9 +176,9 @@ class SGD(Optimizer):
                         if dampening == 0:
                             buf += g
                         else:
-                            _fma(g, f(1 - dampening), buf, buf, scratch)
-                    g = _fma(buf, f(momentum), g) if group["nesterov"] else buf
-                _fma(g, f(-lr), p, p, scratch)  # in place: the model's parameter itself changes
+                            fma(g, f(1 - dampening), buf, buf, scratch)
+                    g = fma(buf, f(momentum), g) if group["nesterov"] else buf
+                fma(g, f(-lr), p, p, scratch)  # in place: the model's parameter itself changes
                 param._version_counter()[0] += 1  # counted like PyTorch's param.add_(...)
         return loss
 
@@ -243,12 +229,12 @@ class Adam(Optimizer):
                         p *= f(1 - lr * wd)
                         param._version_counter()[0] += 1
                     else:
-                        g = _fma(p, f(wd), g)
+                        g = fma(p, f(wd), g)
                 # m = beta1 * m + (1 - beta1) * g, written as PyTorch's lerp: m + (1 - beta1) * (g - m)
                 w = f(1 - beta1)
-                _fma(g - m, w, m, m, scratch) if w < 0.5 else _fma(g - m, w - 1, g, m, scratch)
+                fma(g - m, w, m, m, scratch) if w < 0.5 else fma(g - m, w - 1, g, m, scratch)
                 v *= f(beta2)
-                _fma(f(1 - beta2) * g, g, v, v, scratch)  # v = beta2 * v + (1 - beta2) * g * g
+                fma(f(1 - beta2) * g, g, v, v, scratch)  # v = beta2 * v + (1 - beta2) * g * g
                 if group["amsgrad"]:
                     v = np.maximum(state["max_exp_avg_sq"]._data, v, out=state["max_exp_avg_sq"]._data)
                 step_size = lr / (1 - beta1 ** step)

@@ -11,8 +11,9 @@ import warnings
 
 import numpy as np
 
-from ..autograd import Op, unbroadcast
-from ..tensor import Tensor, _check_broadcast
+from .. import _checks
+from ..function import Op
+from ..tensor import Tensor
 
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "dropout", "dropout2d",
@@ -33,7 +34,6 @@ class Addmm(Op):
         # Like PyTorch, keep only what backward will use: x for w's gradient, w_t for x's gradient.
         _, need_x, need_w = ctx.needs_input_grad
         ctx.save_for_backward(x if need_w else None, w_t if need_x else None)
-        ctx.bias_shape = bias.shape
         out = np.dot(x, w_t)  # x @ w_t (np.dot: the same product for matrices, called with less overhead)
         out += bias
         return out
@@ -44,7 +44,7 @@ class Addmm(Op):
         need_bias, need_x, need_w = ctx.needs_input_grad
         # The gradient of w_t is x.T @ grad; computed as (grad.T @ x).T it is laid out like the weight
         # itself, so after TBackward0 transposes it back, weight.grad is a plain row-major array.
-        return (unbroadcast(grad, ctx.bias_shape) if need_bias else None,
+        return (grad if need_bias else None,
                 np.dot(grad, w_t.T) if need_x else None,
                 np.dot(grad.T, x).T if need_w else None)
 
@@ -65,10 +65,7 @@ def linear(input, weight, bias=None):
 
 
 def relu(input, inplace=False):
-    if inplace:
-        input._check_inplace()
-        return input._inplace(input.relu())
-    return input.relu()
+    return input.relu_() if inplace else input.relu()
 
 
 def sigmoid(input):
@@ -176,23 +173,20 @@ class MseLoss(Op):
         diff = input - target
         out, ctx.scale = _reduce(diff * diff, reduction)
         ctx.save_for_backward(diff)
-        ctx.shapes = (input.shape, target.shape)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (diff,) = ctx.saved_tensors
         g = (diff * diff.dtype.type(2 * ctx.scale)) * grad  # PyTorch's order of rounding
-        need_input, need_target = ctx.needs_input_grad
-        return (unbroadcast(g, ctx.shapes[0]) if need_input else None,
-                -unbroadcast(g, ctx.shapes[1]) if need_target else None)
+        return g, -g
 
 
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error: ``((input - target) ** 2).mean()`` as one ``MseLossBackward0`` node."""
     if target._data.shape != input._data.shape:
         _size_warning(input, target)
-        _check_broadcast(input._data.shape, target._data.shape)
+        _checks.broadcast(input._data.shape, target._data.shape)
     return MseLoss.apply(input, target, reduction=reduction)
 
 

@@ -7,7 +7,7 @@ The random numbers come from teachgrad's generator (``teachgrad.manual_seed``) t
 import math
 import warnings
 
-from ..autograd import no_grad
+from ..grad_mode import no_grad
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "xavier_uniform_",

@@ -8,8 +8,10 @@ buffers or sub-modules, so that ``parameters()``, ``state_dict()``, ``train()``,
 import math
 from collections import OrderedDict, namedtuple
 
-from ..autograd import no_grad
-from ..tensor import Tensor, dtype, empty
+from ..grad_mode import no_grad
+from .._dtypes import dtype
+from ..factories import empty
+from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .parameter import Parameter

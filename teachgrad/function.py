@@ -1,0 +1,412 @@
+"""``Function``: how an operation joins the graph.  Every operation, built-in or your own, goes
+through ``Function.apply``.
+
+``apply`` does four things: it notes which inputs will want a gradient, runs ``forward``, and -- only
+when some input requires grad and grad mode is on -- records a node of the graph whose edges lead to
+the inputs' nodes.  Last, it tells the drawing tools (``trace_hooks``) what ran.  The node is an
+instance of the op's node class (``MulBackward0`` for ``Mul``); it doubles as the ``ctx`` that
+``forward`` saved its values on, just as in PyTorch, and it is what ``tensor.grad_fn`` returns.
+
+Your own Functions work on Tensors, as in PyTorch.  teachgrad's built-in ops (``teachgrad.ops``)
+subclass ``Op``, which works on NumPy arrays and reduces broadcast gradients for them, so that each
+op's ``backward`` only states its local derivative.
+
+The second half of the module is the rarer part: in-place operations and views, which PyTorch
+records with ``CopySlices`` and ``AsStridedBackward0`` nodes.
+"""
+
+import weakref
+
+import numpy as np
+
+from . import _checks, _dtypes, grad_mode
+from .graph import NO_EDGE, AsStridedBackward0, CopySlices, Node, gradient_edge
+from .tensor import Tensor
+
+__all__ = ["Function", "Op", "BackwardNode", "unbroadcast", "trace_hooks", "once_differentiable"]
+
+_GRAD = grad_mode._State
+
+# Drawing hooks (teachgrad.viz): while this list is non-empty, every operation calls
+# hook(name, inputs, output, grad_enabled), so a drawing can show what ran even where no graph was built.
+trace_hooks = []
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second "
+    "time or if you need to access saved tensors after calling backward."
+)
+
+
+class BackwardNode(Node):
+    """The node an operation records; forward's ``ctx`` is this same object."""
+
+    _function = None  # the Function class that made this node
+    _tensor_class = Tensor
+    needs_input_grad = ()
+    _saved = ()
+    _versions = ()  # per saved value: (version counter, its value when saved, the tensor, is it our output?)
+    _freed = False
+
+    def name(self):
+        return getattr(self._function, "qualified_name", type(self).__name__)
+
+    def __repr__(self):
+        # PyTorch shows built-in nodes by name and your own under torch.autograd.function.
+        prefix = "" if type(self).__module__.startswith("teachgrad") else "torch.autograd.function."
+        return f"<{prefix}{type(self).__name__} object at {hex(id(self))}>"
+
+    def apply(self, grad):
+        return self._function._backward(self, grad)
+
+    def release(self):
+        self._saved = self._versions = ()
+        self._freed = True
+
+    def save_for_backward(self, *values):
+        self._saved = values
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE)
+        for counter, version, tensor, is_output in self._versions:
+            if counter[0] != version:  # changed in place since forward: the saved values are stale
+                tensor = tensor() if is_output else tensor
+                raise RuntimeError(_modified_message(tensor, counter[0], version, self if is_output else None))
+        return self._saved
+
+    def _remember_versions(self, inputs, output):
+        """Note the version of every tensor whose memory was saved, so backward can detect in-place changes."""
+        records = []
+        for value in self._saved:
+            if type(value) is not np.ndarray:
+                continue
+            if value is output._data:
+                counter = output._version_counter()
+                # Only a weak reference to our own output: it holds this node as its grad_fn.
+                records.append((counter, counter[0], weakref.ref(output), True))
+                continue
+            for t in inputs:
+                if type(t) is not Tensor and not isinstance(t, Tensor):
+                    continue
+                if t._data is value:
+                    counter = t._version_box
+                    if counter is None:
+                        counter = t._version_box = [0]
+                    records.append((counter, counter[0], t, False))
+                    break
+        self._versions = records
+
+    # The custom-Function API of ctx (PyTorch's FunctionCtx)
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = tensors
+
+    def mark_dirty(self, *tensors):
+        raise NotImplementedError("teachgrad's custom Functions cannot modify their inputs in place")
+
+    def set_materialize_grads(self, value):
+        self._materialize_grads = bool(value)
+
+
+def _modified_message(tensor, version, expected, producer):
+    """PyTorch's message; ``producer`` is the node whose own output was saved, if that is the tensor."""
+    what = ""
+    if tensor is not None:
+        what = f"[{tensor.type()} {list(tensor.shape)}]"
+        node = producer or tensor._grad_fn
+        if node is not None:
+            # A view whose memory changed in place is, for PyTorch, a fresh AsStrided view of it.
+            if producer is None and getattr(node._function, "is_view", False):
+                name = "AsStrided"
+            else:
+                name = node.name()
+                name = name[:name.rindex("Backward")] if "Backward" in name else name
+            what += f", which is output 0 of {name},"
+    return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"{what} is at version {version}; expected version {expected} instead. Hint: enable anomaly detection "
+            "to find the operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+class Function:
+    """Base class of every differentiable operation.
+
+    Write ``forward(ctx, *inputs)`` and ``backward(ctx, grad_output)`` as static methods and call
+    ``MyFunction.apply(*inputs)``.  ``backward`` returns one gradient per input of ``forward``.
+    """
+
+    is_view = False  # True for operations whose output shares memory with their first input
+    differentiable = True  # False for detach(): its output never has a history
+    _numbers_are_inputs = False  # built-in ops count a Python number as an input without gradient
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # PyTorch names built-in nodes like "MulBackward0" and your own like "MyFnBackward".
+        builtin = cls.__module__.startswith("teachgrad.")
+        name = cls.__dict__.get("node_name") or cls.__name__ + ("Backward0" if builtin else "Backward")
+        cls._node_class = type(name, (BackwardNode,), {"_function": cls, "__module__": cls.__module__})
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or the vjp method for your "
+                                  "custom autograd.Function to use it with backward mode AD.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = cls._node_class()
+        # 1. Which inputs will want a gradient, and through which edge?  Known before forward runs, so
+        #    that forward saves only what backward will need.
+        edges = None
+        if _GRAD.enabled and cls.differentiable:
+            needs, edges = [], []
+            for a in args:
+                if isinstance(a, Tensor):
+                    if a._base is not None and a._view_version != a._version_box[0]:
+                        a._refresh_view()  # the view's base changed in place since the view was made
+                    needs.append(a._requires_grad)
+                    edges.append(gradient_edge(a) if a._requires_grad else NO_EDGE)
+                else:
+                    needs.append(False)
+                    if cls._numbers_are_inputs:
+                        edges.append(NO_EDGE)
+            ctx.needs_input_grad = tuple(needs)
+            if True not in needs:
+                edges = None
+        else:
+            ctx.needs_input_grad = (False,) * len(args)
+        # 2. Forward.
+        output = cls._forward(ctx, args, kwargs)
+        # 3. History, only when a gradient is needed (and never for integers or bools).
+        if edges is not None and output._data.dtype.kind == "f":
+            ctx.next_functions = tuple(edges)
+            output._requires_grad = True
+            output._grad_fn = ctx
+            if ctx._saved:
+                ctx._remember_versions(args, output)
+        if cls.is_view:
+            output._become_view_of(args[0], cls, kwargs)
+        # 4. Tell the drawing tools what ran.
+        if trace_hooks:
+            inputs = tuple([a for a in args if isinstance(a, Tensor)])
+            for hook in trace_hooks:
+                hook(ctx.name(), inputs, output, _GRAD.enabled)
+        return output
+
+    # Your own Functions see Tensors (computed without recording a graph) and return Tensors.
+    @classmethod
+    def _forward(cls, ctx, args, kwargs):
+        with grad_mode.no_grad():
+            output = cls.forward(ctx, *args, **kwargs)
+        if not isinstance(output, Tensor):
+            raise TypeError(f"{cls.__name__}.forward must return a Tensor (teachgrad supports one output)")
+        ctx._input_shapes = [a._data.shape if isinstance(a, Tensor) else None for a in args]
+        # A new tensor object, so that recording the graph never overwrites an input's own grad_fn.
+        result = Tensor._make(output._data)
+        result._version_box = output._version_counter()
+        if ctx._saved:  # the tensor forward returned may be saved: let backward see it as the output
+            ctx._saved = tuple(result if t is output else t for t in ctx._saved)
+        return result
+
+    @classmethod
+    def _backward(cls, ctx, grad):
+        with grad_mode.no_grad():
+            grads = cls.backward(ctx, Tensor._make(grad))
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) != len(ctx.needs_input_grad):
+            raise RuntimeError(f"function {ctx.name()} returned an incorrect number of gradients (expected "
+                               f"{len(ctx.needs_input_grad)}, got {len(grads)})")
+        result = []  # one per tensor input, in the order of next_functions
+        for i, (g, shape) in enumerate(zip(grads, ctx._input_shapes)):
+            if shape is None:  # not a tensor: its gradient must be None
+                if g is not None:
+                    raise RuntimeError(f"function {ctx.name()} returned a gradient different than None at "
+                                       f"position {i + 1}, but the corresponding forward input was not a Variable")
+            elif g is None or not ctx.needs_input_grad[i]:
+                result.append(None)
+            elif not isinstance(g, Tensor):
+                raise TypeError(f"function {ctx.name()} returned a gradient of type {type(g).__name__} at "
+                                f"position {i + 1}; expected a Tensor or None")
+            else:
+                result.append(_checked_gradient(ctx, i, g._data, shape))
+        return tuple(result)
+
+
+def _checked_gradient(ctx, index, grad, shape):
+    """A custom backward's gradient in its input's shape (a broadcast one is summed back, as in PyTorch)."""
+    if grad.shape != shape:
+        reduced = unbroadcast(grad, shape) if grad.ndim >= len(shape) else grad
+        if reduced.shape != shape:
+            raise RuntimeError(f"Function {ctx.name()} returned an invalid gradient at index {index} - got "
+                               f"{list(grad.shape)} but expected shape compatible with {list(shape)}")
+        grad = reduced
+    return grad
+
+
+class Op(Function):
+    """Base of teachgrad's built-in ops: ``forward`` and ``backward`` work on NumPy arrays.
+
+    Positional arguments of ``apply`` are the op's inputs (a Python number among them gets no
+    gradient); keyword arguments are settings such as ``dim``.  ``backward`` returns one gradient per
+    positional input, in the shape of the op's output when the op broadcasts: this class sums it
+    back to each input's shape and drops the gradients no input asked for.
+    """
+
+    _numbers_are_inputs = True
+    promotes = False  # True: inputs are converted to PyTorch's common dtype first (float32 * float64 ...)
+
+    @staticmethod
+    def result_dtype(common):
+        """The dtype a promoting op computes in, given its inputs' common dtype (Div makes integers float)."""
+        return common
+
+    @classmethod
+    def _forward(cls, ctx, args, kwargs):
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        if True in ctx.needs_input_grad:  # what backward needs to give each gradient its input's shape
+            ctx._input_meta = [(a.shape, a.dtype) if type(a) is np.ndarray else _NUMBER for a in arrays]
+        if cls.promotes and not (len(arrays) == 2 and type(arrays[0]) is type(arrays[1]) is np.ndarray
+                                 and arrays[0].dtype is arrays[1].dtype and cls.result_dtype is Op.result_dtype):
+            arrays = _promoted(cls, args, arrays)
+        return Tensor._make(cls.forward(ctx, *arrays, **kwargs))
+
+    @classmethod
+    def _backward(cls, ctx, grad):
+        grads = cls.backward(ctx, grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        result = []
+        for g, need, (shape, dtype) in zip(grads, ctx.needs_input_grad, ctx._input_meta):
+            if g is not None and need:
+                if g.shape != shape:  # the input was broadcast: sum the gradient back to its shape
+                    g = unbroadcast(g, shape)
+                if g.dtype is not dtype:  # a gradient has its input's dtype, also after type promotion
+                    g = g.astype(dtype)
+                result.append(g)
+            else:
+                result.append(None)
+        return result
+
+
+_NUMBER = ((), None)  # the shape and dtype recorded for a Python number among an op's inputs
+_KIND_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+
+
+def _promoted(op, args, arrays):
+    """``arrays`` converted to the dtype PyTorch computes ``op`` in (its type promotion)."""
+    common, simple = None, op.result_dtype is Op.result_dtype
+    for a in arrays:  # the common case: one dtype, no Python number of a higher kind (int tensor * 0.5)
+        if type(a) is np.ndarray:
+            if common is None:
+                common = a.dtype
+            elif a.dtype != common:
+                simple = False
+                break
+    if simple and common is not None:
+        category = _KIND_CATEGORY[common.kind]
+        if all(type(a) is np.ndarray or a is None or _dtypes.category_of_number(a) <= category for a in arrays):
+            return arrays
+    operands = [(_dtypes.of_array(a._data), 0 if a._data.ndim else 1) if isinstance(a, Tensor) else
+                (_dtypes.default_for_category(_dtypes.category_of_number(a)), 2) for a in args if a is not None]
+    target = op.result_dtype(_dtypes.promote(operands)).numpy
+    return [a.astype(target) if type(a) is np.ndarray and a.dtype != target else a for a in arrays]
+
+
+def unbroadcast(grad, shape):
+    """The adjoint of broadcasting is a sum: reduce ``grad`` back to ``shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:  # dimensions that broadcasting added in front
+        grad = np.add.reduce(grad, axis=tuple(range(extra)))
+        if grad.shape == shape:
+            return grad
+    # dimensions of size 1 that broadcasting stretched
+    stretched = tuple([i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1])
+    return np.add.reduce(grad, axis=stretched, keepdims=True) if stretched else grad
+
+
+def once_differentiable(fn):
+    """PyTorch's decorator for a custom ``backward`` that is not itself differentiable (all of them here)."""
+    return fn
+
+
+# ---------------------------------------------------------------------------------------------------
+# In-place operations and views (PyTorch's CopySlices and AsStridedBackward0)
+# ---------------------------------------------------------------------------------------------------
+
+def apply_inplace(compute, target, *others, **kwargs):
+    """``target.op_(*others)``: ``compute(target, *others)`` out of place, write the result into
+    ``target``'s memory, and let ``target`` -- or its base, when ``target`` is a view -- stand for the
+    result in the graph."""
+    if _GRAD.enabled:
+        _check_inplace_allowed(target)
+    result = compute(target, *others, **kwargs)
+    data, out = target._data, result._data
+    if out.shape != data.shape:
+        raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(out.shape)}")
+    target_dtype, result_dtype = target.dtype, result.dtype
+    if result_dtype.category > target_dtype.category:
+        raise RuntimeError(f"result type {_checks.scalar_name(result_dtype)} can't be cast to the desired output "
+                           f"type {_checks.scalar_name(target_dtype)}")
+    if not data.flags.writeable:
+        raise RuntimeError(_checks.OVERLAPPING_WRITE)
+    node = result._grad_fn
+    if node is not None and node._saved:
+        _keep_original_values(node, target, data)
+    np.copyto(data, out, casting="unsafe")
+    counter = target._version_counter()
+    counter[0] += 1
+    if node is not None:
+        _take_over_output(node, target, counter)
+        if target._base is None:
+            target._grad_fn, target._requires_grad = node, True
+        else:
+            _rebase_view(target, node)
+    return target
+
+
+def _check_inplace_allowed(target):
+    """PyTorch refuses to overwrite values that a gradient must flow into."""
+    if target._requires_grad and target._grad_fn is None and target._base is None:
+        raise RuntimeError(_checks.LEAF_INPLACE)
+    base = target._base
+    if base is not None:
+        if base._requires_grad and base._grad_fn is None:
+            raise RuntimeError(_checks.VIEW_OF_LEAF_INPLACE)
+        if target._view_without_grad and base._requires_grad:
+            raise RuntimeError(_checks.NO_GRAD_VIEW_INPLACE)
+
+
+def _keep_original_values(node, target, data):
+    """Values forward saved from ``target`` are about to be overwritten: keep copies (PyTorch saves the
+    original self for in-place ops whose derivative needs it)."""
+    saved = list(node._saved)
+    for i, value in enumerate(saved):
+        if isinstance(value, np.ndarray) and np.may_share_memory(value, data):
+            saved[i] = value.copy()
+    node._saved = tuple(saved)
+    node._versions = [v for v in node._versions if v[2] is not target]
+
+
+def _take_over_output(node, target, counter):
+    """A node that saved its own output saved ``target`` as it is now: check that version in backward."""
+    if node._versions:
+        node._versions = [(counter, counter[0], weakref.ref(target), True) if is_output else (c, v, t, is_output)
+                          for c, v, t, is_output in node._versions]
+
+
+def _rebase_view(view, node):
+    """An in-place op on a view changed part of its base: the base's new node copies the op's gradient
+    into that part (``CopySlices``); the view becomes a fresh view of the new base."""
+    base = view._base
+    copy = CopySlices(gradient_edge(base), view._view_ops, node, base._data)
+    base._grad_fn, base._requires_grad = copy, True
+    view._grad_fn = AsStridedBackward0(base, view._view_ops)
+    view._requires_grad = True
+    view._view_version = view._version_box[0]

@@ -1,0 +1,951 @@
+"""What you can do with a tensor: ``x * y``, ``x.sum()``, ``x.view(2, 3)``, ``x[0]``, ``x.add_(1)``, and the
+``torch.*`` functions on several tensors (``matmul``, ``cat``, ``stack``, ``where``, ...).
+
+Each method checks its arguments as PyTorch does (``_checks.py`` holds the messages) and runs an op
+from ``ops.py`` through ``Function.apply``.  In-place methods (``add_``, ``t[0] = ...``) go through
+``apply_inplace``.  ``TensorMethods`` is a plain class whose methods are copied onto ``Tensor`` at the
+end of this module, so that ``tensor.py`` can stay what a tensor *is*.
+"""
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from . import _checks, _dtypes, _indexing, factories, grad_mode, ops
+from ._dtypes import bool_, default_float, float32, float64, int32, int64
+from .function import apply_inplace
+from .tensor import Tensor
+
+__all__ = ["matmul", "mm", "bmm", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "equal",
+           "allclose", "isclose", "is_tensor", "numel", "clone"]
+
+
+def _is_scalar(x):
+    return isinstance(x, (numbers.Number, np.number, np.bool_)) and not isinstance(x, complex)
+
+
+def _binary(op, a, b, **settings):
+    """A binary op on a tensor and a tensor or number (PyTorch's broadcasting check first)."""
+    if isinstance(b, Tensor):
+        if a._data.shape != b._data.shape:
+            _checks.broadcast(a._data.shape, b._data.shape)
+    elif not _is_scalar(b):
+        return NotImplemented
+    return op.apply(a, b, **settings)
+
+
+def _floating(t):
+    """Integer tensors are converted to the default float dtype first (``exp(int)`` is float32)."""
+    return t if t._data.dtype.kind == "f" else t.to(default_float())
+
+
+def _is_bool(x):
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
+
+
+class TensorMethods:
+    """The methods copied onto ``Tensor`` (see the end of this module)."""
+
+    # --- arithmetic -----------------------------------------------------------------------------
+
+    def __add__(self, other):
+        return _binary(ops.Add, self, other)
+
+    def __radd__(self, other):
+        return _binary(ops.Add, self, other)
+
+    def __sub__(self, other):
+        if _is_bool(self) or _is_bool(other):
+            raise RuntimeError(_SUB_BOOL)
+        return _binary(ops.Sub, self, other)
+
+    def __rsub__(self, other):
+        if not _is_scalar(other):
+            return NotImplemented
+        if _is_bool(self) or _is_bool(other):
+            raise RuntimeError(_SUB_BOOL)
+        return ops.Rsub.apply(self, other=other)  # PyTorch records only the tensor as an input
+
+    def __mul__(self, other):
+        return _binary(ops.Mul, self, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return _binary(ops.Div, self, other)
+
+    def __rtruediv__(self, other):
+        if not _is_scalar(other):
+            return NotImplemented
+        return _floating(self).reciprocal() * other
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Tensor):
+            return _binary(ops.PowTensor, self, exponent)
+        if not _is_scalar(exponent):
+            return NotImplemented
+        target = _dtypes.promote([(self.dtype, 0 if self._data.ndim else 1),
+                                  (_dtypes.default_for_category(_dtypes.category_of_number(exponent)), 2)])
+        if not target.is_floating_point and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return ops.Pow.apply(self if target is self.dtype else self.to(target), exponent=exponent)
+
+    def __rpow__(self, base):
+        if not _is_scalar(base):
+            return NotImplemented
+        return ops.RPow.apply(self if self.dtype.category >= _dtypes.category_of_number(base) else
+                              self.to(_dtypes.default_for_category(_dtypes.category_of_number(base))), base=base)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(factories.tensor(other), self)
+
+    def __neg__(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                               "to invert a mask, use the `~` or `logical_not()` operator instead.")
+        return ops.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __invert__(self):
+        if self._data.dtype.kind == "f":
+            raise TypeError("bitwise_not_cpu not implemented for 'Float'")
+        return Tensor._make(np.logical_not(self._data) if self._data.dtype == np.bool_ else ~self._data)
+
+    def __and__(self, other):
+        return Tensor._make(np.bitwise_and(self._data, _raw(other)))
+
+    def __or__(self, other):
+        return Tensor._make(np.bitwise_or(self._data, _raw(other)))
+
+    def __xor__(self, other):
+        return Tensor._make(np.bitwise_xor(self._data, _raw(other)))
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __abs__(self):
+        return self.abs()
+
+    def add(self, other, *, alpha=1, out=None):
+        result = _binary(ops.Add, self, other, alpha=alpha) if alpha != 1 else self + other
+        return _into(result, out)
+
+    def sub(self, other, *, alpha=1, out=None):
+        result = _binary(ops.Sub, self, other, alpha=alpha) if alpha != 1 else self - other
+        return _into(result, out)
+
+    subtract = sub
+
+    def mul(self, other, *, out=None):
+        return _into(self * other, out)
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None, out=None):
+        if rounding_mode is not None:
+            raise NotImplementedError("teachgrad's div has no rounding_mode")
+        return _into(self / other, out)
+
+    divide = true_divide = div
+
+    def pow(self, exponent, *, out=None):
+        return _into(self ** exponent, out)
+
+    def matmul(self, other, *, out=None):
+        return _into(matmul(self, other), out)
+
+    def mm(self, other, *, out=None):
+        return _into(mm(self, other), out)
+
+    def bmm(self, other, *, out=None):
+        return _into(bmm(self, other), out)
+
+    def neg(self):
+        return -self
+
+    negative = neg
+
+    def abs(self):
+        return ops.Abs.apply(self)
+
+    absolute = abs
+
+    def sign(self):
+        return ops.Sign.apply(self)
+
+    def exp(self):
+        return ops.Exp.apply(_floating(self))
+
+    def log(self):
+        return ops.Log.apply(_floating(self))
+
+    def sqrt(self):
+        return ops.Sqrt.apply(_floating(self))
+
+    def sin(self):
+        return ops.Sin.apply(_floating(self))
+
+    def cos(self):
+        return ops.Cos.apply(_floating(self))
+
+    def reciprocal(self):
+        return ops.Reciprocal.apply(_floating(self))
+
+    def relu(self):
+        return ops.Relu.apply(self)
+
+    def sigmoid(self):
+        return ops.Sigmoid.apply(_floating(self))
+
+    def tanh(self):
+        return ops.Tanh.apply(_floating(self))
+
+    def square(self):
+        return self ** 2
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        return ops.Clamp.apply(self, min=_raw(min), max=_raw(max))
+
+    clip = clamp
+
+    # --- comparisons and tests (no gradient) ----------------------------------------------------
+
+    def _compare(self, other, ufunc):
+        if isinstance(other, Tensor):
+            _checks.broadcast(self._data.shape, other._data.shape)
+        elif not _is_scalar(other):
+            return NotImplemented
+        return Tensor._make(ufunc(self._data, _raw(other)))
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
+
+    def equal(self, other):
+        return equal(self, other)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return allclose(self, other, rtol, atol, equal_nan)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return isclose(self, other, rtol, atol, equal_nan)
+
+    def where(self, condition, other):
+        return where(condition, self, other)
+
+    def isfinite(self):
+        return Tensor._make(np.isfinite(self._data))
+
+    def isnan(self):
+        return Tensor._make(np.isnan(self._data))
+
+    def isinf(self):
+        return Tensor._make(np.isinf(self._data))
+
+    def all(self, dim=None, keepdim=False):
+        if dim is None:
+            return Tensor._make(np.all(self._data))
+        return Tensor._make(np.all(self._data, axis=_checks.dims(dim, self._data.ndim), keepdims=keepdim))
+
+    def any(self, dim=None, keepdim=False):
+        if dim is None:
+            return Tensor._make(np.any(self._data))
+        return Tensor._make(np.any(self._data, axis=_checks.dims(dim, self._data.ndim), keepdims=keepdim))
+
+    def logical_not(self):
+        return Tensor._make(np.logical_not(self._data))
+
+    # --- reductions -----------------------------------------------------------------------------
+
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        if dtype is None and self._data.dtype.kind in "biu":
+            dtype = int64  # PyTorch sums integers and bools as int64
+        settings = {} if dtype is None else {"dtype": dtype.numpy}
+        if dim is None or dim == ():
+            return ops.Sum.apply(self, **settings)
+        return ops.SumDim.apply(self, dim=_checks.dims(dim, self._data.ndim), keepdim=keepdim, **settings)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        kind = (dtype or self.dtype)
+        if not kind.is_floating_point:
+            raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
+                               f"point or complex dtype. Got: {_checks.scalar_name(kind)}")
+        settings = {} if dtype is None else {"dtype": dtype.numpy}
+        if dim is None or dim == ():
+            return ops.Mean.apply(self, **settings)
+        return ops.MeanDim.apply(self, dim=_checks.dims(dim, self._data.ndim), keepdim=keepdim, **settings)
+
+    def _extreme(self, dim, keepdim, name):
+        if dim is None:
+            if self._data.size == 0:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                                   "Specify the reduction dim with the 'dim' argument.")
+            return (ops.Max if name == "max" else ops.Min).apply(self)
+        if isinstance(dim, Tensor):  # max(a, b): elementwise
+            return maximum(self, dim) if name == "max" else minimum(self, dim)
+        dim = _checks.dim(dim, self._data.ndim)
+        if self._data.ndim and self._data.shape[dim] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+        pick = np.argmax if name == "max" else np.argmin
+        index = np.expand_dims(pick(self._data, axis=dim), dim) if self._data.ndim else np.zeros((), np.int64)
+        values = (ops.MaxDim if name == "max" else ops.MinDim).apply(self, index=index, dim=dim, keepdim=keepdim)
+        indices = index if keepdim or not self._data.ndim else np.squeeze(index, dim)
+        return _ValuesIndices(name, values, Tensor._make(indices.astype(np.int64)))
+
+    def max(self, dim=None, keepdim=False):
+        return self._extreme(dim, keepdim, "max")
+
+    def min(self, dim=None, keepdim=False):
+        return self._extreme(dim, keepdim, "min")
+
+    def argmax(self, dim=None, keepdim=False):
+        if dim is None:
+            return Tensor._make(np.asarray(np.argmax(self._data), np.int64))
+        dim = _checks.dim(dim, self._data.ndim)
+        index = np.argmax(self._data, axis=dim) if self._data.ndim else np.zeros((), np.int64)
+        return Tensor._make(np.expand_dims(index, dim) if keepdim and self._data.ndim else index)
+
+    def argmin(self, dim=None, keepdim=False):
+        if dim is None:
+            return Tensor._make(np.asarray(np.argmin(self._data), np.int64))
+        dim = _checks.dim(dim, self._data.ndim)
+        index = np.argmin(self._data, axis=dim) if self._data.ndim else np.zeros((), np.int64)
+        return Tensor._make(np.expand_dims(index, dim) if keepdim and self._data.ndim else index)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        p = {"fro": 2}.get(p, p)
+        dims = None if dim is None else _checks.dims(dim, self._data.ndim)
+        return ops.Norm.apply(_floating(self), p=p, dim=dims, keepdim=keepdim)
+
+    def softmax(self, dim, dtype=None):
+        source = self if dtype is None else self.to(dtype)
+        return ops.Softmax.apply(_floating(source), dim=_checks.dim(dim, self._data.ndim))
+
+    def log_softmax(self, dim, dtype=None):
+        source = self if dtype is None else self.to(dtype)
+        return ops.LogSoftmax.apply(_floating(source), dim=_checks.dim(dim, self._data.ndim))
+
+    # --- shape ----------------------------------------------------------------------------------
+
+    def _target_shape(self, shape):
+        requested = _checks.shape_arg(shape)
+        shape, size = list(requested), self._data.size
+        if shape.count(-1) > 1:
+            raise RuntimeError("only one dimension can be inferred")
+        for s in shape:
+            if s < -1:
+                raise RuntimeError(f"invalid shape dimension {s}")
+        known = math.prod(s for s in shape if s != -1)
+        if -1 in shape:
+            if known == 0:
+                raise RuntimeError(f"cannot reshape tensor of {size} elements into shape "
+                                   f"[{', '.join(map(str, requested))}] because the unspecified dimension size -1 "
+                                   "can be any value and is ambiguous")
+            if size % known == 0:
+                shape[shape.index(-1)] = size // known
+        if math.prod(shape) != size or -1 in shape:
+            raise RuntimeError(f"shape '[{', '.join(map(str, requested))}]' is invalid for input of size {size}")
+        return tuple(shape)
+
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], _dtypes.dtype):
+            raise NotImplementedError("teachgrad does not reinterpret memory as another dtype")
+        target = self._target_shape(shape)
+        if not _viewable(self._data, target):
+            raise RuntimeError(_checks.VIEW_NOT_COMPATIBLE)
+        return ops.View.apply(self, shape=target)
+
+    def reshape(self, *shape):
+        """A view when the memory layout allows one, else a copy (``UnsafeViewBackward0`` after ``CloneBackward0``)."""
+        target = self._target_shape(shape)
+        if _viewable(self._data, target):
+            return ops.View.apply(self, shape=target)
+        return ops.UnsafeView.apply(ops.Clone.apply(self), shape=target)
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self._data.ndim == 0:
+            return self.reshape(1)
+        start = _checks.dim(start_dim, self._data.ndim)
+        end = _checks.dim(end_dim, self._data.ndim)
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        if start == end:
+            return self
+        shape = self._data.shape
+        return self.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+
+    def unflatten(self, dim, sizes):
+        dim = _checks.dim(dim, self._data.ndim)
+        shape = self._data.shape
+        sizes = list(sizes)
+        if -1 in sizes:
+            known = math.prod(s for s in sizes if s != -1)
+            sizes[sizes.index(-1)] = shape[dim] // known if known else 0
+        if math.prod(sizes) != shape[dim]:
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                               f"({shape[dim]}) in the input tensor")
+        return self.view(shape[:dim] + tuple(sizes) + shape[dim + 1:])
+
+    def t(self):
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
+        return ops.T.apply(self)
+
+    @property
+    def T(self):
+        if self._data.ndim != 2 and self._data.ndim != 0:
+            warnings.warn(_T_DEPRECATED, UserWarning, stacklevel=2)
+        return self.permute(*reversed(range(self._data.ndim)))
+
+    @property
+    def mT(self):
+        if self._data.ndim < 2:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got "
+                               f"{self._data.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
+    def transpose(self, dim0, dim1):
+        n = self._data.ndim
+        return ops.Transpose.apply(self, dim0=_checks.dim(dim0, n), dim1=_checks.dim(dim1, n))
+
+    swapaxes = swapdims = transpose
+
+    def permute(self, *dims):
+        dims = _checks.shape_arg(dims)
+        if len(dims) != self._data.ndim:
+            raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                               f"length of the desired ordering of dimensions i.e. input.dim() = {self._data.ndim} "
+                               f"is not equal to len(dims) = {len(dims)}")
+        dims = tuple(_checks.dim(d, self._data.ndim) for d in dims)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return ops.Permute.apply(self, dims=dims)
+
+    def squeeze(self, dim=None):
+        shape = self._data.shape
+        if dim is None:
+            return ops.Squeeze.apply(self, shape=tuple(s for s in shape if s != 1))
+        dims = _checks.dims(dim, self._data.ndim)
+        op = ops.SqueezeDims if isinstance(dim, (tuple, list)) else ops.SqueezeDim
+        return op.apply(self, shape=tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1)))
+
+    def unsqueeze(self, dim):
+        dim = _checks.dim(dim, self._data.ndim + 1)
+        shape = self._data.shape
+        return ops.Unsqueeze.apply(self, shape=shape[:dim] + (1,) + shape[dim:])
+
+    def expand(self, *shape):
+        shape = list(_checks.shape_arg(shape))
+        own = self._data.shape
+        if len(shape) < len(own):
+            raise RuntimeError(f"expand({self.type()}{{{list(own)}}}, size=[{', '.join(map(str, shape))}]): the "
+                               f"number of sizes provided ({len(shape)}) must be greater or equal to the number of "
+                               f"dimensions in the tensor ({len(own)})")
+        offset = len(shape) - len(own)
+        for i, size in enumerate(own):
+            target = shape[offset + i]
+            if target == -1:
+                shape[offset + i] = size
+            elif size != 1 and size != target:
+                raise RuntimeError(f"The expanded size of the tensor ({target}) must match the existing size ({size}) "
+                                   f"at non-singleton dimension {offset + i}.  Target sizes: [{', '.join(map(str, shape))}]."
+                                   f"  Tensor sizes: [{', '.join(map(str, own))}]")
+        for i in range(offset):
+            if shape[i] == -1:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
+        return ops.Expand.apply(self, shape=tuple(shape))
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        sizes = _checks.shape_arg(sizes)
+        if len(sizes) < self._data.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                               "tensor")
+        return ops.Repeat.apply(self, repeats=sizes)
+
+    def contiguous(self, memory_format=None):
+        return self if self._data.flags.c_contiguous else ops.Clone.apply(self)
+
+    # --- indexing -------------------------------------------------------------------------------
+
+    def __getitem__(self, key):
+        key = _indexing.normalize(key, self._data.shape)
+        if _indexing.is_basic(key):
+            # PyTorch applies the index parts left to right; the last real one names the node.
+            parts = [k for k in (key if isinstance(key, tuple) else (key,))
+                     if k is not Ellipsis and not (isinstance(k, slice) and k == slice(None))]
+            if not parts:  # t[:] is a slice; t[...] and t[:, :] are aliases
+                return (ops.Slice if isinstance(key, slice) else ops.Alias).apply(self, key=key)
+            last = parts[-1]
+            if last is None:
+                return ops.Unsqueeze.apply(self, shape=self._data[key].shape)
+            return (ops.Slice if isinstance(last, slice) else ops.Select).apply(self, key=_view_key(key))
+        return ops.Index.apply(self, key=key)
+
+    def __setitem__(self, key, value):
+        key = _indexing.normalize(key, self._data.shape)
+        if not isinstance(value, Tensor) and not _is_scalar(value):
+            value = factories.tensor(value, dtype=self.dtype)
+        if _indexing.is_basic(key):  # a view of the part, then copy_: CopySlices in the graph
+            part = self[key]
+            if isinstance(value, Tensor):
+                part.copy_(value)
+            else:
+                part.fill_(value)
+            return
+        apply_inplace(ops.IndexPut.apply, self, value if isinstance(value, Tensor) else
+                      factories.tensor(value, dtype=self.dtype), key=key)
+
+    def select(self, dim, index):
+        dim = _checks.dim(dim, self._data.ndim)
+        size = self._data.shape[dim]
+        if not -size <= index < size:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self.shape)} at "
+                             f"dimension {dim}")
+        return ops.Select.apply(self, key=(slice(None),) * dim + (int(index), Ellipsis))
+
+    def narrow(self, dim, start, length):
+        dim = _checks.dim(dim, self._data.ndim)
+        size = self._data.shape[dim]
+        start = start + size if start < 0 else start
+        if start + length > size:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+        return ops.Slice.apply(self, key=(slice(None),) * dim + (slice(start, start + length),))
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        n = self._data.ndim
+        return ops.Diagonal.apply(self, offset=offset, dim1=_checks.dim(dim1, n), dim2=_checks.dim(dim2, n))
+
+    # --- in-place operations --------------------------------------------------------------------
+
+    def add_(self, other, *, alpha=1):
+        return apply_inplace(TensorMethods.add, self, other, alpha=alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return apply_inplace(TensorMethods.sub, self, other, alpha=alpha)
+
+    def mul_(self, other):
+        return apply_inplace(TensorMethods.__mul__, self, other)
+
+    def div_(self, other, *, rounding_mode=None):
+        return apply_inplace(TensorMethods.div, self, other, rounding_mode=rounding_mode)
+
+    def pow_(self, exponent):
+        return apply_inplace(TensorMethods.__pow__, self, exponent)
+
+    def clamp_(self, min=None, max=None):
+        return apply_inplace(TensorMethods.clamp, self, min, max)
+
+    clip_ = clamp_
+
+    def neg_(self):
+        return apply_inplace(TensorMethods.__neg__, self)
+
+    def abs_(self):
+        return apply_inplace(TensorMethods.abs, self)
+
+    def exp_(self):
+        return apply_inplace(TensorMethods.exp, self)
+
+    def log_(self):
+        return apply_inplace(TensorMethods.log, self)
+
+    def sqrt_(self):
+        return apply_inplace(TensorMethods.sqrt, self)
+
+    def relu_(self):
+        return apply_inplace(TensorMethods.relu, self)
+
+    def sigmoid_(self):
+        return apply_inplace(TensorMethods.sigmoid, self)
+
+    def tanh_(self):
+        return apply_inplace(TensorMethods.tanh, self)
+
+    def zero_(self):
+        return apply_inplace(ops.Zero.apply, self)
+
+    def fill_(self, value):
+        if isinstance(value, Tensor):
+            if value._data.ndim:
+                raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value._data.ndim} dimensions.")
+            return apply_inplace(ops.FillTensor.apply, self, value)
+        return apply_inplace(ops.Fill.apply, self, value=value)
+
+    def copy_(self, src, non_blocking=False):
+        if not isinstance(src, Tensor):
+            raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
+        _checks.broadcast_to(src._data.shape, self._data.shape)
+        return apply_inplace(ops.Copy.apply, self, src)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return _fill_in_place(self, "normal_kernel_cpu", lambda gen, shape, contiguous, dtype:
+                              gen.normal(shape, float(mean), float(std), dtype, contiguous), generator)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        return _fill_in_place(self, "check_uniform_bounds", lambda gen, shape, contiguous, dtype:
+                              gen.uniform(shape, float(a), float(b), dtype), generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        p = p._data if isinstance(p, Tensor) else float(p)
+        return _fill_in_place(self, None, lambda gen, shape, contiguous, dtype: gen.bernoulli(shape, p, dtype),
+                              generator)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    # --- conversion and copies ------------------------------------------------------------------
+
+    def to(self, *args, **kwargs):
+        """``.to(dtype)``, ``.to(device)``, ``.to('cpu')``, ``.to(other_tensor)`` or ``.to(device, dtype)``."""
+        target = kwargs.get("dtype")
+        copy = kwargs.get("copy", False)
+        for arg in list(args) + [kwargs.get("device")]:
+            if isinstance(arg, _dtypes.dtype):
+                target = arg
+            elif isinstance(arg, Tensor):
+                target = arg.dtype
+            elif arg is not None and not isinstance(arg, bool):
+                _dtypes.device(arg).check_available()
+        if target is None or target.numpy == self._data.dtype:
+            return ops.Clone.apply(self) if copy else self
+        return ops.ToCopy.apply(self, dtype=target.numpy)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return _dtypes.TENSOR_TYPE_NAMES[self.dtype.name]
+        if isinstance(dtype, str):
+            dtype = {v: _dtypes.__dict__[k if k != "bool" else "bool_"] for k, v in
+                     _dtypes.TENSOR_TYPE_NAMES.items()}[dtype]
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        raise AssertionError("Torch not compiled with CUDA enabled")
+
+    def float(self):
+        return self.to(float32)
+
+    def double(self):
+        return self.to(float64)
+
+    def long(self):
+        return self.to(int64)
+
+    def int(self):
+        return self.to(int32)
+
+    def bool(self):
+        return self.to(bool_)
+
+    def clone(self, memory_format=None):
+        return ops.Clone.apply(self)
+
+    def detach(self):
+        """A new leaf that shares this tensor's memory (no copy!) and version counter, cut from the graph."""
+        return ops.Detach.apply(self)
+
+    def detach_(self):
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                               "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of "
+                               "DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, "
+                               "please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the "
+                               "solution.")
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return factories.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return factories.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+_SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+             "mask, use the `~` or `logical_not()` operator instead.")
+_T_DEPRECATED = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will throw "
+    "an error in a future release. Consider `x.mT` to transpose batches of matrices or `x.permute(*torch.arange("
+    "x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor. (Triggered internally at "
+    "/__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4314.)")
+
+
+def _raw(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _into(result, out):
+    """``out=``: PyTorch writes the result into ``out`` (which must not need a gradient) and returns it."""
+    if out is None or result is NotImplemented:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if grad_mode.is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{'add'}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if result.dtype.category > out.dtype.category:
+        raise RuntimeError(f"result type {_checks.scalar_name(result.dtype)} can't be cast to the desired output type "
+                           f"{_checks.scalar_name(out.dtype)}")
+    if out._data.shape != result._data.shape:
+        out._data = np.empty(result._data.shape, out._data.dtype)
+    np.copyto(out._data, result._data, casting="unsafe")
+    out._version_counter()[0] += 1
+    return out
+
+
+def _view_key(key):
+    """A basic index that makes NumPy return a view even when it picks a single element (``a[0]`` of a
+    vector is a NumPy scalar, a copy; ``a[0, ...]`` is a 0-d view)."""
+    key = key if isinstance(key, tuple) else (key,)
+    return key if Ellipsis in key else key + (Ellipsis,)
+
+
+def _viewable(array, shape):
+    """Can ``array`` be seen in ``shape`` without copying?  (NumPy answers with a view or a copy.)"""
+    if array.flags.c_contiguous:
+        return True
+    try:
+        array.view().shape = shape  # NumPy refuses exactly when the strides cannot express the shape
+    except AttributeError:
+        return False
+    return True
+
+
+def _fill_in_place(t, kernel, sample, generator):
+    if kernel is not None:
+        factories.random_float_dtype(kernel, t.dtype)
+    if grad_mode.is_grad_enabled() and t._requires_grad and t._grad_fn is None:
+        raise RuntimeError(_checks.LEAF_INPLACE)
+    gen = factories.generator_or_default(generator)
+    factories.fill_random(t._data, lambda shape, contiguous: sample(gen, shape, contiguous, t._data.dtype))
+    t._version_counter()[0] += 1
+    return t
+
+
+class _ValuesIndices(tuple):
+    """``max(dim=...)`` returns values and indices, like PyTorch's ``torch.return_types.max``."""
+
+    def __new__(cls, name, values, indices):
+        self = super().__new__(cls, (values, indices))
+        self.name = name
+        return self
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f"torch.return_types.{self.name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Functions on several tensors
+# ---------------------------------------------------------------------------------------------------
+
+def _dtype_name(d):
+    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}[d.name]
+
+
+def matmul(a, b, *, out=None):
+    """``a @ b``: picks PyTorch's node (MmBackward0, MvBackward0, DotBackward0, ...) by the operands' shapes."""
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError("matmul(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(b).__name__ if isinstance(a, Tensor) else type(a).__name__}")
+    if a._data.ndim == 0 or b._data.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a._data.ndim}D and "
+                           f"{b._data.ndim}D")
+    if a.dtype is not b.dtype:
+        if a._data.ndim == 1 and b._data.ndim == 1:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_checks.scalar_name(a.dtype)} "
+                               f"and {_checks.scalar_name(b.dtype)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dtype_name(a.dtype)} != "
+                           f"{_dtype_name(b.dtype)}")
+    sa, sb = a._data.shape, b._data.shape
+    if a._data.ndim == 1 and b._data.ndim == 1:
+        if sa != sb:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the "
+                               f"same number of elements, but got {sa[0]} and {sb[0]} elements respectively")
+        return _into(ops.Dot.apply(a, b), out)
+    if a._data.ndim == 2 and b._data.ndim == 1:
+        if sa[1] != sb[0]:
+            raise RuntimeError(f"size mismatch, got input ({sa[0]}), mat ({sa[0]}x{sa[1]}), vec ({sb[0]})")
+        return _into(ops.Mv.apply(a, b), out)
+    inner_b = sb[0] if b._data.ndim == 1 else sb[-2]
+    if sa[-1] != inner_b:
+        rows = math.prod(sa[:-1])
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and "
+                           f"{sb[-2] if b._data.ndim > 1 else sb[0]}x{sb[-1] if b._data.ndim > 1 else 1})")
+    if a._data.ndim == 2 and b._data.ndim == 2:
+        return _into(ops.Mm.apply(a, b), out)
+    # The other cases reduce to the ones above, built from the same pieces as in PyTorch.
+    if a._data.ndim == 1:
+        return _into(ops.SqueezeLast.apply(matmul(a.unsqueeze(0), b), shape=sb[:-2] + sb[-1:]), out)
+    if b._data.ndim <= 2:  # a batch of matrices times one matrix (or vector): a single big product
+        product = matmul(a.reshape(-1, sa[-1]), b)
+        return _into(ops.UnsafeView.apply(product, shape=sa[:-1] + sb[1:]), out)
+    batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
+    a3 = a.expand(*batch, *sa[-2:]).reshape(-1, *sa[-2:])
+    b3 = b.expand(*batch, *sb[-2:]).reshape(-1, *sb[-2:])
+    return _into(ops.UnsafeView.apply(ops.Bmm.apply(a3, b3), shape=batch + (sa[-2], sb[-1])), out)
+
+
+def mm(a, b, *, out=None):
+    if a.dim() != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.dim() != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    return matmul(a, b, out=out)
+
+
+def bmm(a, b, *, out=None):
+    if a.dim() != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.dim() != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
+                           f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected scalar type {_checks.scalar_name(a.dtype)} but found "
+                           f"{_checks.scalar_name(b.dtype)}")
+    return _into(ops.Bmm.apply(a, b), out)
+
+
+def cat(tensors, dim=0, *, out=None):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    first = tensors[0]._data
+    dim = _checks.dim(dim, first.ndim)
+    for number, t in enumerate(tensors[1:], start=1):
+        if t._data.ndim != first.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {first.ndim} and {t._data.ndim}")
+        for d in range(first.ndim):
+            if d != dim and t._data.shape[d] != first.shape[d]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. Expected size "
+                                   f"{first.shape[d]} but got size {t._data.shape[d]} for tensor number {number} in "
+                                   "the list.")
+    return _into(ops.Cat.apply(*tensors, dim=dim), out)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for number, t in enumerate(tensors[1:], start=1):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
+                               f"entry 0 and {list(t.shape)} at entry {number}")
+    return _into(ops.Stack.apply(*tensors, dim=_checks.dim(dim, tensors[0].dim() + 1)), out)
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return tuple(Tensor._make(i) for i in np.nonzero(_raw(condition)))
+    if not isinstance(condition, Tensor) or condition.dtype is not bool_:
+        got = condition.dtype if isinstance(condition, Tensor) else None
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_checks.scalar_name(got) if got is not None else type(condition).__name__}")
+    cond_shape, a_shape, b_shape = (np.shape(_raw(x)) for x in (condition, input, other))
+    _checks.broadcast(cond_shape, a_shape)  # in PyTorch's order: condition and input, then other
+    _checks.broadcast(np.broadcast_shapes(cond_shape, a_shape), b_shape)
+    return ops.Where.apply(input, other, condition=condition._data)
+
+
+def maximum(a, b, *, out=None):
+    _checks.broadcast(a._data.shape, b._data.shape)
+    return _into(ops.Maximum.apply(a, b), out)
+
+
+def minimum(a, b, *, out=None):
+    _checks.broadcast(a._data.shape, b._data.shape)
+    return _into(ops.Minimum.apply(a, b), out)
+
+
+def equal(a, b):
+    return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(np.allclose(a._data, _raw(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return Tensor._make(np.isclose(a._data, _raw(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def numel(t):
+    return t.numel()
+
+
+def clone(t, *, memory_format=None):
+    return t.clone()
+
+
+# ---------------------------------------------------------------------------------------------------
+# The methods become Tensor's
+# ---------------------------------------------------------------------------------------------------
+
+for _name, _value in vars(TensorMethods).items():
+    if not _name.startswith("__") or _name not in ("__module__", "__dict__", "__weakref__", "__doc__", "__qualname__"):
+        setattr(Tensor, _name, _value)
+del _name, _value
