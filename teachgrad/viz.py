@@ -139,7 +139,7 @@ def _torch_trace_mode(tr):
 # ---------------------------------------------------------------------------------------------
 
 class _Node:
-    __slots__ = ("key", "kind", "lines", "tensor", "requires_grad", "recorded", "no_grad", "root", "index")
+    __slots__ = ("key", "kind", "lines", "tensor", "requires_grad", "recorded", "no_grad", "root", "index", "mark")
 
     def __init__(self, key, kind, index):
         self.key = key
@@ -151,6 +151,7 @@ class _Node:
         self.no_grad = False  # op nodes: ran under no_grad
         self.root = False
         self.index = index  # discovery order, for a deterministic layout
+        self.mark = None  # a backward step's state: "done", "pending" or "next" (graph_svg's marks)
 
 
 # edge styles: "flow" (backward travels it), "cut" (detach), "none" (no gradient flows)
@@ -527,6 +528,9 @@ _COLORS = {
     "none": "#a0a0a0",
     "idle": "#8fb3d9",
     "shade": "#dcdcdc",
+    # a backward pass in progress (graph_svg's marks): nodes already run, nodes holding a pending gradient
+    "done": ("#f4f4f4", "#9a9a9a", "#6b6b6b"),
+    "pending": ("#fff1d6", "#e08a00", "#5a3800"),
 }
 _SHADE_PAD = 0.12
 _MARGIN = 0.25
@@ -547,7 +551,9 @@ class _Scene:
             else:
                 colors = _COLORS["leaf"] if n.requires_grad else _COLORS["leaf_off"]
                 dashed = False
-            self.nodes.append((x, y, w, h, n.lines, colors, dashed, n.root, n))
+            if n.mark in ("done", "pending", "next"):
+                colors = _COLORS["done" if n.mark == "done" else "pending"]
+            self.nodes.append((x, y, w, h, n.lines, colors, dashed, n.root or n.mark == "next", n))
         # shading behind what ran under no_grad: padded boxes, joined along the edges between them
         shade = [n for n in g.order if n.no_grad]
         keys = {n.key for n in shade}
@@ -658,11 +664,19 @@ def _clip_segment(a, b, size_a, size_b, gap):
     return (xa + t0 * dx, ya + t0 * dy), (xa + t1 * dx, ya + t1 * dy)
 
 
-def _scene_for(tensor, trace, names, frame, direction, max_width, title):
+def _scene_for(tensor, trace, names, frame, direction, max_width, title, marks=None):
     tensor_names, fn_names, keep = _collect_names(tensor, names, frame)
     events = list(trace.events) if trace is not None else []
     g = _build(tensor, events, tensor_names, fn_names)
     g.keep.append(keep)
+    for node, (state, note) in (marks or {}).items():
+        # a leaf's AccumulateGrad node is drawn as the leaf itself
+        key = ("t", id(node.variable)) if _is_accumulate_grad(node) else ("f", id(node))
+        n = g.nodes.get(key)
+        if n is not None:
+            n.mark = state
+            if note:
+                n.lines.append(note)
     if direction == "auto":
         # left to right reads like the code; fall back to top-down for graphs too deep to fit the width
         xy, sizes, _ = _layout(g, "LR")
@@ -816,14 +830,18 @@ def figure_to_svg(fig):
 # SVG markup, written directly: the same scene in a few milliseconds (used by the live widgets)
 # ---------------------------------------------------------------------------------------------
 
-def graph_svg(tensor, trace=None, title=None, *, names=None, direction="auto", max_width=14.0, px_per_inch=88):
+def graph_svg(tensor, trace=None, title=None, *, names=None, direction="auto", max_width=14.0, px_per_inch=88,
+              marks=None):
     """The same drawing as :func:`draw_graph`, as SVG markup (str), without matplotlib.
 
     Much faster than rendering a Figure, so the live widgets redraw with it on every click.
+    ``marks`` shows a backward pass in progress (lesson 8's stepper): ``{node: (state, note)}`` for
+    backward nodes (``grad_fn`` nodes, or a leaf's ``AccumulateGrad``), where state is "done" (greyed),
+    "pending" (a gradient waits there, orange) or "next" (orange, thick border) and note an extra line.
     """
     frame = sys._getframe(1) if names is None else None
     try:
-        scene, g = _scene_for(tensor, trace, names, frame, direction, max_width, title)
+        scene, g = _scene_for(tensor, trace, names, frame, direction, max_width, title, marks)
     finally:
         del frame
     return _render_svg(scene, px_per_inch, max_width)

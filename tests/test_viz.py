@@ -305,3 +305,18 @@ def test_line_chart_and_grid_svg_are_well_formed_and_skip_non_finite_points():
     grid = viz.grid_svg([[4.0, 2.0], [2.0, 4.0]], title="inp.grad")
     assert [t.text for t in ET.fromstring(grid).iter() if t.tag.endswith("text")] == ["inp.grad", "4", "2", "2", "4"]
     ET.fromstring(viz.grid_svg(None, title="None"))
+
+
+def test_graph_svg_marks_a_backward_pass_in_progress():
+    a = TG.tensor(2.0, requires_grad=True)
+    b = TG.tensor(3.0, requires_grad=True)
+    h = a * b
+    out = h + a
+    acc_a = h.grad_fn.next_functions[0][0]  # a's AccumulateGrad node is drawn as the leaf a
+    marks = {out.grad_fn: ("done", "received 1.0"), h.grad_fn: ("next", "pending 1.0"),
+             acc_a: ("pending", "pending 1.0")}
+    svg = viz.graph_svg(out, names={"a": a, "b": b, "h": h, "out": out}, marks=marks)
+    assert svg.count("pending 1.0") == 2 and svg.count("received 1.0") == 1
+    assert svg.count(viz._COLORS["pending"][0]) == 2 and viz._COLORS["done"][0] in svg
+    plain = viz.graph_svg(out, names={"a": a, "b": b, "h": h, "out": out})
+    assert "pending" not in plain and viz._COLORS["pending"][0] not in plain
