@@ -13,6 +13,8 @@ tested without a browser. :mod:`teachgrad.widgets` puts controls around them.
   :func:`training_table`;
 - ``nn.Sequential`` on an input that does not require grad (lesson 6): :func:`sequential_gradients`,
   :func:`sequential_table`;
+- the engine's own backward loop, one node at a time (lesson 8, teachgrad only): :class:`BackwardSteps`,
+  :func:`diamond`;
 - errors explained in a line: :func:`friendly_error`.
 """
 
@@ -22,6 +24,7 @@ __all__ = [
     "CHAIN_LEAVES", "CHAIN_VALUES", "CHAIN_GRADS", "CHAIN_TOGGLES", "chain_leaves", "chain_code",
     "chain_gradients", "chain_table", "print_chain_grads", "AccumulationLab", "training_run",
     "training_table", "SEQUENTIAL_PARAMS", "sequential_gradients", "sequential_table", "friendly_error",
+    "BackwardSteps", "diamond",
 ]
 
 
@@ -380,3 +383,135 @@ def sequential_table(result):
     if result["error"]:
         lines.append("y.backward() failed: " + result["error"].split("\n")[0])
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# the backward loop, one node at a time (teachgrad's own engine: teachgrad.graph.step_through)
+# ---------------------------------------------------------------------------------------------
+
+def diamond(torch=None):
+    """Lesson 8's diamond: ``h = a2 * x2`` is used twice, ``out = h * b2 + h * c2``.
+
+    Returns ``(out, names)``, names mapping "out", "hb", "hc", "h", "a2", "x2", "b2", "c2" to the
+    tensors. The node of ``h`` receives two gradients (7 from ``hc``, 5 from ``hb``) before it runs.
+    """
+    lib = _lib(torch)
+    a2 = lib.tensor(2.0, requires_grad=True)
+    x2 = lib.tensor(3.0, requires_grad=True)
+    b2 = lib.tensor(5.0, requires_grad=True)
+    c2 = lib.tensor(7.0, requires_grad=True)
+    h = a2 * x2
+    hb = h * b2
+    hc = h * c2
+    out = hb + hc
+    return out, {"out": out, "hb": hb, "hc": hc, "h": h, "a2": a2, "x2": x2, "b2": b2, "c2": c2}
+
+
+def _value(array):
+    """A gradient array as the tables show it: 7.0 for one element, else its list of values."""
+    flat = array.reshape(-1).tolist()
+    return float(flat[0]) if len(flat) == 1 else flat
+
+
+def _grad_text(v):
+    return _num(v) if v is None or isinstance(v, (int, float)) else str(v)
+
+
+class BackwardSteps:
+    """``out.backward()`` run by teachgrad's engine one node per :meth:`step`.
+
+    ``build()`` returns ``(out, names)`` (see :func:`diamond`); the graph is built anew by
+    :meth:`reset`, because a backward pass frees it. The steps are those of
+    ``teachgrad.graph.step_through(out)`` -- the very loop ``backward()`` runs -- so ``pending`` is the
+    engine's own table of gradients waiting for a node: it fills as nodes send gradients to their
+    inputs and empties as those nodes run.
+    """
+
+    def __init__(self, build=diamond):
+        self._build = build
+        self.reset()
+
+    def reset(self):
+        from teachgrad import graph
+
+        self.out, self.names = self._build()
+        self.order = graph.topological_order([self.out.grad_fn])  # the order the loop will follow
+        self._steps = graph.step_through(self.out)
+        self.done = []  # per node run: (node, gradient received, [(input node, gradient sent), ...])
+        self.pending = {}  # after the last step: node -> gradient waiting for it
+        self.finished = False
+
+    def step(self):
+        """Run the next node; False when the pass is over."""
+        if self.finished:
+            return False
+        step = next(self._steps, None)
+        if step is None:
+            self.finished = True
+            return False
+        node, grad, input_grads, pending = step
+        sent = [(child, _value(g)) for (child, _), g in zip(node.next_functions, input_grads)
+                if child is not None and g is not None]
+        self.done.append((node, _value(grad), sent))
+        self.pending = {n: _value(g) for n, g in pending.items()}
+        if len(self.done) == len(self.order) and not self.pending:
+            self.finished = True
+        return True
+
+    def run(self):
+        while self.step():
+            pass
+
+    def label(self, node):
+        """``MulBackward0 -> hc`` for the node that made ``hc``, ``AccumulateGrad -> c2.grad`` for a leaf's."""
+        for name, t in self.names.items():
+            if node is t.grad_fn:
+                return f"{node.name()} -> {name}"
+            if getattr(node, "variable", None) is t:
+                return f"AccumulateGrad -> {name}.grad"
+        return node.name()
+
+    def _short(self, node):
+        label = self.label(node)
+        return label.split(" -> ")[1] if " -> " in label else label
+
+    def next_node(self):
+        """The node the next step runs (the first in the order that holds a pending gradient)."""
+        if self.finished:
+            return None
+        if not self.done:
+            return self.order[0]
+        return next((n for n in self.order if n in self.pending), None)
+
+    def marks(self):
+        """For viz.graph_svg(marks=...): done nodes, pending gradients, the next node."""
+        marks = {node: ("done", f"received {_grad_text(grad)}") for node, grad, _ in self.done}
+        for node, grad in self.pending.items():
+            marks[node] = ("pending", f"pending {_grad_text(grad)}")
+        nxt = self.next_node()
+        if nxt is not None:
+            note = marks.get(nxt, (None, "gets the output's gradient, 1.0"))[1]
+            marks[nxt] = ("next", note)
+        return marks
+
+    def table(self):
+        ran = {node: (grad, sent) for node, grad, sent in self.done}
+        nxt = self.next_node()
+        lines = [f"ran {len(self.done)} of {len(self.order)} nodes" + (" - backward is done" if self.finished else "")]
+        width = max(len(self.label(n)) for n in self.order)
+        for i, node in enumerate(self.order, 1):
+            if node in ran:
+                grad, sent = ran[node]
+                to = ", ".join(f"{_grad_text(g)} to {self._short(c)}" for c, g in sent)
+                what = f"received {_grad_text(grad)}" + (f", sent {to}" if to else "")
+                state = "done"
+            else:
+                what = f"pending {_grad_text(self.pending[node])}" if node in self.pending else ""
+                state = "next ->" if node is nxt else ""
+            lines.append(f"{state:<7} {i}. {self.label(node):<{width}}  {what}".rstrip())
+        waiting = ", ".join(f"{self._short(n)}: {_grad_text(g)}" for n, g in self.pending.items())
+        lines.append(f"pending: {{{waiting}}}")
+        leaves = [(name, t) for name, t in self.names.items() if t.grad_fn is None and t.requires_grad]
+        lines.append("leaf .grad: " + ", ".join(f"{name}={_grad_text(None if t.grad is None else t.grad.item())}"
+                                                 for name, t in leaves))
+        return "\n".join(lines)

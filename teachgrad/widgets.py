@@ -26,7 +26,7 @@ from .explorers import (  # noqa: F401  (re-exported: the widgets' logic, import
 )
 
 __all__ = ["ChainExplorer", "AccumulationExplorer", "TrainingExplorer", "SequentialExplorer",
-           "TrainingCurveExplorer", "time_updates"]
+           "TrainingCurveExplorer", "BackwardStepper", "time_updates"]
 
 # Learning rates offered by the sliders: round numbers a lesson's text can name.
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)
@@ -426,6 +426,50 @@ class TrainingCurveExplorer(_Explorer):
             self._set_message("")
 
 
+class BackwardStepper(_Explorer):
+    """teachgrad's own backward loop, one node per click, on a graph that ``build()`` makes (lesson 8).
+
+    The steps are ``teachgrad.graph.step_through(out)``: the loop ``out.backward()`` runs. The table
+    lists the nodes in the loop's order with what each received and sent, and the engine's ``pending``
+    table; the drawing greys the nodes that ran and shows each pending gradient on its node.
+    """
+
+    def __init__(self, build=None):
+        super().__init__(None)
+        W = self._W
+        from .explorers import BackwardSteps, diamond
+
+        self.steps = BackwardSteps(build or diamond)
+        self._plot = self._image()
+        buttons = [
+            self._button("next", "next node", lambda: self._do(self.steps.step)),
+            self._button("run", "run to the end", lambda: self._do(self.steps.run)),
+            self._button("reset", "new graph", lambda: self._do(self.steps.reset)),
+        ]
+        self._finish(
+            W.HBox(buttons),
+            W.HBox([self._table, self._plot], layout=W.Layout(align_items="flex-start", flex_flow="row wrap")),
+        )
+
+    def _do(self, action):
+        action()
+        self._update()
+
+    def _update(self):
+        from teachgrad import viz
+
+        s = self.steps
+        self._plot.value = viz.graph_svg(s.out, names=s.names, marks=s.marks(), max_width=7.0).encode()
+        self._set_table(s.table())
+        if s.finished:
+            self._set_message("Backward is done: every node ran once, and pending is empty. "
+                              "Press 'new graph' to build the graph again and start over.")
+        elif not s.done:
+            self._set_message("Press 'next node': the loop starts at the output's node with the gradient 1.0.")
+        else:
+            self._set_message("")
+
+
 def _short(v):
     """Two significant digits: what stays the same on every CPU after hundreds of float32 steps."""
     if v != v or v in (float("inf"), float("-inf")):
@@ -478,7 +522,8 @@ def time_updates(repeats=5):
                 on_progress(step, history)
         return None, history
 
-    explorers = [cls() for cls in (ChainExplorer, AccumulationExplorer, TrainingExplorer, SequentialExplorer)]
+    explorers = [cls() for cls in (ChainExplorer, AccumulationExplorer, TrainingExplorer, SequentialExplorer,
+                                   BackwardStepper)]
     explorers.append(TrainingCurveExplorer(precomputed_train, steps=300))
     for ex in explorers:
         cls = type(ex)

@@ -453,8 +453,80 @@ def test_training_curve_explorer_calls_the_lessons_train_function():
 
 def test_time_updates_covers_every_control():
     times = tw.time_updates(repeats=1)
-    for cls in (tw.ChainExplorer, tw.AccumulationExplorer, tw.TrainingExplorer, tw.SequentialExplorer):
+    for cls in (tw.ChainExplorer, tw.AccumulationExplorer, tw.TrainingExplorer, tw.SequentialExplorer,
+                tw.BackwardStepper):
         for name in cls().controls:
             assert times[f"{cls.__name__}: {name}"] >= 0
     assert times["TrainingCurveExplorer: train"] > 0
     assert not any(key.startswith("TrainingCurveExplorer: ") and key != "TrainingCurveExplorer: train" for key in times)
+
+
+# ---------------------------------------------------------------------------------------------
+# lesson 8's stepper: teachgrad's own backward loop, one node at a time
+# ---------------------------------------------------------------------------------------------
+
+def _torch_diamond_grads():
+    """d out / d (every named tensor of the diamond), by real PyTorch."""
+    out, names = tx.diamond(real_torch)
+    grads = real_torch.autograd.grad(out, list(names.values()))
+    return {name: g.item() for name, g in zip(names, grads)}
+
+
+def test_stepper_runs_the_engines_loop_node_by_node():
+    expected = _torch_diamond_grads()
+    steps = tx.BackwardSteps(tx.diamond)
+    out, names = steps.out, steps.names
+    fired = []  # a node hook runs inside the engine's loop, when the loop reaches h's node
+    names["h"].grad_fn.register_hook(lambda grad_inputs, grad_outputs: fired.append(len(steps.done)))
+    assert steps.order == TG.graph.topological_order([out.grad_fn])
+    h_pending = []
+    while steps.step():
+        node, received, sent = steps.done[-1]
+        name = next((n for n, t in names.items() if node is t.grad_fn or getattr(node, "variable", None) is t))
+        assert received == expected[name], name  # what reached the node is d out / d its tensor
+        h_pending.append(steps.pending.get(names["h"].grad_fn))
+        if node is names["h"].grad_fn:
+            assert fired == [len(steps.done) - 1]  # the hook fired during this very step
+    assert len(steps.done) == len(steps.order) == 8 and steps.finished
+    # h's entry fills from two nodes, then empties when h's node runs
+    assert h_pending[:6] == [None, 7.0, 7.0, 12.0, 12.0, None] and steps.pending == {}
+    for leaf in ("a2", "x2", "b2", "c2"):
+        assert names[leaf].grad.item() == expected[leaf]
+    assert steps.step() is False
+
+
+def test_stepper_table_marks_and_reset():
+    steps = tx.BackwardSteps()
+    first = steps.table()
+    assert first.splitlines()[0] == "ran 0 of 8 nodes" and "next -> 1. AddBackward0 -> out" in first
+    for _ in range(4):
+        steps.step()
+    table = steps.table()
+    assert "MulBackward0 -> h          pending 12.0" in table
+    assert "pending: {h: 12.0, b2.grad: 6.0}" in table and "c2=6.0" in table
+    marks = steps.marks()
+    h_node = steps.names["h"].grad_fn
+    assert marks[h_node] == ("pending", "pending 12.0")
+    assert marks[steps.names["out"].grad_fn] == ("done", "received 1.0")
+    assert marks[steps.next_node()][0] == "next"
+    old = steps.out
+    steps.reset()
+    assert steps.out is not old and steps.table() == first and all(
+        t.grad is None for t in steps.names.values() if t.is_leaf)
+
+
+def test_backward_stepper_widget():
+    st = tw.BackwardStepper()
+    assert "Press &#x27;next node&#x27;" in st._message.value
+    st.controls["next"].click()
+    st.controls["next"].click()
+    assert "pending: {hb: 1.0, h: 7.0, c2.grad: 6.0}" in st.table()
+    svg = bytes(st._plot.value).decode()
+    assert svg.startswith("<svg") and "pending 7.0" in svg and "received 1.0" in svg
+    st.controls["run"].click()
+    assert st.table().startswith("ran 8 of 8 nodes - backward is done") and "pending: {}" in st.table()
+    assert "Backward is done" in st._message.value
+    st.controls["next"].click()  # nothing left: no change, no error
+    assert "Something went wrong" not in st._message.value
+    st.controls["reset"].click()
+    assert st.table().startswith("ran 0 of 8 nodes")
