@@ -59,7 +59,8 @@ if not Path(CHROMIUM).exists():
                 allow_module_level=True)
 
 EXPLORER_CALL = re.compile(
-    r"\b(ChainExplorer|AccumulationExplorer|TrainingExplorer|SequentialExplorer|TrainingCurveExplorer)\(")
+    r"\b(ChainExplorer|AccumulationExplorer|TrainingExplorer|SequentialExplorer|TrainingCurveExplorer|"
+    r"BackwardStepper)\(")
 
 
 def widget_lessons():
@@ -680,9 +681,31 @@ def smoke_other_widgets(page):
     return n
 
 
+def drive_backward_stepper(page, ex, label):
+    """Lesson 8's stepper on the diamond: h's pending gradient fills from two nodes, then empties."""
+    click(page, ex, label, "reset", ex.locator("button.tg-reset"))
+    wait_table(ex, "ran 0 of 8 nodes")
+    expect(message(ex)).to_contain_text("Press 'next node'")
+    before = plot_src(ex)
+    for _ in range(2):
+        click(page, ex, label, "next", ex.locator("button.tg-next"))
+    wait_table(ex, "ran 2 of 8 nodes", "pending: {hb: 1.0, h: 7.0, c2.grad: 6.0}")
+    wait_plot_changed(page, ex, before)
+    for _ in range(2):
+        click(page, ex, label, "next", ex.locator("button.tg-next"))
+    wait_table(ex, "ran 4 of 8 nodes", "pending: {h: 12.0, b2.grad: 6.0}")
+    shot(ex, f"{label}_pending_12")
+    click(page, ex, label, "run", ex.locator("button.tg-run"))
+    wait_table(ex, "backward is done", "pending: {}", "a2=36.0, x2=24.0, b2=6.0, c2=6.0")
+    expect(message(ex)).to_contain_text("Backward is done")
+    ex.locator("button.tg-next").click()  # nothing left to run: the widget stays as it is
+    wait_kernel_idle(page)
+    wait_table(ex, "backward is done")
+
+
 DRIVERS = {"ChainExplorer": drive_chain, "AccumulationExplorer": drive_accumulation,
            "TrainingExplorer": drive_training, "SequentialExplorer": drive_sequential,
-           "TrainingCurveExplorer": drive_training_curve}
+           "TrainingCurveExplorer": drive_training_curve, "BackwardStepper": drive_backward_stepper}
 
 
 class _LatencySummary:

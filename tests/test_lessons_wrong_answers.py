@@ -8,7 +8,10 @@ learner gives, and the check cell runs after each:
 - for answers stored in variables: None, a list instead of a tensor, a tensor of the wrong shape, NaN
   (as a tensor and as a float), a string, an unlikely number, an empty dict;
 - for functions the check calls: a function that raises, one that never returns, and ones that
-  return None, a list, NaN, a tensor of the wrong shape.
+  return None, a list, NaN, a tensor of the wrong shape;
+- for a ``torch.autograd.Function`` the learner writes: the reference class with its ``forward`` or
+  its ``backward`` replaced by one that raises, never returns, or returns None, a list, a float, NaN
+  or a tensor of the wrong shape.
 
 Then the reference solution runs (the check must print ``✅ Correct!``), and the answers are spoiled one
 at a time while the others stay right: a number or a tensor plus one (a tensor keeps its
@@ -42,11 +45,6 @@ TICK = "\u2705"
 TIME_LIMIT = 1.0    # seconds per call of a learner's function (teachgrad.checks.TIME_LIMIT)
 CELL_TIMEOUT = 90   # seconds: a check cell that takes longer hangs
 
-# Lessons whose exercises are not yet written with teachgrad.checks' exercise blocks.
-NOT_YET_CONVERTED = {
-    "08_inside_teachgrad": "lesson 8 is rebuilt on the engine's public backward-stepping API; its "
-                           "exercises move to exercise blocks with it",
-}
 
 VARIABLE_ANSWERS = {
     "None": "None",
@@ -68,6 +66,16 @@ FUNCTION_BODIES = {
     "returns a tensor of the wrong shape": "return torch.zeros(7, 3)",
 }
 
+
+METHOD_BODIES = {
+    "raises": "raise ValueError('a mistake in the learner code')",
+    "never returns": "while True:\n    pass",
+    "returns None": "return None",
+    "returns a list": "return [1.0, 2.0, 3.0]",
+    "returns a float": "return 1.0",
+    "returns NaN": "return torch.full((3,), float('nan'))",
+    "returns a tensor of the wrong shape": "return torch.zeros(7, 3)",
+}
 
 # Runs in the kernel: a wrong answer of the same kind as a right one (see the module docstring).
 SPOIL = """
@@ -132,6 +140,17 @@ def answer_names(solution):
     return variables, functions
 
 
+def with_method_replaced(solution, method, body):
+    """The solution's classes, with ``method`` (forward or backward) given ``body`` instead."""
+    tree = ast.parse(solution)
+    for cls in tree.body:
+        if isinstance(cls, ast.ClassDef):
+            for node in cls.body:
+                if isinstance(node, ast.FunctionDef) and node.name == method:
+                    node.body = ast.parse(body).body
+    return ast.unparse(tree)
+
+
 def returns_a_value(solution, name):
     """Whether the function ``name`` of a solution cell returns something (a `return <value>`)."""
     for node in ast.parse(solution).body:
@@ -143,8 +162,12 @@ def returns_a_value(solution, name):
 def wrong_answers(solution):
     """{description: source} of wrong answers for a solution cell."""
     variables, functions = answer_names(solution)
-    assert variables or functions, f"cannot tell what this solution defines:\n{solution}"
+    classes = [node.name for node in ast.parse(solution).body if isinstance(node, ast.ClassDef)]
+    assert variables or functions or classes, f"cannot tell what this solution defines:\n{solution}"
     variants = {}
+    for method in ("forward", "backward") if classes else ():
+        for label, body in METHOD_BODIES.items():
+            variants[f"{', '.join(classes)}.{method} {label}"] = with_method_replaced(solution, method, body)
     if variables:
         for label, value in VARIABLE_ANSWERS.items():
             variants[f"{', '.join(variables)} = {label}"] = "\n".join(f"{n} = {value}" for n in variables)
@@ -300,12 +323,16 @@ def test_wrong_answers_cover_variables_and_functions():
     functions = wrong_answers("def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION")
     assert functions["f never returns"] == "def f(*args, **kwargs):\n    while True:\n        pass"
     assert len(functions) == len(FUNCTION_BODIES)
+    classes = wrong_answers("class F(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+                            "        return x.exp()\n\n    @staticmethod\n    def backward(ctx, g):\n"
+                            "        return g\n")
+    assert len(classes) == 2 * len(METHOD_BODIES)
+    broken = classes["F.backward returns a float"]
+    assert "return x.exp()" in broken and "return 1.0" in broken and "return g" not in broken
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
 def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
-    if lesson.stem in NOT_YET_CONVERTED:
-        pytest.skip(NOT_YET_CONVERTED[lesson.stem])
     student = json.loads((student_dir / lesson.name).read_text(encoding="utf-8"))
     source_nb = json.loads(lesson.read_text(encoding="utf-8"))
     kernel = Kernel(student_dir)
