@@ -286,10 +286,12 @@ def numpy_step(weights, X, Y, lr=LR):
 
 def numpy_exact_step(weights, X, Y, lr=LR):
     """The same hand-written NumPy backprop, rounding as PyTorch (and teachgrad) round: weights stored
-    (out, in) and used transposed, the MSE gradient as 2/n * diff, and the SGD update ``p + (-lr) * g``
-    rounded once to float32 (PyTorch's CPU kernel uses a fused multiply-add; NumPy has none, so it is
-    computed in float64).  Not a goal of issue 6: it shows how much of teachgrad's time is arithmetic
-    that exactness requires, and how much is the engine's own bookkeeping."""
+    (out, in) and used transposed, the MSE gradient as 2/n * diff, sums added in PyTorch's order
+    (teachgrad._exact.sum) and the SGD update ``p + (-lr) * g`` rounded once to float32 (PyTorch's CPU
+    kernel uses a fused multiply-add; NumPy has none: teachgrad._exact.fma).  Not a goal: it shows how
+    much of teachgrad's time is arithmetic that exactness requires, and how much is the engine's own
+    bookkeeping."""
+    from teachgrad._exact import fma, sum as exact_sum
     Ws = [np.array(W.T, order="C") for W, _ in weights]  # (out, in), as nn.Linear stores them; copies
     bs = [b.copy() for _, b in weights]
     params = [p for pair in zip(Ws, bs) for p in pair]
@@ -309,17 +311,15 @@ def numpy_exact_step(weights, X, Y, lr=LR):
             else:
                 h = z
         diff = h - Y
-        loss = (diff * diff).sum() / np.float32(diff.size)
+        loss = exact_sum(diff * diff) / np.float32(diff.size)
         g = diff * np.float32(2.0 / diff.size)
         grads = []
         for i in range(last, -1, -1):
-            grads[:0] = [np.dot(g.T, hs[i]), g.sum(axis=0)]
+            grads[:0] = [np.dot(g.T, hs[i]), exact_sum(g, (0,))]
             if i > 0:
                 g = np.dot(g, Ws[i]) * (hs[i] > 0)  # ReLU's gradient, from its output
-        for p, grad, exact in zip(params, grads, work):  # p + alpha * grad, rounded once
-            np.multiply(grad, alpha, out=exact, dtype=np.float64)
-            exact += p
-            np.copyto(p, exact, casting="same_kind")
+        for p, grad, scratch in zip(params, grads, work):  # p + alpha * grad, rounded once
+            fma(grad, alpha, p, p, scratch)
         return loss
 
     step.loss_value = float

@@ -8,6 +8,8 @@ returns, so that a learner's printed losses match PyTorch's to the last digit.
 Nothing here knows about tensors or graphs: NumPy arrays in, NumPy arrays out.
 """
 
+import functools
+
 import numpy as np
 
 _F32, _F64 = np.float32, np.float64
@@ -126,3 +128,215 @@ def linspace(start, end, steps, dtype):
     up = fma(np.full(half, step, dtype), index[:half], np.full(half, s, dtype))
     down = fma(np.full(steps - half, -step, dtype), steps - 1 - index[half:], np.full(steps - half, e, dtype))
     return np.concatenate([up, down]).astype(dtype, copy=False)
+
+
+# ---------------------------------------------------------------------------------------------------
+# sum and mean: PyTorch's cascade summation
+# ---------------------------------------------------------------------------------------------------
+#
+# PyTorch's CPU kernel (ATen's "cascade sum") adds floating-point numbers in its own order: vectors of
+# 8 float32 (4 float64) lanes, four independent accumulators, and a four-level cascade that adds chunks
+# of at least 16 rows before adding the chunks' sums.  Every addition is rounded in the tensor's dtype.
+# The functions below follow that order with NumPy, vectorised over every output of the reduction.
+# (Exact for tensors up to 32768 elements; PyTorch splits bigger sums between threads.)
+
+def _running_sum(values, axis=0):
+    """v0 + v1 + v2 + ... along ``axis``, each addition rounded: strictly left to right.
+
+    (PyTorch starts from 0; that only turns a -0 result into +0, which ``sum`` does at the end.)"""
+    shape = values.shape
+    if shape[axis] <= 1:
+        if shape[axis] == 0:
+            return np.zeros(shape[:axis] + shape[axis + 1:], values.dtype)
+        return values[(slice(None),) * axis + (0,)]
+    if axis == 0 and values.size > shape[0] and values.flags.c_contiguous:
+        # NumPy adds the rows one after the other when the reduced axis is the outer loop
+        return np.add.reduce(values, axis=0)
+    return np.add.accumulate(values, axis=axis)[(slice(None),) * axis + (-1,)]
+
+
+def _cascade(rows):
+    """PyTorch's multi_row_sum: ``rows`` has the summed axis first, any number of independent slots after.
+
+    Rows are added in chunks of ``step`` (level 0); every ``step`` chunks the running sum moves up a
+    level (1 to 3); at the end the rows that did not fill a chunk and the levels are added, in order.
+    """
+    size = rows.shape[0]
+    step = 1 << max(4, (size - 1).bit_length() // 4)
+    if size < step:  # no chunk is complete: level 0 holds everything
+        return _running_sum(rows)
+    full = size // step * step
+    if full == step:  # one chunk
+        chunks = _running_sum(rows[:step])[None]
+    else:
+        chunks = _running_sum(rows[:full].reshape((full // step, step) + rows.shape[1:]), 1)  # level 0
+    if len(chunks) < step:  # only level 1 was used
+        level1 = _running_sum(chunks)
+        return level1 if full == size else _running_sum(rows[full:]) + level1
+    levels = []
+    for _ in range(2):  # levels 1 and 2: running sums of `step` items, flushed upwards when complete
+        complete = len(chunks) // step * step
+        levels.append(_running_sum(chunks[complete:]))  # what stays in this level at the end
+        if not complete:
+            break
+        chunks = _running_sum(chunks[:complete].reshape((complete // step, step) + chunks.shape[1:]), 1)
+    else:
+        levels.append(_running_sum(chunks))  # level 3 keeps everything it gets
+    return _running_sum(np.stack([_running_sum(rows[full:])] + levels))  # level 0 (the rest), then 1, 2, 3
+
+
+def _row_sum(rows):
+    """PyTorch's row_sum: four interleaved accumulators over the summed (first) axis; the rows that do
+    not make a group of four go to the first accumulator, then the other three are added to it."""
+    quads = rows.shape[0] // 4
+    partial = _cascade(rows[:quads * 4].reshape((quads, 4) + rows.shape[1:]))
+    if quads * 4 == rows.shape[0]:
+        return _running_sum(partial)
+    return _running_sum(np.concatenate((partial[:1], rows[quads * 4:], partial[1:])))
+
+
+def _vectorized_inner(block):
+    """The reduced axis (first) is contiguous: vectors of lanes with four accumulators; then, from
+    zero, the elements after the last full vector one by one, then the lanes one by one."""
+    lanes = 32 // block.dtype.itemsize
+    vectors = block.shape[0] // lanes * lanes
+    lane_sums = _row_sum(block[:vectors].reshape((vectors // lanes, lanes) + block.shape[1:]))
+    if vectors == block.shape[0]:
+        return _running_sum(lane_sums)
+    return _running_sum(np.concatenate((block[vectors:], lane_sums)))
+
+
+def _vectorized_outer(block):
+    """The kept axis (second) is contiguous: four vectors of columns at a time with one cascade each,
+    the remaining columns with four accumulators over the reduced axis."""
+    wide = block.shape[1] // (128 // block.dtype.itemsize) * (128 // block.dtype.itemsize)
+    if wide == 0:
+        return _row_sum(block)
+    return np.concatenate((_cascade(block[:, :wide]), _row_sum(block[:, wide:])))
+
+
+def _scalar_outer(block):
+    """Neither axis contiguous, the kept one faster: four columns at a time, then one by one."""
+    four = block.shape[1] // 4 * 4
+    return np.concatenate((_cascade(block[:, :four]), _row_sum(block[:, four:])))
+
+
+def sum(array, axes=None, keepdims=False):
+    """``array.sum(axes)`` added in PyTorch's order (floating-point arrays; others use NumPy)."""
+    ndim, dtype = array.ndim, array.dtype
+    axes = tuple(range(ndim)) if axes is None else tuple(sorted(axes))
+    if dtype.kind != "f" or array.size == 0 or not axes:
+        return np.sum(array, axis=axes, keepdims=keepdims)
+    zero = dtype.type(0)  # PyTorch's sum starts from +0, so it is never -0
+    if (array.flags.c_contiguous or array.flags.f_contiguous) and (
+            len(axes) == ndim or all(array.shape[d] == 1 for d in range(ndim) if d not in axes)):
+        # everything, in one block of memory: PyTorch sums it as one row, in memory order
+        row = array.ravel(order="K")
+        total = (_vectorized_inner(row) if row.size >= 32 // dtype.itemsize else _row_sum(row)) + zero
+        kept = () if len(axes) == ndim else tuple(1 for d in range(ndim) if d not in axes)
+        return np.asarray(total).reshape((1,) * ndim if keepdims else kept)
+    plan = _plan(array.shape, array.strides, axes, dtype.itemsize)
+    # The data as TensorIterator walks it: (size0, size1, outer dims...), fastest first.
+    values = array.transpose(plan.order).reshape(plan.view_shape).transpose(plan.fastest_first)
+    if plan.kernel is not None:
+        values = plan.kernel(values)
+    # Each call of the 2-D loop adds into the output: values landing on the same output element add up
+    # in the order the loops visit them.
+    values = values.transpose(plan.kept_then_summed)
+    if plan.summed_outer:
+        values = _running_sum(values.reshape(plan.kept_sizes + (-1,)), len(plan.kept_sizes))
+    values = (values + zero).reshape(plan.kept_dim_sizes).transpose(plan.to_output)
+    return values.reshape(plan.out_shape if keepdims else plan.result_shape)
+
+
+class _Plan:
+    """How PyTorch's kernel walks one (shape, strides, reduced dims): computed once per layout."""
+
+
+@functools.lru_cache(maxsize=512)
+def _plan(shape, strides, axes, itemsize):
+    ndim = len(shape)
+    out_strides, step = [0] * ndim, 1  # the output: C-contiguous over the kept dims
+    for d in reversed(range(ndim)):
+        if d not in axes:
+            out_strides[d], step = step, step * shape[d]
+    groups = _iterator_dims(shape, [st // itemsize for st in strides], out_strides)
+    plan = _Plan()
+    plan.order = tuple(d for g in reversed(groups) for d in reversed(g[3]))  # slowest first
+    plan.view_shape = tuple(g[0] for g in reversed(groups))
+    if len(groups) == 1:
+        groups = groups + [[1, 0, 0, []]]
+        plan.view_shape = (1,) + plan.view_shape
+    # the view's axes are slowest first: reverse them, with the reduced dim of the 2-D loop first
+    fastest_first = list(reversed(range(len(groups))))
+    if groups[0][2] != 0 and groups[1][2] == 0:
+        groups = [groups[1], groups[0]] + groups[2:]
+        fastest_first[:2] = fastest_first[1::-1]
+    plan.fastest_first = tuple(fastest_first)
+    (size0, in0, out0, _), (size1, in1, _, _) = groups[0], groups[1]
+    lanes = 32 // itemsize
+    if out0 != 0:  # nothing reduced inside the 2-D loop: every element adds to its own output
+        plan.kernel, value_dims = None, groups
+    else:
+        if in0 == 1 and size0 >= lanes:
+            plan.kernel = _vectorized_inner
+        elif in1 == 1 and size1 >= lanes:
+            plan.kernel = _vectorized_outer
+        elif in0 < in1:
+            plan.kernel = _row_sum
+        else:
+            plan.kernel = _scalar_outer
+        value_dims = groups[1:]
+    # values: one axis per value dim, fastest first; visiting order is slowest first
+    kept = [i for i, g in enumerate(value_dims) if g[2] != 0][::-1]
+    summed = [i for i, g in enumerate(value_dims) if g[2] == 0][::-1]
+    plan.kept_then_summed = tuple(kept + summed)
+    plan.summed_outer = bool(summed)
+    plan.kept_sizes = tuple(value_dims[i][0] for i in kept)
+    kept_dims = [d for i in kept for d in reversed(value_dims[i][3])]
+    plan.kept_dim_sizes = tuple(shape[d] for d in kept_dims)
+    plan.to_output = tuple(np.argsort(kept_dims).tolist())
+    plan.out_shape = tuple(1 if d in axes else size for d, size in enumerate(shape))
+    plan.result_shape = tuple(size for d, size in enumerate(shape) if d not in axes)
+    return plan
+
+
+def _iterator_dims(shape, in_strides, out_strides):
+    """PyTorch's TensorIterator for a reduction: [size, input stride, output stride, the array's dims in
+    it] per dim, fastest first -- reduced dims first, then by stride -- with neighbours merged where the
+    strides allow."""
+    dims = [[shape[d], in_strides[d], out_strides[d], [d]] for d in reversed(range(len(shape)))]
+
+    def should_swap(a, b):  # 1: a goes after b; -1: before; 0: undecided
+        for k in (2, 1):  # the output's strides first, then the input's
+            s0, s1 = a[k], b[k]
+            if k == 2 and (s0 == 0) != (s1 == 0):
+                return 1 if s1 == 0 else -1
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return -1 if s0 < s1 else 1
+            if a[0] > b[0]:
+                return 1
+        return 0
+
+    for i in range(1, len(dims)):  # insertion sort that tolerates undecided comparisons
+        j = i
+        for k in range(i - 1, -1, -1):
+            comparison = should_swap(dims[k], dims[j])
+            if comparison > 0:
+                dims[k], dims[j] = dims[j], dims[k]
+                j = k
+            elif comparison < 0:
+                break
+    merged = [dims[0]]
+    for size, in_stride, out_stride, members in dims[1:]:
+        prev = merged[-1]
+        if prev[0] == 1 or size == 1 or (prev[0] * prev[1] == in_stride and prev[0] * prev[2] == out_stride):
+            if prev[0] == 1:
+                prev[1], prev[2] = in_stride, out_stride
+            prev[0] *= size
+            prev[3] = prev[3] + members
+        else:
+            merged.append([size, in_stride, out_stride, members])
+    return merged

@@ -184,6 +184,9 @@ def set_default_device(device):
 class Generator(_random.Generator):
     """``torch.Generator`` for the CPU: same seed, same numbers as PyTorch (a fresh one uses seed 67280421310721)."""
 
+    # Shown as PyTorch shows its generator, by repr() and by IPython: <torch._C.Generator ...>
+    __module__, __qualname__ = "torch._C", "Generator"
+
     def __init__(self, device="cpu"):
         _dtypes.device(device).check_available()
         super().__init__()
@@ -196,8 +199,6 @@ class Generator(_random.Generator):
     def set_state(self, new_state):
         return super().set_state(new_state._data if isinstance(new_state, Tensor) else new_state)
 
-    def __repr__(self):
-        return f"<torch._C.Generator object at {hex(id(self))}>"
 
 
 default_generator = Generator()

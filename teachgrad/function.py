@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from . import _checks, _dtypes, grad_mode
+from . import _checks, _dtypes, _exact, grad_mode
 from .graph import NO_EDGE, AsStridedBackward0, CopySlices, Node, gradient_edge
 from .tensor import Tensor
 
@@ -48,6 +48,7 @@ class BackwardNode(Node):
     _saved = ()
     _versions = ()  # per saved value: (version counter, its value when saved, the tensor, is it our output?)
     _freed = False
+    _input_meta = None  # (shape, dtype) of each input, kept by ops that broadcast
 
     def name(self):
         return getattr(self._function, "qualified_name", type(self).__name__)
@@ -57,8 +58,7 @@ class BackwardNode(Node):
         prefix = "" if type(self).__module__.startswith("teachgrad") else "torch.autograd.function."
         return f"<{prefix}{type(self).__name__} object at {hex(id(self))}>"
 
-    def apply(self, grad):
-        return self._function._backward(self, grad)
+    # apply(grad) is the op's _backward (see Function.__init_subclass__): the chain rule for this node.
 
     def release(self):
         self._saved = self._versions = ()
@@ -77,21 +77,17 @@ class BackwardNode(Node):
                 raise RuntimeError(_modified_message(tensor, counter[0], version, self if is_output else None))
         return self._saved
 
-    def _remember_versions(self, inputs, output):
+    def _remember_versions(self, inputs, arrays, output):
         """Note the version of every tensor whose memory was saved, so backward can detect in-place changes."""
         records = []
-        for value in self._saved:
-            if type(value) is not np.ndarray:
-                continue
-            if value is output._data:
+        for value in self._saved:  # NumPy arrays from built-in ops, Tensors from your own Functions
+            if value is output._data or value is output:
                 counter = output._version_counter()
                 # Only a weak reference to our own output: it holds this node as its grad_fn.
                 records.append((counter, counter[0], weakref.ref(output), True))
                 continue
-            for t in inputs:
-                if type(t) is not Tensor and not isinstance(t, Tensor):
-                    continue
-                if t._data is value:
+            for t, array in zip(inputs, arrays):
+                if (array is value or t is value) and isinstance(t, Tensor):
                     counter = t._version_box
                     if counter is None:
                         counter = t._version_box = [0]
@@ -146,7 +142,9 @@ class Function:
         # PyTorch names built-in nodes like "MulBackward0" and your own like "MyFnBackward".
         builtin = cls.__module__.startswith("teachgrad.")
         name = cls.__dict__.get("node_name") or cls.__name__ + ("Backward0" if builtin else "Backward")
-        cls._node_class = type(name, (BackwardNode,), {"_function": cls, "__module__": cls.__module__})
+        # The node's apply(grad) is the function's _backward, called with the node as its ctx.
+        cls._node_class = type(name, (BackwardNode,), {"_function": cls, "apply": cls._backward,
+                                                       "__module__": cls.__module__})
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -160,35 +158,37 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = cls._node_class()
-        # 1. Which inputs will want a gradient, and through which edge?  Known before forward runs, so
-        #    that forward saves only what backward will need.
-        edges = None
-        if _GRAD.enabled and cls.differentiable:
-            needs, edges = [], []
-            for a in args:
-                if isinstance(a, Tensor):
+        # 1. Unwrap the inputs' arrays; note which inputs will want a gradient and through which edge.
+        #    (Known before forward runs, so that forward saves only what backward will need.)
+        arrays, needs, edges = [], [], []
+        recording = _GRAD.enabled and cls.differentiable
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if recording:
                     if a._base is not None and a._view_version != a._version_box[0]:
                         a._refresh_view()  # the view's base changed in place since the view was made
-                    needs.append(a._requires_grad)
-                    edges.append(gradient_edge(a) if a._requires_grad else NO_EDGE)
-                else:
-                    needs.append(False)
-                    if cls._numbers_are_inputs:
-                        edges.append(NO_EDGE)
-            ctx.needs_input_grad = tuple(needs)
-            if True not in needs:
-                edges = None
-        else:
-            ctx.needs_input_grad = (False,) * len(args)
+                    if a._requires_grad:
+                        needs.append(True)
+                        edges.append((a._grad_fn, 0) if a._grad_fn is not None else gradient_edge(a))
+                        continue
+                needs.append(False)
+                edges.append(NO_EDGE)
+            else:
+                arrays.append(a)
+                needs.append(False)
+                if cls._numbers_are_inputs:
+                    edges.append(NO_EDGE)
+        ctx.needs_input_grad = needs = tuple(needs)
         # 2. Forward.
-        output = cls._forward(ctx, args, kwargs)
+        output = cls._forward(ctx, args, arrays, kwargs)
         # 3. History, only when a gradient is needed (and never for integers or bools).
-        if edges is not None and output._data.dtype.kind == "f":
+        if True in needs and output._data.dtype.kind == "f":
             ctx.next_functions = tuple(edges)
             output._requires_grad = True
             output._grad_fn = ctx
             if ctx._saved:
-                ctx._remember_versions(args, output)
+                ctx._remember_versions(args, arrays, output)
         if cls.is_view:
             output._become_view_of(args[0], cls, kwargs)
         # 4. Tell the drawing tools what ran.
@@ -200,7 +200,7 @@ class Function:
 
     # Your own Functions see Tensors (computed without recording a graph) and return Tensors.
     @classmethod
-    def _forward(cls, ctx, args, kwargs):
+    def _forward(cls, ctx, args, arrays, kwargs):
         with grad_mode.no_grad():
             output = cls.forward(ctx, *args, **kwargs)
         if not isinstance(output, Tensor):
@@ -213,10 +213,10 @@ class Function:
             ctx._saved = tuple(result if t is output else t for t in ctx._saved)
         return result
 
-    @classmethod
-    def _backward(cls, ctx, grad):
+    @staticmethod
+    def _backward(ctx, grad):
         with grad_mode.no_grad():
-            grads = cls.backward(ctx, Tensor._make(grad))
+            grads = ctx._function.backward(ctx, Tensor._make(grad))
         grads = grads if isinstance(grads, tuple) else (grads,)
         if len(grads) != len(ctx.needs_input_grad):
             raise RuntimeError(f"function {ctx.name()} returned an incorrect number of gradients (expected "
@@ -253,12 +253,13 @@ class Op(Function):
 
     Positional arguments of ``apply`` are the op's inputs (a Python number among them gets no
     gradient); keyword arguments are settings such as ``dim``.  ``backward`` returns one gradient per
-    positional input, in the shape of the op's output when the op broadcasts: this class sums it
-    back to each input's shape and drops the gradients no input asked for.
+    positional input.  An op that broadcasts may return them in its output's shape and dtype: this
+    class sums each back to its input's shape and converts it to its input's dtype.
     """
 
     _numbers_are_inputs = True
     promotes = False  # True: inputs are converted to PyTorch's common dtype first (float32 * float64 ...)
+    broadcasts = False  # True: gradients may come back in the output's shape and dtype (see above)
 
     @staticmethod
     def result_dtype(common):
@@ -266,20 +267,21 @@ class Op(Function):
         return common
 
     @classmethod
-    def _forward(cls, ctx, args, kwargs):
-        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-        if True in ctx.needs_input_grad:  # what backward needs to give each gradient its input's shape
+    def _forward(cls, ctx, args, arrays, kwargs):
+        if cls.broadcasts and True in ctx.needs_input_grad:  # to give each gradient its input's shape
             ctx._input_meta = [(a.shape, a.dtype) if type(a) is np.ndarray else _NUMBER for a in arrays]
         if cls.promotes and not (len(arrays) == 2 and type(arrays[0]) is type(arrays[1]) is np.ndarray
                                  and arrays[0].dtype is arrays[1].dtype and cls.result_dtype is Op.result_dtype):
             arrays = _promoted(cls, args, arrays)
         return Tensor._make(cls.forward(ctx, *arrays, **kwargs))
 
-    @classmethod
-    def _backward(cls, ctx, grad):
-        grads = cls.backward(ctx, grad)
+    @staticmethod
+    def _backward(ctx, grad):
+        grads = ctx._function.backward(ctx, grad)
         if type(grads) is not tuple:
             grads = (grads,)
+        if ctx._input_meta is None:  # every gradient already has its input's shape and dtype
+            return grads
         result = []
         for g, need, (shape, dtype) in zip(grads, ctx.needs_input_grad, ctx._input_meta):
             if g is not None and need:
@@ -322,13 +324,9 @@ def unbroadcast(grad, shape):
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra:  # dimensions that broadcasting added in front
-        grad = np.add.reduce(grad, axis=tuple(range(extra)))
-        if grad.shape == shape:
-            return grad
-    # dimensions of size 1 that broadcasting stretched
-    stretched = tuple([i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1])
-    return np.add.reduce(grad, axis=stretched, keepdims=True) if stretched else grad
+    # the dimensions that broadcasting added in front, and those of size 1 that it stretched
+    axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1)
+    return _exact.sum(grad, axes, keepdims=True).reshape(shape)  # added up in PyTorch's order
 
 
 def once_differentiable(fn):

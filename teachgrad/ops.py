@@ -14,6 +14,7 @@ Checking arguments and PyTorch's type promotion happen before an op runs, in ``t
 import numpy as np
 
 from ._dtypes import default_float
+from . import _exact
 from ._exact import fma
 from .function import Op
 
@@ -27,7 +28,7 @@ def _alpha_in(dtype, alpha):
 
 class Add(Op):
     """``a + alpha * b``; with ``alpha`` the product and the sum are rounded once, as in PyTorch."""
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -42,7 +43,7 @@ class Add(Op):
 
 
 class Sub(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -72,7 +73,7 @@ class Rsub(Op):
 
 
 class Mul(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -87,7 +88,7 @@ class Mul(Op):
 
 
 class Div(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def result_dtype(common):
@@ -123,7 +124,7 @@ class Pow(Op):
 class PowTensor(Op):
     """``tensor ** tensor``."""
     node_name = "PowBackward1"
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -346,7 +347,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
-        return np.sum(a if dtype is None else a.astype(dtype))
+        return _exact.sum(a if dtype is None else a.astype(dtype))
 
     @staticmethod
     def backward(ctx, grad):
@@ -359,7 +360,7 @@ class SumDim(Op):
     @staticmethod
     def forward(ctx, a, dim, keepdim=False, dtype=None):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        return np.sum(a if dtype is None else a.astype(dtype), axis=dim, keepdims=keepdim)
+        return _exact.sum(a if dtype is None else a.astype(dtype), dim, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -371,7 +372,7 @@ class Mean(Op):
     def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
         a = a if dtype is None else a.astype(dtype)
-        return np.mean(a, dtype=a.dtype)
+        return _exact.sum(a) / a.dtype.type(a.size)  # PyTorch: the sum, then one division
 
     @staticmethod
     def backward(ctx, grad):
@@ -386,7 +387,7 @@ class MeanDim(Op):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         ctx.count = int(np.prod([a.shape[d] for d in dim]))
         a = a if dtype is None else a.astype(dtype)
-        return np.mean(a, axis=dim, keepdims=keepdim, dtype=a.dtype)
+        return _exact.sum(a, dim, keepdim) / a.dtype.type(ctx.count)
 
     @staticmethod
     def backward(ctx, grad):
@@ -395,7 +396,7 @@ class MeanDim(Op):
 
 class Maximum(Op):
     """Elementwise maximum of two tensors; where they tie, each gets half the gradient, as in PyTorch."""
-    promotes = True
+    promotes = broadcasts = True
     pick = staticmethod(np.maximum)
 
     @classmethod
@@ -622,7 +623,7 @@ class UnsafeView(View):
 
 
 class Expand(Op):
-    is_view = True
+    is_view = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -646,7 +647,7 @@ class Repeat(Op):
         own = (1,) * (len(ctx.repeats) - len(ctx.shape)) + ctx.shape
         # split every dimension into (copies, size) and sum over the copies
         split = grad.reshape([n for pair in zip(ctx.repeats, own) for n in pair])
-        return split.sum(axis=tuple(range(0, split.ndim, 2))).reshape(ctx.shape)
+        return _exact.sum(split, tuple(range(0, split.ndim, 2))).reshape(ctx.shape)
 
 
 class Diagonal(Op):
@@ -718,6 +719,7 @@ class Slice(Select):
 class IndexPut(Op):
     """``t[index] = value`` with tensors, lists or masks in the index: the overwritten entries' old values
     get no gradient; each value's gradient is the output gradient where it was written."""
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, value, key):
@@ -734,7 +736,7 @@ class IndexPut(Op):
 
 
 class Cat(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
@@ -748,7 +750,7 @@ class Cat(Op):
 
 
 class Stack(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
@@ -761,7 +763,7 @@ class Stack(Op):
 
 
 class Where(Op):
-    promotes = True
+    promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b, condition):
@@ -861,6 +863,7 @@ class Fill(Op):
 class FillTensor(Op):
     """``fill_(tensor)`` with a one-element tensor: every entry came from it."""
     node_name = "FillBackward3"
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, value):
@@ -868,12 +871,13 @@ class FillTensor(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.zeros_like(grad), np.sum(grad)
+        return np.zeros_like(grad), _exact.sum(grad)
 
 
 class Copy(Op):
     """``copy_(src)``: src is broadcast and converted to the destination's shape and dtype."""
     node_name = "CopyBackwards"
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, src):
@@ -895,7 +899,7 @@ class Detach(Op):
         return a
 
     @classmethod
-    def _forward(cls, ctx, args, kwargs):
-        out = super()._forward(ctx, args, kwargs)
+    def _forward(cls, ctx, args, arrays, kwargs):
+        out = super()._forward(ctx, args, arrays, kwargs)
         out._version_box = args[0]._version_counter()
         return out

@@ -110,14 +110,17 @@ class Optimizer:
     def _params_with_grad(self, group):
         """(parameter, its array, its gradient's array, a float64 work array) for each parameter that
         has a gradient.  The work arrays are kept between steps so that no step allocates them."""
-        scratches, maximize = self._scratch, group["maximize"]
+        scratches, result = self._scratch, []
         for p in group["params"]:
-            if p._grad is not None:
-                data, grad = p._data, p._grad._data
+            grad = p._grad
+            if grad is not None:
+                data = p._data
                 scratch = scratches.get(p)
                 if scratch is None or scratch.shape != data.shape:
                     scratch = scratches[p] = np.empty(data.shape, np.float64)
-                yield p, data, -grad if maximize else grad, scratch
+                    p._version_counter()
+                result.append((p, data, grad._data, scratch))
+        return result
 
     def __repr__(self):
         text = type(self).__name__ + " ("
@@ -161,25 +164,29 @@ class SGD(Optimizer):
         loss = self._evaluate(closure)
         for group in self.param_groups:
             lr, momentum, dampening, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
+            nesterov, maximize = group["nesterov"], group["maximize"]
             for param, p, g, scratch in self._params_with_grad(group):
                 f = p.dtype.type  # hyper-parameters are rounded to the parameter's dtype, as in PyTorch
+                if maximize:
+                    g = -g
                 if wd != 0:
                     g = fma(p, f(wd), g)  # g + weight_decay * p
                 if momentum != 0:
                     state = self.state[param]
-                    if "momentum_buffer" not in state:
-                        state["momentum_buffer"] = _buffer(g.copy())
-                        buf = state["momentum_buffer"]._data
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        state["momentum_buffer"] = buf = _buffer(g.copy())
+                        buf = buf._data
                     else:
-                        buf = state["momentum_buffer"]._data
+                        buf = buf._data
                         buf *= f(momentum)
                         if dampening == 0:
                             buf += g
                         else:
                             fma(g, f(1 - dampening), buf, buf, scratch)
-                    g = fma(buf, f(momentum), g) if group["nesterov"] else buf
+                    g = fma(buf, f(momentum), g) if nesterov else buf
                 fma(g, f(-lr), p, p, scratch)  # in place: the model's parameter itself changes
-                param._version_counter()[0] += 1  # counted like PyTorch's param.add_(...)
+                param._version_box[0] += 1  # counted like PyTorch's param.add_(...)
         return loss
 
 
@@ -213,6 +220,8 @@ class Adam(Optimizer):
         for group in self.param_groups:
             lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             for param, p, g, scratch in self._params_with_grad(group):
+                if group["maximize"]:
+                    g = -g
                 state = self.state[param]
                 if not state:
                     state["step"] = _buffer(np.zeros((), dtype=np.float32))

@@ -57,8 +57,8 @@ class Tensor:
         if requires_grad:
             self.requires_grad = True
 
-    @classmethod
-    def _make(cls, array):
+    @staticmethod
+    def _make(array):
         """Wrap an ndarray without copying (ops produce fresh arrays or views)."""
         t = object.__new__(Tensor)
         t._data = array if type(array) is np.ndarray else np.asarray(array)

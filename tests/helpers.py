@@ -318,3 +318,91 @@ def same_repr(fn):
     got = fn(tg)
     assert repr(got) == repr(want), f"repr differs:\n--- teachgrad\n{got!r}\n--- torch\n{want!r}"
     assert str(got) == str(want), f"str differs:\n--- teachgrad\n{got}\n--- torch\n{want}"
+
+
+# --------------------------------------------------------------------------------------------
+# Exactness settings for check_op / check_fn, modules and optimizers (registry and fuzzer rows)
+# --------------------------------------------------------------------------------------------
+
+# Bit for bit: what PyTorch computes deterministically on every CPU (elementwise arithmetic,
+# sum/mean in PyTorch's float32 order, integer powers, indexing, RNG draws, SGD steps).
+EXACT = dict(rtol=0, atol=0, grad_rtol=0, grad_atol=0)
+# Transcendentals and sqrt (SLEEF / MKL in PyTorch): a few float32 ulps.
+ULP = dict(rtol=5e-7, atol=1e-7, grad_rtol=2e-6, grad_atol=1e-7)
+
+
+def check_module(make, shapes, *, seed=0, rtol=1e-5, atol=1e-6, grad_rtol=1e-4, grad_atol=1e-5, input_kw=None,
+                 requires_grad=True, call=None):
+    """Build a module with ``make(module)`` right after ``manual_seed(seed)`` on both libraries and
+    compare: repr, named parameters (PyTorch's initialisation, bit for bit), the output on the same
+    inputs (values, dtype, grad_fn ...), and after ``out.backward(g)`` every parameter's and input's
+    gradient. ``call(m, *xs)`` replaces ``m(*xs)`` for modules that take other arguments."""
+    tg, torch = both()
+    arrays = make_inputs(shapes, seed=seed, **(input_kw or {}))
+
+    def run(mod):
+        mod.manual_seed(seed)
+        m = make(mod)
+        params = [(n, p.detach().tolist(), tuple(p.shape), str(p.dtype), bool(p.requires_grad))
+                  for n, p in m.named_parameters()]
+        xs = [_build(mod, a, "float32", requires_grad) for a in arrays]
+        out = call(m, *xs) if call else m(*xs)
+        first = next((o for o in _tensors_in(out) if o.requires_grad), None)
+        if first is not None:
+            if first.dim() == 0:
+                first.backward()
+            else:
+                g = np.random.default_rng(seed + 1).standard_normal(tuple(first.shape))
+                first.backward(mod.tensor(g.tolist(), dtype=first.dtype))
+        grads = [(n, None if p.grad is None else p.grad.tolist()) for n, p in m.named_parameters()]
+        grads += [(i, None if x.grad is None else x.grad.tolist()) for i, x in enumerate(xs) if x.requires_grad]
+        return repr(m), params, out, grads
+
+    want = run(torch)
+    got = run(tg)
+    assert got[0] == want[0], f"repr differs:\n--- teachgrad\n{got[0]}\n--- torch\n{want[0]}"
+    assert_same(got[1], want[1], 0, 0, path="parameters")
+    assert_same(got[2], want[2], rtol, atol, path="output")
+    assert_same(got[3], want[3], grad_rtol, grad_atol, path="grads")
+    return got
+
+
+def check_steps(make_optimizer, *, steps=8, rtol=0, atol=0, scheduler=None):
+    """An optimizer (``make_optimizer(module, params)``) on a small elementwise problem (no BLAS, so
+    the gradients are bit-identical on both libraries): parameters, loss and learning rate after
+    every step, compared (exactly by default). ``scheduler(module, opt)`` adds a scheduler stepped
+    after each optimizer step."""
+    tg, torch = both()
+
+    def run(t):
+        w = t.tensor([2.0, -1.5, 0.25], requires_grad=True)
+        b = t.tensor(1.0, requires_grad=True)
+        x = t.tensor([3.0, 0.5, -2.0])
+        y = t.tensor([5.0, -1.0, 0.5])
+        opt = make_optimizer(t, [w, b])
+        sched = scheduler(t, opt) if scheduler else None
+        out = []
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = ((w * x + b - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+            if sched is not None:
+                sched.step()
+            out.append((loss.item(), w.tolist(), b.item(), [g["lr"] for g in opt.param_groups]))
+        return out
+
+    want = run(torch)
+    got = run(tg)
+    assert_same(got, want, rtol, atol, path="trajectory")
+    return got
+
+
+def install_library_warning_filters():
+    """Add the warning filters ``import teachgrad`` installs (NumPy's overflow/invalid-value
+    RuntimeWarnings raised inside the engine are silenced, as PyTorch is silent). pytest restores
+    the filter list after each test, so tests that compare warnings re-install them inside their
+    own ``warnings.catch_warnings()``."""
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"teachgrad(\.|$)")
+    warnings.filterwarnings("ignore", message=r"(overflow|invalid value) encountered in reduce",
+                            category=RuntimeWarning, module=r"numpy\._core\._methods")

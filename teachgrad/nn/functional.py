@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .. import _checks
+from .. import _checks, _exact
 from ..function import Op
 from ..tensor import Tensor
 
@@ -28,6 +28,7 @@ __all__ = [
 
 class Addmm(Op):
     """``bias + x @ w_t`` in one node (what ``nn.Linear`` runs on a batch of row vectors)."""
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, bias, x, w_t):
@@ -156,7 +157,10 @@ def _reduce(loss, reduction):
     if reduction not in ("mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     n = loss.size if reduction == "mean" else 1
-    return np.asarray(loss.sum() / n, dtype=loss.dtype), 1.0 / max(n, 1)  # (the mean of nothing is nan)
+    total = _exact.sum(loss)
+    if reduction == "mean":
+        total = total / loss.dtype.type(n)  # (the mean of nothing is nan)
+    return np.asarray(total, dtype=loss.dtype), 1.0 / max(n, 1)
 
 
 def _size_warning(input, target):
@@ -168,6 +172,8 @@ def _size_warning(input, target):
 
 
 class MseLoss(Op):
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, input, target, reduction="mean"):
         diff = input - target
