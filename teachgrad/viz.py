@@ -13,9 +13,12 @@ With a trace of the computation the drawing also shows what the autograd graph a
     draw_graph(z, trace=tr)
 
 - a red dashed edge with scissors where ``detach()`` cut the graph,
-- a grey shaded region around operations that ran under ``no_grad``,
+- light blue dashed edges, without arrowheads, that exist in the graph but that no gradient from
+  this output reaches (the history behind a cut),
+- a grey shaded region around operations that ran under ``no_grad``, labelled as operations
+  (``mul``), since no Backward node exists for them,
 - greyed leaves that do not require grad (frozen, ``requires_grad=False``),
-- dotted grey edges along which no gradient flows.
+- dotted grey edges where nothing was recorded.
 
 The graph is walked through the public PyTorch API only (``grad_fn.next_functions``,
 ``AccumulateGrad.variable``), so the same code draws real ``torch`` tensors too.
@@ -28,7 +31,8 @@ import contextlib
 import io
 import sys
 
-__all__ = ["draw_graph", "graph_svg", "trace", "Trace", "TraceEvent", "figure_to_png", "figure_to_svg"]
+__all__ = ["draw_graph", "graph_svg", "trace", "Trace", "TraceEvent", "figure_to_png", "figure_to_svg",
+           "line_chart_svg", "grid_svg"]
 
 TraceEvent = collections.namedtuple("TraceEvent", "name inputs output grad_enabled")
 
@@ -135,7 +139,7 @@ def _torch_trace_mode(tr):
 # ---------------------------------------------------------------------------------------------
 
 class _Node:
-    __slots__ = ("key", "kind", "lines", "tensor", "requires_grad", "recorded", "no_grad", "root", "index")
+    __slots__ = ("key", "kind", "lines", "tensor", "requires_grad", "recorded", "no_grad", "root", "index", "mark")
 
     def __init__(self, key, kind, index):
         self.key = key
@@ -147,6 +151,7 @@ class _Node:
         self.no_grad = False  # op nodes: ran under no_grad
         self.root = False
         self.index = index  # discovery order, for a deterministic layout
+        self.mark = None  # a backward step's state: "done", "pending" or "next" (graph_svg's marks)
 
 
 # edge styles: "flow" (backward travels it), "cut" (detach), "none" (no gradient flows)
@@ -192,6 +197,15 @@ def _fmt(t):
         return "shape (" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
     except Exception:
         return "?"
+
+
+def _operation_name(node_name):
+    """The operation behind a Backward node's name, for ops that recorded no node:
+    "MulBackward0" -> "mul", "AddmmBackward0" -> "addmm"."""
+    import re
+
+    base = re.sub(r"Backward\d*$", "", node_name)
+    return (base[:1].lower() + base[1:]) if base else node_name
 
 
 def _tensor_base(t):
@@ -322,7 +336,7 @@ def _build(root, events, tensor_names, fn_names):
                 n.recorded = fn is not None
                 n.no_grad = not ev.grad_enabled
                 n.requires_grad = bool(t.requires_grad)
-                n.lines = [ev.name]
+                n.lines = [ev.name if n.recorded else _operation_name(ev.name)]
                 name = tensor_names.get(id(t))
                 value = _fmt(t)
                 n.lines.append(f"{name} = {value}" if name else value)
@@ -351,6 +365,27 @@ def _build(root, events, tensor_names, fn_names):
 
     root_node = tensor_node(root)
     root_node.root = True
+    _walk(work, g, leaf_node, fn_node, tensor_node, _undetach)
+    # A recorded edge that backward from this output never travels (behind a detach() cut, say)
+    # exists, but no gradient reaches it: drawn differently from the edges backward does travel.
+    children = collections.defaultdict(list)
+    for e in g.edges:
+        if e.style == "flow":
+            children[e.src].append(e.dst)
+    reached, todo = {root_node.key}, [root_node.key]
+    if not root_node.recorded or not root_node.requires_grad:
+        reached, todo = set(), []
+    while todo:
+        k = todo.pop()
+        for c in children[k]:
+            if c not in reached:
+                reached.add(c)
+                todo.append(c)
+    g.edges = [e._replace(style="idle") if e.style == "flow" and e.src not in reached else e for e in g.edges]
+    return g
+
+
+def _walk(work, g, leaf_node, fn_node, tensor_node, _undetach):
     while work:
         what, n, obj = work.popleft()
         if what == "fn":
@@ -374,7 +409,6 @@ def _build(root, events, tensor_names, fn_names):
                 else:
                     style = "none"
                 g.edges.append(_Edge(n.key, child.key, style))
-    return g
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,7 +526,11 @@ _COLORS = {
     "flow": "#2b2b2b",
     "cut": "#d62728",
     "none": "#a0a0a0",
+    "idle": "#8fb3d9",
     "shade": "#dcdcdc",
+    # a backward pass in progress (graph_svg's marks): nodes already run, nodes holding a pending gradient
+    "done": ("#f4f4f4", "#9a9a9a", "#6b6b6b"),
+    "pending": ("#fff1d6", "#e08a00", "#5a3800"),
 }
 _SHADE_PAD = 0.12
 _MARGIN = 0.25
@@ -513,7 +551,9 @@ class _Scene:
             else:
                 colors = _COLORS["leaf"] if n.requires_grad else _COLORS["leaf_off"]
                 dashed = False
-            self.nodes.append((x, y, w, h, n.lines, colors, dashed, n.root, n))
+            if n.mark in ("done", "pending", "next"):
+                colors = _COLORS["done" if n.mark == "done" else "pending"]
+            self.nodes.append((x, y, w, h, n.lines, colors, dashed, n.root or n.mark == "next", n))
         # shading behind what ran under no_grad: padded boxes, joined along the edges between them
         shade = [n for n in g.order if n.no_grad]
         keys = {n.key for n in shade}
@@ -568,10 +608,12 @@ class _Scene:
         self.legend = []  # (kind, label)
         if styles - {"flow"} or has_shade or has_off_leaf or has_off_op:
             self.legend.append(("flow", "backward flows"))
+            if "idle" in styles:
+                self.legend.append(("idle", "edge exists, no gradient reaches it"))
             if "cut" in styles:
                 self.legend.append(("cut", "cut by detach()"))
             if "none" in styles:
-                self.legend.append(("none", "no gradient flows"))
+                self.legend.append(("none", "no edge in the graph"))
             if has_shade:
                 self.legend.append(("shade", "ran under no_grad"))
             if has_off_leaf:
@@ -622,11 +664,19 @@ def _clip_segment(a, b, size_a, size_b, gap):
     return (xa + t0 * dx, ya + t0 * dy), (xa + t1 * dx, ya + t1 * dy)
 
 
-def _scene_for(tensor, trace, names, frame, direction, max_width, title):
+def _scene_for(tensor, trace, names, frame, direction, max_width, title, marks=None):
     tensor_names, fn_names, keep = _collect_names(tensor, names, frame)
     events = list(trace.events) if trace is not None else []
     g = _build(tensor, events, tensor_names, fn_names)
     g.keep.append(keep)
+    for node, (state, note) in (marks or {}).items():
+        # a leaf's AccumulateGrad node is drawn as the leaf itself
+        key = ("t", id(node.variable)) if _is_accumulate_grad(node) else ("f", id(node))
+        n = g.nodes.get(key)
+        if n is not None:
+            n.mark = state
+            if note:
+                n.lines.append(note)
     if direction == "auto":
         # left to right reads like the code; fall back to top-down for graphs too deep to fit the width
         xy, sizes, _ = _layout(g, "LR")
@@ -738,7 +788,7 @@ def _render(sc, ax, max_width):
         ax.add_artist(FancyArrowPatch(
             pa, pb, arrowstyle="-|>" if style == "flow" else "-",
             mutation_scale=10 * max(scale, 0.4), color=_COLORS[style],
-            linestyle={"flow": "-", "cut": "--", "none": ":"}[style],
+            linestyle={"flow": "-", "idle": (0, (6, 2)), "cut": "--", "none": ":"}[style],
             linewidth=1.3 * max(scale, 0.4), shrinkA=0, shrinkB=0, zorder=2))
     for x, y in sc.cuts:
         ax.text(x, y, "\u2702 detach()", ha="center", va="center", fontsize=font * 0.9, color=_COLORS["cut"],
@@ -746,8 +796,8 @@ def _render(sc, ax, max_width):
     if sc.legend:
         handles = []
         for kind, label in sc.legend:
-            if kind in ("flow", "cut", "none"):
-                ls = {"flow": "-", "cut": "--", "none": ":"}[kind]
+            if kind in ("flow", "idle", "cut", "none"):
+                ls = {"flow": "-", "idle": (0, (6, 2)), "cut": "--", "none": ":"}[kind]
                 handles.append(Line2D([], [], color=_COLORS[kind], lw=1.4, ls=ls, label=label))
             elif kind == "shade":
                 handles.append(Patch(facecolor=_COLORS["shade"], edgecolor="none", label=label))
@@ -780,14 +830,18 @@ def figure_to_svg(fig):
 # SVG markup, written directly: the same scene in a few milliseconds (used by the live widgets)
 # ---------------------------------------------------------------------------------------------
 
-def graph_svg(tensor, trace=None, title=None, *, names=None, direction="auto", max_width=14.0, px_per_inch=88):
+def graph_svg(tensor, trace=None, title=None, *, names=None, direction="auto", max_width=14.0, px_per_inch=88,
+              marks=None):
     """The same drawing as :func:`draw_graph`, as SVG markup (str), without matplotlib.
 
     Much faster than rendering a Figure, so the live widgets redraw with it on every click.
+    ``marks`` shows a backward pass in progress (lesson 8's stepper): ``{node: (state, note)}`` for
+    backward nodes (``grad_fn`` nodes, or a leaf's ``AccumulateGrad``), where state is "done" (greyed),
+    "pending" (a gradient waits there, orange) or "next" (orange, thick border) and note an extra line.
     """
     frame = sys._getframe(1) if names is None else None
     try:
-        scene, g = _scene_for(tensor, trace, names, frame, direction, max_width, title)
+        scene, g = _scene_for(tensor, trace, names, frame, direction, max_width, title, marks)
     finally:
         del frame
     return _render_svg(scene, px_per_inch, max_width)
@@ -831,7 +885,8 @@ def _render_svg(sc, ppi, max_width):
     for x, y in sc.region_labels:
         out.append(f'<text x="{X(x)}" y="{Y(y)}" text-anchor="middle" font-style="italic" fill="#555555" '
                    f'font-size="{font * 0.9:.1f}">no_grad()</text>')
-    dash = {"flow": "", "cut": ' stroke-dasharray="6 4"', "none": ' stroke-dasharray="2 3"'}
+    dash = {"flow": "", "idle": ' stroke-dasharray="7 2"', "cut": ' stroke-dasharray="6 4"',
+            "none": ' stroke-dasharray="2 3"'}
     for (xa, ya), (xb, yb), style in sc.edges:
         marker = ' marker-end="url(#tg-arrow)"' if style == "flow" else ""
         out.append(f'<line x1="{X(xa)}" y1="{Y(ya)}" x2="{X(xb)}" y2="{Y(yb)}" stroke="{_COLORS[style]}" '
@@ -864,7 +919,7 @@ def _render_svg(sc, ppi, max_width):
             r, c = divmod(i, cols)
             lx = lx0 + c * col_w
             ly = sc.y0 + sc.legend_h - 0.18 - r * 0.24
-            if kind in ("flow", "cut", "none"):
+            if kind in ("flow", "idle", "cut", "none"):
                 out.append(f'<line x1="{X(lx)}" y1="{Y(ly)}" x2="{X(lx + 0.3)}" y2="{Y(ly)}" '
                            f'stroke="{_COLORS[kind]}" stroke-width="1.4"{dash[kind]}/>')
             else:
@@ -874,5 +929,170 @@ def _render_svg(sc, ppi, max_width):
             out.append(f'<text x="{X(lx + 0.4)}" y="{Y(ly)}" dominant-baseline="central" '
                        f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="{font * 0.85:.1f}">'
                        f'{escape(label)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small SVG charts for the live widgets (a few milliseconds per redraw, no matplotlib)
+# ---------------------------------------------------------------------------------------------
+
+_SANS = "DejaVu Sans, Helvetica, Arial, sans-serif"
+
+
+def _finite(v):
+    return v is not None and v == v and v not in (float("inf"), float("-inf"))
+
+
+def _nice(v):
+    """A short label for an axis value: 0.01, 2.5, 1e+04."""
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1e4 or a < 1e-3:
+        return f"{v:.0e}"
+    return f"{v:.3g}"
+
+
+def line_chart_svg(series, title="", xlabel="", ylabel="", log_y=False, width=420, height=240,
+                   marker_first=None, marker_last=None, extra_lines=()):
+    """A line chart as SVG markup (str).
+
+    series       a list of dicts: ``{"x": [...], "y": [...], "label": str, "color": "#rrggbb",
+                 "dash": bool}``; points that are not finite (or not positive on a log scale) are
+                 left out, so a run that blows up ends where its numbers stop.
+    log_y        logarithmic y axis.
+    marker_first / marker_last  labels for a dot at the first / last point of the first series.
+    extra_lines  ``(x0, y0, x1, y1, label, color)`` straight lines in data coordinates (clipped).
+    """
+    import math
+    from html import escape
+
+    left, right, top, bottom = 58, 12, 24 if title else 10, 36
+    pw, ph = width - left - right, height - top - bottom
+
+    def ok(y):
+        return _finite(y) and (y > 0 if log_y else True)
+
+    def ty(y):
+        return math.log10(y) if log_y else y
+
+    pts = [(x, ty(y)) for s in series for x, y in zip(s["x"], s["y"]) if _finite(x) and ok(y)]
+    if pts:
+        x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+        y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+    else:
+        x0, x1, y0, y1 = 0.0, 1.0, 0.0, 1.0
+    if x1 - x0 < 1e-12:
+        x0, x1 = x0 - 0.5, x1 + 0.5
+    if y1 - y0 < 1e-12:
+        y0, y1 = y0 - 0.5, y1 + 0.5
+    pad = 0.05 * (y1 - y0)
+    y0, y1 = y0 - pad, y1 + pad
+
+    def px(x):
+        return left + pw * (x - x0) / (x1 - x0)
+
+    def py(y):
+        return top + ph * (y1 - y) / (y1 - y0)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="{_SANS}" font-size="11">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>']
+    if title:
+        out.append(f'<text x="{left + pw / 2:.1f}" y="16" text-anchor="middle" font-size="12">'
+                   f'{escape(title)}</text>')
+    for frac in (0.0, 0.5, 1.0):  # y ticks: bottom, middle, top
+        yv = y0 + pad + frac * (y1 - y0 - 2 * pad)
+        label = _nice(10 ** yv if log_y else yv)
+        out.append(f'<text x="{left - 4}" y="{py(yv) + 4:.1f}" text-anchor="end">{escape(label)}</text>')
+        out.append(f'<line x1="{left}" y1="{py(yv):.1f}" x2="{left + pw}" y2="{py(yv):.1f}" '
+                   'stroke="#eee"/>')
+    for frac, anchor in ((0.0, "start"), (1.0, "end")):
+        xv = x0 + frac * (x1 - x0)
+        out.append(f'<text x="{px(xv):.1f}" y="{top + ph + 14}" text-anchor="{anchor}">'
+                   f'{escape(_nice(xv))}</text>')
+    if xlabel:
+        out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6}" text-anchor="middle">{escape(xlabel)}</text>')
+    if ylabel:
+        out.append(f'<text x="12" y="{top + ph / 2:.1f}" text-anchor="middle" '
+                   f'transform="rotate(-90 12 {top + ph / 2:.1f})">{escape(ylabel + (" (log)" if log_y else ""))}'
+                   '</text>')
+    out.append(f'<clipPath id="tg-plot-area"><rect x="{left}" y="{top}" width="{pw}" height="{ph}"/></clipPath>')
+    for xa, ya, xb, yb, label, color in extra_lines:
+        out.append(f'<line x1="{px(xa):.1f}" y1="{py(ty(ya)):.1f}" x2="{px(xb):.1f}" y2="{py(ty(yb)):.1f}" '
+                   f'stroke="{color}" stroke-dasharray="2 3" stroke-width="1.2" clip-path="url(#tg-plot-area)"/>')
+    legend = [(s.get("label"), s.get("color", "#1f77b4"), s.get("dash", False)) for s in series]
+    legend += [(label, color, True) for *_, label, color in extra_lines]
+    for s in series:
+        color = s.get("color", "#1f77b4")
+        dash = ' stroke-dasharray="5 4"' if s.get("dash") else ""
+        runs, cur = [], []
+        for x, y in zip(s["x"], s["y"]):
+            if _finite(x) and ok(y):
+                cur.append(f"{px(x):.1f},{py(ty(y)):.1f}")
+            elif cur:
+                runs.append(cur)
+                cur = []
+        if cur:
+            runs.append(cur)
+        for run in runs:
+            out.append(f'<polyline fill="none" stroke="{color}" stroke-width="{s.get("width", 1.6)}"{dash} '
+                       f'points="{" ".join(run)}" clip-path="url(#tg-plot-area)"/>')
+    if series and (marker_first or marker_last):
+        s = series[0]
+        good = [(x, y) for x, y in zip(s["x"], s["y"]) if _finite(x) and ok(y)]
+        if good:
+            for (x, y), label, color in ((good[0], marker_first, "#000"), (good[-1], marker_last, "#d62728")):
+                if label:
+                    out.append(f'<circle cx="{px(x):.1f}" cy="{py(ty(y)):.1f}" r="3.5" fill="{color}"/>')
+                    legend.append((label, color, None))
+    ly = top + 12
+    for label, color, dash in legend:
+        if not label:
+            continue
+        lx = left + pw - 150
+        if dash is None:
+            out.append(f'<circle cx="{lx + 9}" cy="{ly - 4}" r="3.5" fill="{color}"/>')
+        else:
+            d = ' stroke-dasharray="5 4"' if dash else ""
+            out.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 18}" y2="{ly - 4}" stroke="{color}" '
+                       f'stroke-width="1.6"{d}/>')
+        out.append(f'<text x="{lx + 24}" y="{ly}">{escape(label)}</text>')
+        ly += 14
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def grid_svg(values, title="", cell=34):
+    """A matrix of numbers (nested lists, or None) as a grid of shaded cells with the values in
+    them, as SVG markup (str). None draws an empty grey grid."""
+    from html import escape
+
+    rows = values if values is not None else [[None] * 5 for _ in range(5)]
+    n_r, n_c = len(rows), len(rows[0]) if rows else 0
+    top = 22 if title else 4
+    width, height = n_c * cell + 8, n_r * cell + top + 4
+    flat = [v for r in rows for v in r if v is not None and _finite(v)]
+    hi = max([abs(v) for v in flat] + [1e-12])
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="{_SANS}" font-size="11">',
+           f'<rect width="{width}" height="{height}" fill="white"/>']
+    if title:
+        out.append(f'<text x="{width / 2:.1f}" y="15" text-anchor="middle" font-size="12">{escape(title)}</text>')
+    for i, r in enumerate(rows):
+        for j, v in enumerate(r):
+            x, y = 4 + j * cell, top + i * cell
+            if v is None or not _finite(v):
+                fill = "#eeeeee"
+            else:
+                t = abs(v) / hi / 1.6
+                shade = int(255 - 150 * t)
+                fill = f"#{shade:02x}{int(255 - 90 * t):02x}ff"
+            out.append(f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{fill}" stroke="#bbb"/>')
+            if v is not None:
+                out.append(f'<text x="{x + (cell - 2) / 2:.1f}" y="{y + cell / 2 + 3:.1f}" text-anchor="middle">'
+                           f'{escape(format(v, "g"))}</text>')
     out.append("</svg>")
     return "\n".join(out)

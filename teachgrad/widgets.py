@@ -2,371 +2,34 @@
 
     from teachgrad.widgets import ChainExplorer
     ex = ChainExplorer()
-    ex                      # last in a cell: shows the controls, the graph and the table
+    ex                      # last in a cell: shows the controls, the drawing and the table
     ex.controls["requires_grad_c"].value = False
     print(ex.table())       # the same result as plain text
 
-Every explorer wires its controls to a plain function that does the work and can be tested without
-a browser: :func:`chain_gradients`, :class:`AccumulationLab`, :func:`training_run`,
-:func:`sequential_gradients`. All of them take the tensor library as ``torch=`` (teachgrad by
-default; real PyTorch gives the same tables).
+Every explorer wires its controls to plain code in :mod:`teachgrad.explorers` (or to a function
+the lesson itself defines) and can be driven without a browser, as above. All of them take the
+tensor library as ``torch=`` (teachgrad by default; real PyTorch gives the same tables).
 
-Plots are rendered to PNG and shown in ``ipywidgets.Image`` widgets and tables in ``HTML`` widgets,
-so a callback never writes a cell output (nbval sees the same outputs as a browser) and a failing
-callback shows a friendly message in the widget instead of a traceback.
+Drawings are SVG, written directly (:func:`teachgrad.viz.graph_svg`, :func:`teachgrad.viz.line_chart_svg`,
+:func:`teachgrad.viz.grid_svg`), so a redraw costs a few milliseconds. Tables and messages are
+``HTML`` widgets: a callback never writes a cell output (nbval sees the same outputs as a browser),
+and a failing callback shows a friendly message in the widget instead of a traceback.
 """
 
 import html
-import importlib
-import io
+import time
 
-__all__ = [
-    "ChainExplorer", "AccumulationExplorer", "TrainingExplorer", "SequentialExplorer",
-    "chain_code", "chain_gradients", "chain_table", "AccumulationLab",
-    "training_run", "training_table", "sequential_gradients", "sequential_table", "friendly_error",
-]
-
-
-# ---------------------------------------------------------------------------------------------
-# helpers
-# ---------------------------------------------------------------------------------------------
-
-def _lib(torch=None):
-    if torch is None:
-        import teachgrad as torch
-    return torch
-
-
-def _sub(lib, name):
-    return importlib.import_module(f"{lib.__name__}.{name}")
-
-
-def _num(v):
-    """A Python float as the tables show it: 935.0, 1.0, 0.5."""
-    if v is None:
-        return "None"
-    return repr(float(v))
-
-
-_EXPLANATIONS = (
-    ("Trying to backward through the graph a second time",
-     "The previous backward() freed the values the graph had saved. Tick retain_graph before the "
-     "earlier backward(), or build the graph again (new graph)."),
-    ("does not require grad and does not have a grad_fn",
-     "Nothing in this computation requires grad, so there is no graph to go backward through."),
-    ("grad can be implicitly created only for scalar outputs",
-     "backward() without an argument works only for a single number; pass a gradient of the "
-     "output's shape."),
-    ("you can only change requires_grad flags of leaf variables",
-     "Only leaves (tensors you created) have a requires_grad flag you can set; use .detach() for a "
-     "computed tensor."),
+from .explorers import (  # noqa: F401  (re-exported: the widgets' logic, importable from here too)
+    CHAIN_LEAVES, CHAIN_TOGGLES, CHAIN_VALUES, SEQUENTIAL_PARAMS, AccumulationLab, _lib, chain_code,
+    chain_gradients, chain_table, friendly_error, sequential_gradients, sequential_table, training_run,
+    training_table,
 )
 
+__all__ = ["ChainExplorer", "AccumulationExplorer", "TrainingExplorer", "SequentialExplorer",
+           "TrainingCurveExplorer", "BackwardStepper", "time_updates"]
 
-def friendly_error(exc):
-    """``"RuntimeError: <PyTorch's message>"`` plus a one-line explanation when we know one."""
-    text = f"{type(exc).__name__}: {exc}"
-    for needle, explanation in _EXPLANATIONS:
-        if needle in str(exc):
-            return f"{text}\n{explanation}"
-    return text
-
-
-def _grad_name(t):
-    fn = t.grad_fn
-    return None if fn is None else fn.name()
-
-
-def _render_png(fig, dpi=90):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
-
-# ---------------------------------------------------------------------------------------------
-# the chain of seed 004: y = a*x + b, z = c*y + d, w = e*z + f
-# ---------------------------------------------------------------------------------------------
-
-CHAIN_LEAVES = ("a", "b", "c", "d", "e", "f", "x")
-CHAIN_VALUES = {"a": 2.0, "b": 3.0, "c": 5.0, "d": 7.0, "e": 11.0, "f": 13.0, "x": 17.0}
-CHAIN_TOGGLES = ("detach_y", "detach_z", "no_grad_y", "no_grad_z")
-
-
-def _chain_flags(requires_grad):
-    flags = {k: True for k in CHAIN_LEAVES}
-    if requires_grad is not None:
-        unknown = set(requires_grad) - set(CHAIN_LEAVES)
-        if unknown:
-            raise ValueError(f"unknown leaves: {sorted(unknown)}")
-        flags.update({k: bool(v) for k, v in requires_grad.items()})
-    return flags
-
-
-def chain_code(requires_grad=None, detach_y=False, detach_z=False, no_grad_y=False, no_grad_z=False):
-    """The PyTorch code of the chain for these toggles (exactly what :func:`chain_gradients` runs)."""
-    flags = _chain_flags(requires_grad)
-    lines = []
-    for k in CHAIN_LEAVES:
-        v = f"{CHAIN_VALUES[k]:g}."
-        lines.append(f"{k} = torch.tensor({v}, requires_grad={flags[k]})")
-    y_expr = "a * x + b"
-    z_expr = f"c * {'y.detach()' if detach_y else 'y'} + d"
-    w_expr = f"e * {'z.detach()' if detach_z else 'z'} + f"
-    for name, expr, ng in (("y", y_expr, no_grad_y), ("z", z_expr, no_grad_z), ("w", w_expr, False)):
-        if ng:
-            lines.append("with torch.no_grad():")
-            lines.append(f"    {name} = {expr}")
-        else:
-            lines.append(f"{name} = {expr}")
-    lines.append("w.backward()")
-    return "\n".join(lines)
-
-
-def chain_gradients(requires_grad=None, detach_y=False, detach_z=False, no_grad_y=False, no_grad_z=False,
-                    torch=None, trace=False):
-    """Run the seed-004 chain with these toggles and report what backward did.
-
-    requires_grad  dict leaf -> bool (leaves not given require grad), leaves a..f and x.
-    Returns a dict: ``code`` (the code run), ``values`` (y, z, w as floats), ``grads`` (leaf ->
-    float or None), ``w_requires_grad``, ``w_grad_fn`` (name or None), ``error`` (friendly message
-    or None), ``tensors`` (the leaves and y, z, w) and ``trace`` (a viz.Trace when trace=True).
-    """
-    lib = _lib(torch)
-    code = chain_code(requires_grad, detach_y, detach_z, no_grad_y, no_grad_z)
-    forward, backward = code.rsplit("\n", 1)
-    ns = {"torch": lib}
-    tr = None
-    if trace:
-        from teachgrad import viz
-
-        with viz.trace(lib) as tr:
-            exec(forward, ns)
-    else:
-        exec(forward, ns)
-    error = None
-    try:
-        exec(backward, ns)
-    except RuntimeError as exc:
-        error = friendly_error(exc)
-    w = ns["w"]
-    return {
-        "code": code,
-        "values": {k: ns[k].item() for k in ("y", "z", "w")},
-        "grads": {k: (None if ns[k].grad is None else ns[k].grad.item()) for k in CHAIN_LEAVES},
-        "w_requires_grad": bool(w.requires_grad),
-        "w_grad_fn": _grad_name(w),
-        "error": error,
-        "tensors": {k: ns[k] for k in CHAIN_LEAVES + ("y", "z", "w")},
-        "trace": tr,
-    }
-
-
-def chain_table(result):
-    """The gradient table: one row per leaf (``a  935.0`` / ``c  None``), then w."""
-    rows = [f"{k}  {_num(result['grads'][k])}" for k in CHAIN_LEAVES]
-    rows.append(f"w = {_num(result['values']['w'])}, requires_grad={result['w_requires_grad']}")
-    if result["error"]:
-        rows.append("w.backward() failed: " + result["error"].split("\n")[0])
-    return "\n".join(rows)
-
-
-# ---------------------------------------------------------------------------------------------
-# accumulation (seed 001): inp = eye(5, requires_grad=True); out = (inp + 1).pow(2)
-# ---------------------------------------------------------------------------------------------
-
-class AccumulationLab:
-    """The accumulation experiment as plain state: call backward(), zero_grad(), new_graph()."""
-
-    def __init__(self, torch=None):
-        self.torch = _lib(torch)
-        self.inp = self.torch.eye(5, requires_grad=True)
-        self.out = None
-        self.calls = 0
-        self.message = ""
-        self.history = []  # the code that ran, one line per action
-        self.new_graph()
-        self.message = "out = (inp + 1).pow(2) built; inp.grad is None until the first backward()."
-
-    def new_graph(self):
-        self.out = (self.inp + 1).pow(2)
-        self.history.append("out = (inp + 1).pow(2)")
-        self.message = "New graph: out = (inp + 1).pow(2). inp.grad is kept: only zero_grad clears it."
-
-    def backward(self, retain_graph=True):
-        torch = self.torch
-        line = f"out.backward(torch.ones_like(out), retain_graph={bool(retain_graph)})"
-        self.history.append(line)
-        try:
-            self.out.backward(torch.ones_like(self.out), retain_graph=bool(retain_graph))
-        except RuntimeError as exc:
-            self.message = friendly_error(exc)
-            return False
-        self.calls += 1
-        if retain_graph:
-            self.message = "backward() added d(out)/d(inp) = 2*(inp + 1) to inp.grad; the graph was kept."
-        else:
-            self.message = ("backward() added d(out)/d(inp) = 2*(inp + 1) to inp.grad and freed the graph: "
-                            "another backward() will fail.")
-        return True
-
-    def zero_grad(self):
-        self.history.append("inp.grad.zero_()")
-        if self.inp.grad is None:
-            self.message = ("inp.grad is None: there is nothing to zero yet (inp.grad.zero_() would raise "
-                            "AttributeError). Run backward first.")
-            return False
-        self.inp.grad.zero_()
-        self.message = "inp.grad.zero_() set every entry of inp.grad to 0."
-        return True
-
-    def table(self, message=True):
-        grad = self.inp.grad
-        lines = [f"backward calls: {self.calls}", "inp.grad:", "None" if grad is None else str(grad)]
-        if message and self.message:
-            lines.append("message: " + self.message.replace("\n", "\n         "))
-        return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------
-# training (seed 003): x = 3, w = 2, b = 1, target 5, SGD([w, b], lr, momentum), MSELoss
-# ---------------------------------------------------------------------------------------------
-
-def training_run(lr=0.01, momentum=0.9, zero_grad=True, steps=50, torch=None):
-    """Train y = w*x + b towards 5 with SGD; return the history, one dict per state.
-
-    history[k] = {"step": k, "loss": L(w_k, b_k), "w": w_k, "b": b_k, "w_grad": ..., "b_grad": ...}
-    for k = 0..steps, where w_k, b_k are the parameters after k optimizer steps and the grads are
-    those .grad held when step k+1 was taken (None for the final state).
-    """
-    lib = _lib(torch)
-    nn, optim = _sub(lib, "nn"), _sub(lib, "optim")
-    x = lib.tensor(3.0)
-    target = lib.tensor(5.0)
-    w = lib.tensor(2.0, requires_grad=True)
-    b = lib.tensor(1.0, requires_grad=True)
-    opt = optim.SGD([w, b], lr=float(lr), momentum=float(momentum))
-    criterion = nn.MSELoss()
-    history = []
-    for k in range(int(steps) + 1):
-        if zero_grad:
-            opt.zero_grad()
-        y = w * x + b
-        loss = criterion(y, target)
-        entry = {"step": k, "loss": loss.item(), "w": w.item(), "b": b.item(), "w_grad": None, "b_grad": None}
-        history.append(entry)
-        if k == int(steps):
-            break
-        loss.backward()
-        entry["w_grad"], entry["b_grad"] = w.grad.item(), b.grad.item()
-        opt.step()
-    return history
-
-
-def _fixed(v):
-    """At most 10 characters, so the table's columns stay aligned: 1.8800, -5.718e+04, inf."""
-    if v is None:
-        return "None"
-    if v != v or v in (float("inf"), float("-inf")):
-        return str(v)
-    if abs(v) >= 1e4:
-        return f"{v:.3e}"
-    return f"{v:.4f}"
-
-
-def training_table(history, first=3, settings=None):
-    """First ``first`` steps and the final one: step, loss, w, b."""
-    lines = []
-    if settings:
-        lines.append(", ".join(f"{k}={v}" for k, v in settings.items()))
-    lines.append(f"{'step':>4}  {'loss':>10}  {'w':>10}  {'b':>10}")
-    shown = history[: first + 1]
-    for e in shown:
-        lines.append(f"{e['step']:>4}  {_fixed(e['loss']):>10}  {_fixed(e['w']):>10}  {_fixed(e['b']):>10}")
-    if len(history) > len(shown):
-        if len(history) > len(shown) + 1:
-            lines.append(f"{'...':>4}")
-        e = history[-1]
-        lines.append(f"{e['step']:>4}  {_fixed(e['loss']):>10}  {_fixed(e['w']):>10}  {_fixed(e['b']):>10}")
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------
-# nn.Sequential (seed 000)
-# ---------------------------------------------------------------------------------------------
-
-SEQUENTIAL_PARAMS = ("0.weight", "0.bias", "2.weight", "2.bias")
-
-
-def sequential_gradients(freeze_0=False, freeze_2=False, input_requires_grad=False, torch=None, seed=0,
-                         trace=False):
-    """Seed 000's model on seed 000's input; which ``.grad`` are None after ``model(x).sum().backward()``.
-
-    Returns a dict: ``out_requires_grad``, ``out_grad_fn`` (of model(x)), ``grads`` (name -> shape
-    tuple or None, for 0.weight, 0.bias, 2.weight, 2.bias and "input"), ``error`` (friendly message
-    or None), and ``model``, ``x``, ``y``, ``trace`` for drawing.
-    """
-    lib = _lib(torch)
-    nn = _sub(lib, "nn")
-    state = lib.get_rng_state() if hasattr(lib, "get_rng_state") else None
-    lib.manual_seed(seed)
-    try:
-        model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
-    finally:
-        if state is not None:
-            lib.set_rng_state(state)
-    for p in model[0].parameters():
-        p.requires_grad_(not freeze_0)
-    for p in model[2].parameters():
-        p.requires_grad_(not freeze_2)
-    x = lib.tensor([[1.0, -1.0], [1.0, -1.0]], requires_grad=bool(input_requires_grad))
-    tr = None
-    if trace:
-        from teachgrad import viz
-
-        with viz.trace(lib) as tr:
-            out = model(x)
-            y = out.sum()
-    else:
-        out = model(x)
-        y = out.sum()
-    error = None
-    try:
-        y.backward()
-    except RuntimeError as exc:
-        error = friendly_error(exc)
-    grads = {}
-    for name, p in model.named_parameters():
-        grads[name] = None if p.grad is None else tuple(p.grad.shape)
-    grads["input"] = None if x.grad is None else tuple(x.grad.shape)
-    return {
-        "out_requires_grad": bool(out.requires_grad),
-        "out_grad_fn": _grad_name(out),
-        "grads": grads,
-        "error": error,
-        "model": model,
-        "x": x,
-        "y": y,
-        "trace": tr,
-    }
-
-
-def _shape(s):
-    return "(" + ", ".join(str(n) for n in s) + ("," if len(s) == 1 else "") + ")"
-
-
-def sequential_table(result):
-    lines = [f"model(x): requires_grad={result['out_requires_grad']}, grad_fn={result['out_grad_fn']}"]
-    for name in SEQUENTIAL_PARAMS + ("input",):
-        g = result["grads"][name]
-        lines.append(f"{name:<9} {'None' if g is None else 'grad shape ' + _shape(g)}")
-    if result["error"]:
-        lines.append("y.backward() failed: " + result["error"].split("\n")[0])
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------
-# the widgets
-# ---------------------------------------------------------------------------------------------
+# Learning rates offered by the sliders: round numbers a lesson's text can name.
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)
 
 _CSS = """<style>
 .tg-explorer pre { margin: 0; font-size: 12.5px; line-height: 1.35; }
@@ -381,7 +44,6 @@ _CSS = """<style>
 class _Explorer:
     """Common plumbing: controls dict, safe callbacks, friendly messages, display."""
 
-    name = "Explorer"
     css_class = "tg-explorer"
 
     def __init__(self, torch=None):
@@ -395,7 +57,6 @@ class _Explorer:
         self._table = W.HTML(layout=W.Layout(margin="0 16px 0 16px"))
         self._table.add_class("tg-table")
         self._table_text = ""
-        self._fig = None
 
     # -- building blocks
     def _checkbox(self, name, description, value):
@@ -415,9 +76,15 @@ class _Explorer:
         bt.on_click(lambda _b: self._safe(action))
         return bt
 
-    def _image(self, fmt="png"):
+    def _slider(self, name, widget):
+        widget.add_class("tg-" + name)
+        self.controls[name] = widget
+        widget.observe(lambda change: self._safe(self._update), names="value")
+        return widget
+
+    def _image(self):
         W = self._W
-        img = W.Image(format=fmt, layout=W.Layout(max_width="100%", height="auto"))
+        img = W.Image(format="svg+xml", layout=W.Layout(max_width="100%", height="auto"))
         img.add_class("tg-plot")
         return img
 
@@ -466,14 +133,9 @@ class _Explorer:
     def __repr__(self):
         return f"<{type(self).__name__}>"
 
-    def _figure(self, figsize):
-        from matplotlib.figure import Figure
-
-        return Figure(figsize=figsize)
-
 
 class ChainExplorer(_Explorer):
-    """Seed 004's chain with a requires_grad checkbox per leaf and detach / no_grad toggles."""
+    """The chain with a requires_grad checkbox per leaf and detach / no_grad toggles."""
 
     def __init__(self, torch=None):
         super().__init__(torch)
@@ -488,7 +150,7 @@ class ChainExplorer(_Explorer):
         label = lambda s: W.HTML(f"<b>{s}</b>", layout=W.Layout(width="130px"))  # noqa: E731
         self._code = W.HTML()
         self._code.add_class("tg-code")
-        self._plot = self._image("svg+xml")
+        self._plot = self._image()
         self.result = None
         self._finish(
             W.HBox([label("requires_grad:"), *leaf_boxes]),
@@ -505,7 +167,9 @@ class ChainExplorer(_Explorer):
         )
 
     def _update(self):
-        r = chain_gradients(torch=self.torch, trace=True, **self._toggles())
+        from . import explorers
+
+        r = explorers.chain_gradients(torch=self.torch, trace=True, **self._toggles())
         self.result = r
         self._draw()  # first: when the table shows the new state, the drawing already does
         self._code.value = f"<pre>{html.escape(r['code'])}</pre>"
@@ -521,7 +185,7 @@ class ChainExplorer(_Explorer):
 
 
 class AccumulationExplorer(_Explorer):
-    """Seed 001: press backward repeatedly and watch inp.grad add up; zero it; retain_graph."""
+    """inp = eye(5): press backward repeatedly and watch inp.grad add up; zero it; retain_graph."""
 
     def __init__(self, torch=None):
         super().__init__(torch)
@@ -550,53 +214,33 @@ class AccumulationExplorer(_Explorer):
         self._update()
 
     def _update(self):
-        self._draw()
+        from teachgrad import viz
+
+        grad = self.lab.grad_values()
+        title = "inp.grad is None" if grad is None else f"inp.grad after {self.lab.calls} backward call(s)"
+        self._plot.value = viz.grid_svg(grad, title=title).encode()
         self._set_table(self.lab.table(), shown=self.lab.table(message=False))
         self._set_message(self.lab.message)
 
-    def _draw(self):
-        grad = self.lab.inp.grad
-        if self._fig is None:
-            self._fig = self._figure((3.0, 2.9))
-        fig = self._fig
-        fig.clear()
-        ax = fig.add_axes((0.05, 0.05, 0.9, 0.82))
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if grad is None:
-            ax.set_title("inp.grad is None", fontsize=10)
-            ax.imshow([[0.0] * 5] * 5, cmap="Greys", vmin=0, vmax=1)
-        else:
-            vals = grad.tolist()
-            top = max(max(row) for row in vals)
-            ax.imshow(vals, cmap="Blues", vmin=0, vmax=max(top, 1e-9) * 1.6)
-            for i, row in enumerate(vals):
-                for j, v in enumerate(row):
-                    ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=9)
-            ax.set_title(f"inp.grad after {self.lab.calls} backward call(s)", fontsize=10)
-        self._plot.value = _render_png(fig)
-
 
 class TrainingExplorer(_Explorer):
-    """Seed 003's loop: SGD with momentum on y = w*x + b; forget zero_grad and see what happens."""
+    """SGD with momentum on y = w*x + b (x = 3, target 5); forget zero_grad and see what happens."""
 
     def __init__(self, torch=None):
         super().__init__(torch)
         W = self._W
         zero = self._checkbox("zero_grad", "optimizer.zero_grad() each step", True)
         common = dict(continuous_update=False, layout=W.Layout(width="330px"), style={"description_width": "80px"})
-        lr = W.FloatLogSlider(value=0.01, base=10, min=-4, max=0, step=0.1, description="lr",
-                              readout_format=".4g", **common)
-        momentum = W.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum", **common)
-        steps = W.IntSlider(value=50, min=1, max=200, description="steps", **common)
-        for name, ctl in (("lr", lr), ("momentum", momentum), ("steps", steps)):
-            ctl.add_class("tg-" + name)
-            self.controls[name] = ctl
-            ctl.observe(lambda change: self._safe(self._update), names="value")
+        self._slider("lr", W.SelectionSlider(options=LEARNING_RATES, value=0.01, description="lr", **common))
+        self._slider("momentum", W.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum",
+                                               **common))
+        self._slider("steps", W.IntSlider(value=50, min=1, max=200, description="steps", **common))
         self._plot = self._image()
         self.history = []
+        c = self.controls
         self._finish(
-            W.HBox([zero, lr, momentum, steps], layout=W.Layout(flex_flow="row wrap", align_items="center")),
+            W.HBox([zero, c["lr"], c["momentum"], c["steps"]],
+                   layout=W.Layout(flex_flow="row wrap", align_items="center")),
             self._plot,
             self._table,
         )
@@ -625,50 +269,44 @@ class TrainingExplorer(_Explorer):
             self._set_message("")
 
     def _draw(self, s, other):
-        import math
+        from teachgrad import viz
 
-        if self._fig is None:
-            self._fig = self._figure((9.0, 3.2))
-        fig = self._fig
-        fig.clear()
-        ax1 = fig.add_axes((0.07, 0.16, 0.40, 0.72))
-        ax2 = fig.add_axes((0.57, 0.16, 0.40, 0.72))
-
-        def finite(h):
-            return [e for e in h if all(math.isfinite(e[k]) for k in ("loss", "w", "b"))]
-
-        cur, alt = finite(self.history), finite(other)
         label = "with zero_grad" if s["zero_grad"] else "without zero_grad"
         alt_label = "without zero_grad" if s["zero_grad"] else "with zero_grad"
-        pos = all(e["loss"] > 0 for e in cur + alt) and (cur or alt)
-        ax1.plot([e["step"] for e in alt], [e["loss"] for e in alt], color="#bbbbbb", lw=1.2, ls="--",
-                 label=alt_label)
-        ax1.plot([e["step"] for e in cur], [e["loss"] for e in cur], color="#1f77b4", lw=1.8, label=label)
-        if pos:
-            ax1.set_yscale("log")
-        ax1.set_xlabel("step")
-        ax1.set_title("loss", fontsize=10)
-        ax1.legend(fontsize=8, frameon=False)
-        ws = [e["w"] for e in cur]
-        bs = [e["b"] for e in cur]
-        if ws:
-            lo_w, hi_w = min(ws + [1.0]), max(ws + [2.2])
-            span = hi_w - lo_w
-            line_w = [lo_w - 0.1 * span, hi_w + 0.1 * span]
-            ax2.plot(line_w, [5 - 3 * v for v in line_w], color="#2ca02c", ls=":", lw=1.2,
-                     label="minimum: 3w + b = 5")
-            ax2.plot(ws, bs, "-", color="#1f77b4", lw=1.2, marker=".", ms=3)
-            ax2.plot(ws[:1], bs[:1], "o", color="black", ms=5, label="start (2, 1)")
-            ax2.plot(ws[-1:], bs[-1:], "*", color="#d62728", ms=9, label="end")
-            ax2.legend(fontsize=8, frameon=False, loc="best")
-        ax2.set_xlabel("w")
-        ax2.set_ylabel("b")
-        ax2.set_title("(w, b) during training", fontsize=10)
-        self._plot.value = _render_png(fig)
+        steps = [e["step"] for e in self.history]
+        loss = viz.line_chart_svg(
+            [{"x": steps, "y": [e["loss"] for e in other], "label": alt_label, "color": "#aaaaaa", "dash": True},
+             {"x": steps, "y": [e["loss"] for e in self.history], "label": label, "color": "#1f77b4"}],
+            title="loss at each step", xlabel="step", log_y=True, width=400)
+        ws = [2.0] + [e["w"] for e in self.history]
+        bs = [1.0] + [e["b"] for e in self.history]
+        finite = [v for v in ws if viz._finite(v)]
+        lo, hi = (min(finite + [1.0]), max(finite + [2.2])) if finite else (1.0, 2.2)
+        path = viz.line_chart_svg(
+            [{"x": ws, "y": bs, "color": "#1f77b4", "width": 1.2}],
+            title="(w, b) after each step", xlabel="w", ylabel="b", width=400,
+            marker_first="start (2, 1)", marker_last="end",
+            extra_lines=[(lo, 5 - 3 * lo, hi, 5 - 3 * hi, "minimum: 3w + b = 5", "#2ca02c")])
+        self._plot.value = _side_by_side(loss, path).encode()
+
+
+def _side_by_side(*svgs, gap=12):
+    """Several SVG documents next to each other, as one SVG."""
+    import re
+
+    parts, x, height = [], 0, 0
+    for svg in svgs:
+        w = float(re.search(r'width="([\d.]+)"', svg).group(1))
+        h = float(re.search(r'height="([\d.]+)"', svg).group(1))
+        parts.append(f'<g transform="translate({x:.0f},0)">{svg}</g>')
+        x += w + gap
+        height = max(height, h)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{x - gap:.0f}" height="{height:.0f}" '
+            f'viewBox="0 0 {x - gap:.0f} {height:.0f}">' + "".join(parts) + "</svg>")
 
 
 class SequentialExplorer(_Explorer):
-    """Seed 000's nn.Sequential: freeze layers, let the input require grad, see which grads exist."""
+    """nn.Sequential on an input without requires_grad: freeze layers, see which grads exist."""
 
     def __init__(self, torch=None):
         super().__init__(torch)
@@ -680,7 +318,7 @@ class SequentialExplorer(_Explorer):
         ]
         self._code = W.HTML()
         self._code.add_class("tg-code")
-        self._plot = self._image("svg+xml")
+        self._plot = self._image()
         self.result = None
         self._finish(
             W.HBox(boxes),
@@ -689,19 +327,15 @@ class SequentialExplorer(_Explorer):
         )
 
     def _update(self):
+        from . import explorers
+
         c = self.controls
         flags = dict(freeze_0=c["freeze_0"].value, freeze_2=c["freeze_2"].value,
                      input_requires_grad=c["input_requires_grad"].value)
-        r = sequential_gradients(torch=self.torch, trace=True, **flags)
+        r = explorers.sequential_gradients(torch=self.torch, trace=True, **flags)
         self.result = r
         self._draw()
-        code = ["model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))"]
-        for i in (0, 2):
-            if flags[f"freeze_{i}"]:
-                code.append(f"for p in model[{i}].parameters():\n    p.requires_grad = False")
-        code.append(f"x = torch.tensor([[1., -1.], [1., -1.]], requires_grad={flags['input_requires_grad']})")
-        code.append("y = model(x).sum()\ny.backward()")
-        self._code.value = f"<pre>{html.escape(chr(10).join(code))}</pre>"
+        self._code.value = f"<pre>{html.escape(r['code'])}</pre>"
         self._set_table(sequential_table(r))
         self._set_message(("y.backward() failed: " + r["error"]) if r["error"] else "")
 
@@ -711,3 +345,199 @@ class SequentialExplorer(_Explorer):
         r = self.result
         names = [("x", r["x"]), ("y", r["y"])] + list(r["model"].named_parameters())
         self._plot.value = viz.graph_svg(r["y"], trace=r["trace"], names=names).encode()
+
+
+class TrainingCurveExplorer(_Explorer):
+    """Train with a function of the lesson's own and watch the loss curves draw while it runs.
+
+    ``train(optimizer_name, lr=..., steps=..., on_progress=...)`` must return ``(model, history)``
+    with ``history = {"train": [...], "val": [...]}`` and call ``on_progress(step, history)`` after
+    each step; the chart is redrawn every ``redraw_every`` steps.
+    """
+
+    def __init__(self, train, optimizers=("SGD", "Adam"), lr=0.05, steps=300, redraw_every=10, torch=None):
+        super().__init__(torch)
+        W = self._W
+        self._train = train
+        self.redraw_every = int(redraw_every)
+        common = dict(layout=W.Layout(width="300px"), style={"description_width": "70px"})
+        opt = W.Dropdown(options=list(optimizers), value=optimizers[0], description="optimizer",
+                         layout=W.Layout(width="220px"), style={"description_width": "70px"})
+        opt.add_class("tg-optimizer")
+        self.controls["optimizer"] = opt
+        lr_w = W.SelectionSlider(options=LEARNING_RATES, value=lr, description="lr", continuous_update=False, **common)
+        lr_w.add_class("tg-lr")
+        self.controls["lr"] = lr_w
+        st = W.IntSlider(value=steps, min=50, max=600, step=50, description="steps", continuous_update=False,
+                         **common)
+        st.add_class("tg-steps")
+        self.controls["steps"] = st
+        self._button("train", "train", self._run)
+        self._plot = self._image()
+        self.history = None
+        self._title = ""
+        self._finish(
+            W.HBox([opt, lr_w, st, self.controls["train"]], layout=W.Layout(flex_flow="row wrap",
+                                                                             align_items="center")),
+            self._plot,
+            self._table,
+        )
+
+    def _chart(self, history):
+        from teachgrad import viz
+
+        n = len(history["train"])
+        xs = list(range(1, n + 1))
+        return viz.line_chart_svg(
+            [{"x": xs, "y": history["train"], "label": "train", "color": "#9ecae1"},
+             {"x": xs, "y": history["val"], "label": "validation", "color": "#08519c"}],
+            title=self._title, xlabel="step", ylabel="MSE", log_y=True, width=560, height=250).encode()
+
+    def _run(self):
+        c = self.controls
+        name, lr, steps = c["optimizer"].value, float(c["lr"].value), int(c["steps"].value)
+        self._title = f"{name}, lr={lr:g}"
+        self._set_message(f"training {steps} steps ...")
+
+        def on_progress(step, history):
+            if (step + 1) % self.redraw_every == 0:  # redraw while training runs
+                self._plot.value = self._chart(history)
+
+        _, self.history = self._train(name, lr=lr, steps=steps, on_progress=on_progress)
+        self._update()
+
+    def _update(self):
+        if self.history is None:
+            self._set_table("not trained yet: press train")
+            return
+        h = self.history
+        self._plot.value = self._chart(h)
+        finite = [v for v in h["train"] if v == v]
+        text = (f"{self._title}, {len(h['train'])} steps\n"
+                f"  first train loss    {_short(h['train'][0])}\n"
+                f"  highest train loss  {_short(max(finite) if finite else float('nan'))}\n"
+                f"  final train loss    {_short(h['train'][-1])}\n"
+                f"  final val loss      {_short(h['val'][-1])}")
+        self._set_table(text)
+        final = h["train"][-1]
+        if final != final or final == float("inf"):
+            self._set_message("The loss overflowed to inf and then became nan: the learning rate is too large.")
+        else:
+            self._set_message("")
+
+
+class BackwardStepper(_Explorer):
+    """teachgrad's own backward loop, one node per click, on a graph that ``build()`` makes (lesson 8).
+
+    The steps are ``teachgrad.graph.step_through(out)``: the loop ``out.backward()`` runs. The table
+    lists the nodes in the loop's order with what each received and sent, and the engine's ``pending``
+    table; the drawing greys the nodes that ran and shows each pending gradient on its node.
+    """
+
+    def __init__(self, build=None):
+        super().__init__(None)
+        W = self._W
+        from .explorers import BackwardSteps, diamond
+
+        self.steps = BackwardSteps(build or diamond)
+        self._plot = self._image()
+        buttons = [
+            self._button("next", "next node", lambda: self._do(self.steps.step)),
+            self._button("run", "run to the end", lambda: self._do(self.steps.run)),
+            self._button("reset", "new graph", lambda: self._do(self.steps.reset)),
+        ]
+        self._finish(
+            W.HBox(buttons),
+            W.HBox([self._table, self._plot], layout=W.Layout(align_items="flex-start", flex_flow="row wrap")),
+        )
+
+    def _do(self, action):
+        action()
+        self._update()
+
+    def _update(self):
+        from teachgrad import viz
+
+        s = self.steps
+        self._plot.value = viz.graph_svg(s.out, names=s.names, marks=s.marks(), max_width=7.0).encode()
+        self._set_table(s.table())
+        if s.finished:
+            self._set_message("Backward is done: every node ran once, and pending is empty. "
+                              "Press 'new graph' to build the graph again and start over.")
+        elif not s.done:
+            self._set_message("Press 'next node': the loop starts at the output's node with the gradient 1.0.")
+        else:
+            self._set_message("")
+
+
+def _short(v):
+    """Two significant digits: what stays the same on every CPU after hundreds of float32 steps."""
+    if v != v or v in (float("inf"), float("-inf")):
+        return str(v)
+    return f"{v:.2g}"
+
+
+# ---------------------------------------------------------------------------------------------
+# timing (./run bench and the browser test report these)
+# ---------------------------------------------------------------------------------------------
+
+def time_updates(repeats=5):
+    """Median seconds per update, in the kernel, for each control of each explorer.
+
+    Returns ``{"ChainExplorer: requires_grad_c": 0.003, ...}``. A checkbox is toggled, a button
+    clicked, a slider moved between two values; each change is one full recompute and redraw.
+    TrainingCurveExplorer's train button runs a stand-in for the lesson's train function that returns
+    300 steps of precomputed curves: its figure is the explorer's own cost (the redraws every 10
+    steps, the table, the final chart); the lesson's training comes on top.
+    """
+    import statistics
+
+    import ipywidgets as W
+
+    results = {}
+
+    def measure(label, action):
+        action()  # warm up
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - t0)
+        results[label] = statistics.median(times)
+
+    def toggle(ctl):
+        return lambda: setattr(ctl, "value", not ctl.value)
+
+    def alternate(ctl, a, b):
+        return lambda: setattr(ctl, "value", b if ctl.value == a else a)
+
+    def precomputed_train(name, lr=0.05, steps=300, on_progress=None):
+        """Stands in for a lesson's train function: the curves of a run, without the training, so
+        that the figure is the explorer's own cost (redraws while running, table, final chart)."""
+        history = {"train": [], "val": []}
+        for step in range(steps):
+            history["train"].append(0.3 / (1 + step) + 0.008)
+            history["val"].append(0.3 / (1 + step) + 0.015)
+            if on_progress is not None:
+                on_progress(step, history)
+        return None, history
+
+    explorers = [cls() for cls in (ChainExplorer, AccumulationExplorer, TrainingExplorer, SequentialExplorer,
+                                   BackwardStepper)]
+    explorers.append(TrainingCurveExplorer(precomputed_train, steps=300))
+    for ex in explorers:
+        cls = type(ex)
+        for name, ctl in ex.controls.items():
+            if isinstance(ex, TrainingCurveExplorer) and name != "train":
+                continue  # read when train is pressed: changing them alone updates nothing
+            if isinstance(ctl, W.Button):
+                measure(f"{cls.__name__}: {name}", ctl.click)
+            elif isinstance(ctl, W.Checkbox):
+                measure(f"{cls.__name__}: {name}", toggle(ctl))
+            elif name == "lr":
+                measure(f"{cls.__name__}: {name}", alternate(ctl, 0.01, 0.02))
+            elif name == "momentum":
+                measure(f"{cls.__name__}: {name}", alternate(ctl, 0.9, 0.5))
+            elif name == "steps":
+                measure(f"{cls.__name__}: {name}", alternate(ctl, 50, 60))
+    return results

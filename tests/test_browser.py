@@ -9,6 +9,11 @@ log console (where the output of a failing widget callback would go) must stay e
 A screenshot of each explorer goes to build/screenshots/ (ignored by git; TEACHGRAD_SCREENSHOTS names
 another directory, and ``./run screenshots`` points it at docs/screenshots/ to refresh the README's).
 
+Every control the drivers click (or type into) is timed in the page: from the browser's click (or
+Enter) event until the explorer's table, drawing or message last changed for it, painted (the next
+animation frame). The test prints each explorer's median and slowest click-to-screen time, and the
+whole session's at the end; the figures are reported, not asserted (speed goals live in benchmarks).
+
 Needs a Chromium: TEACHGRAD_CHROMIUM, Debian's /usr/bin/chromium (``./run test`` installs it when run
 as root) or Playwright's own (``python -m playwright install chromium``); takes 2-4 minutes. Without
 one it skips with a line saying how to get one, except in CI (CI=true) or when screenshots were asked
@@ -58,7 +63,9 @@ PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook being tested
 
 CHROMIUM = chromium_or_skip("browser test", must_run=MUST_RUN, module=True)
 
-EXPLORER_CALL = re.compile(r"\b(ChainExplorer|AccumulationExplorer|TrainingExplorer|SequentialExplorer)\(")
+EXPLORER_CALL = re.compile(
+    r"\b(ChainExplorer|AccumulationExplorer|TrainingExplorer|SequentialExplorer|TrainingCurveExplorer|"
+    r"BackwardStepper)\(")
 
 
 def widget_lessons():
@@ -325,15 +332,129 @@ def unran_cells(page):
 # the explorers
 # ---------------------------------------------------------------------------------------------
 
+# --- click-to-screen latency ------------------------------------------------------------------
+
+LATENCIES = []  # (explorer label, control, seconds)
+
+# Installed once per explorer: the time of the browser's click / Enter event on a control, and of the
+# first animation frame after each change of the explorer's table, drawing or message.
+_LATENCY_JS = """(root) => {
+    if (root.__tgLatency) return;
+    const st = root.__tgLatency = {armed: false, t0: null, first: null, last: null};
+    const start = (e) => {
+        if (!st.armed || e.target.closest('.tg-table, .tg-plot, .tg-message')) return;
+        if (e.type === 'keydown' && !['Enter', 'ArrowLeft', 'ArrowRight'].includes(e.key)) return;
+        st.armed = false; st.t0 = performance.now();
+    };
+    root.addEventListener('click', start, true);
+    root.addEventListener('keydown', start, true);
+    const shown = (node) => {
+        const el = node.nodeType === 1 ? node : node.parentElement;
+        return el && el.closest('.tg-table, .tg-plot, .tg-message');
+    };
+    new MutationObserver((records) => {
+        if (st.t0 === null || !records.some(r => shown(r.target))) return;
+        requestAnimationFrame(() => {
+            const t = performance.now();
+            if (st.first === null) st.first = t;
+            st.last = t;
+        });
+    }).observe(root, {subtree: true, childList: true, characterData: true, attributes: true,
+                      attributeFilter: ['src']});
+}"""
+
+
+def timed(page, ex, label, control, action, timeout=20):
+    """Do ``action`` (a click or an Enter on one of ``ex``'s controls) and record how long the
+    explorer took to show its answer: until its last change before the kernel went idle again."""
+    ex.evaluate(_LATENCY_JS)
+    ex.evaluate("(root) => Object.assign(root.__tgLatency, {armed: true, t0: null, first: null, last: null})")
+    action()
+    deadline = time.monotonic() + timeout
+    while ex.evaluate("(root) => root.__tgLatency.last") is None:
+        if time.monotonic() > deadline:
+            log(f"latency: no change shown for {label}: {control}")
+            return None
+        page.wait_for_timeout(20)
+    wait_kernel_idle(page)
+    page.wait_for_timeout(50)  # a change arriving with the idle message gets its animation frame
+    st = ex.evaluate("(root) => root.__tgLatency")
+    seconds = (st["last"] - st["t0"]) / 1000
+    LATENCIES.append((label, control, seconds))
+    return seconds
+
+
+def wait_kernel_idle(page, timeout=120):
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(
+            "(panel) => document.querySelector(panel + ' .jp-Notebook-ExecutionIndicator')"
+            ".getAttribute('data-status') === 'idle'", PANEL):
+        assert time.monotonic() < deadline, "the kernel stayed busy"
+        page.wait_for_timeout(20)
+
+
+def latency_report(rows, title):
+    import statistics
+
+    if not rows:
+        return f"{title}: no control timed"
+    times = [t for *_, t in rows]
+    slowest = max(rows, key=lambda r: r[2])
+    where = slowest[1] if slowest[0] == title else f"{slowest[0]}: {slowest[1]}"
+    return (f"{title}: click-to-screen over {len(rows)} clicks: median {statistics.median(times) * 1000:.0f} ms, "
+            f"slowest {slowest[2] * 1000:.0f} ms ({where})")
+
+
 def checkbox(ex, name):
     return ex.locator(f".tg-{name} input[type=checkbox]")
 
 
-def set_checkbox(ex, name, value):
+def set_checkbox(ex, name, value, page=None, label=None):
+    """Tick or untick; with ``page`` and ``label`` a click is timed (see :func:`timed`)."""
     box = checkbox(ex, name)
     if box.is_checked() != value:
-        box.click()
+        if page is None:
+            box.click()
+        else:
+            timed(page, ex, label, name, box.click)
         expect(box).to_be_checked(checked=value)
+
+
+def click(page, ex, label, name, locator):
+    """Click one of the explorer's controls, timed."""
+    timed(page, ex, label, name, locator.click)
+
+
+def type_into_readout(page, ex, label, name, text):
+    """Type a value into a slider's readout and press Enter (the Enter is timed, when it changes the
+    value)."""
+    readout = ex.locator(f".tg-{name} .widget-readout")
+    if readout.inner_text().strip() == text:
+        return
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    timed(page, ex, label, name, lambda: page.keyboard.press("Enter"))
+
+
+def select_on_slider(page, ex, name, value, label=None):
+    """Move a selection slider (whose readout cannot be typed into) to ``value`` with the arrow keys;
+    with ``label`` every key press is timed."""
+    handle = ex.locator(f".tg-{name} .noUi-handle")
+    readout = ex.locator(f".tg-{name} .widget-readout")
+    for _ in range(30):
+        shown = float(readout.inner_text().strip())
+        if shown == value:
+            return
+        key = "ArrowLeft" if shown > value else "ArrowRight"
+        before = readout.inner_text()
+        handle.focus()
+        if label is None:
+            page.keyboard.press(key)
+        else:
+            timed(page, ex, label, name, lambda: page.keyboard.press(key))
+        expect(readout).not_to_have_text(before)
+    raise AssertionError(f"could not move {name} to {value}")
 
 
 def table(ex):
@@ -375,13 +496,13 @@ def message(ex):
 def drive_chain(page, ex, label):
     leaves = "abcdefx"
     for k in leaves:
-        set_checkbox(ex, f"requires_grad_{k}", True)
+        set_checkbox(ex, f"requires_grad_{k}", True, page, label)
     for k in ("detach_y", "detach_z", "no_grad_y", "no_grad_z"):
-        set_checkbox(ex, k, False)
+        set_checkbox(ex, k, False, page, label)
     wait_table(ex, "a  935.0", "b  55.0", "c  407.0", "d  11.0", "e  192.0", "f  1.0", "x  110.0")
     before = plot_src(ex)
     # requires_grad=False on c: only c loses its gradient; the graph is not cut
-    checkbox(ex, "requires_grad_c").click()
+    click(page, ex, label, "requires_grad_c", checkbox(ex, "requires_grad_c"))
     text = wait_table(ex, "c  None")
     for row in ("a  935.0", "b  55.0", "x  110.0", "d  11.0", "e  192.0", "f  1.0"):
         assert row in text
@@ -389,52 +510,56 @@ def drive_chain(page, ex, label):
     shot(ex, f"{label}_requires_grad_c_off")
     # y.detach(): a, b, x lose theirs too
     before = plot_src(ex)
-    checkbox(ex, "detach_y").click()
+    click(page, ex, label, "detach_y", checkbox(ex, "detach_y"))
     text = wait_table(ex, "a  None", "b  None", "x  None")
     assert "d  11.0" in text and "e  192.0" in text and "c  None" in text
     wait_plot_changed(page, ex, before)
-    set_checkbox(ex, "detach_y", False)
-    set_checkbox(ex, "requires_grad_c", True)
+    set_checkbox(ex, "detach_y", False, page, label)
+    set_checkbox(ex, "requires_grad_c", True, page, label)
     wait_table(ex, "a  935.0", "c  407.0")
     # no_grad around z: only e and f get gradients
-    checkbox(ex, "no_grad_z").click()
+    click(page, ex, label, "no_grad_z", checkbox(ex, "no_grad_z"))
     text = wait_table(ex, "a  None", "c  None", "d  None", "e  192.0", "f  1.0")
     shot(ex, f"{label}_no_grad_z")
-    set_checkbox(ex, "no_grad_z", False)
+    set_checkbox(ex, "no_grad_z", False, page, label)
+    # no_grad around y and y.detach(): the other two toggles, each on and off again
+    for k in ("no_grad_y", "detach_z"):
+        set_checkbox(ex, k, True, page, label)
+        set_checkbox(ex, k, False, page, label)
     # nothing requires grad: backward's error appears as a friendly message, not a traceback
     for k in leaves:
-        set_checkbox(ex, f"requires_grad_{k}", False)
+        set_checkbox(ex, f"requires_grad_{k}", False, page, label)
     wait_table(ex, "requires_grad=False")
     expect(message(ex)).to_contain_text("element 0 of tensors does not require grad")
     expect(message(ex)).to_contain_text("Nothing in this computation requires grad")
     for k in leaves:
-        set_checkbox(ex, f"requires_grad_{k}", True)
+        set_checkbox(ex, f"requires_grad_{k}", True, page, label)
     wait_table(ex, "a  935.0", "w = 2125.0, requires_grad=True")
     expect(ex.locator(".tg-message")).to_have_text("")
 
 
 def drive_accumulation(page, ex, label):
-    ex.locator("button.tg-new_graph").click()
+    click(page, ex, label, "new_graph", ex.locator("button.tg-new_graph"))
     expect(message(ex)).to_contain_text("New graph")
-    set_checkbox(ex, "retain_graph", True)
-    ex.locator("button.tg-zero_grad").click()
+    set_checkbox(ex, "retain_graph", True)  # read when backward is pressed: nothing to show, not timed
+    click(page, ex, label, "zero_grad", ex.locator("button.tg-zero_grad"))
     expect(message(ex)).to_contain_text(re.compile(r"inp\.grad(\.zero_\(\) set every entry| is None)"))
     calls = int(re.search(r"backward calls: (\d+)", table(ex).inner_text()).group(1))
-    ex.locator("button.tg-backward").click()
+    click(page, ex, label, "backward", ex.locator("button.tg-backward"))
     wait_table(ex, f"backward calls: {calls + 1}", "tensor([[4., 2., 2., 2., 2.],")
-    ex.locator("button.tg-backward").click()  # twice with retain_graph: the gradient doubles
+    click(page, ex, label, "backward", ex.locator("button.tg-backward"))  # twice with retain_graph: doubled
     wait_table(ex, f"backward calls: {calls + 2}", "tensor([[8., 4., 4., 4., 4.],")
     shot(ex, f"{label}_backward_twice")
     set_checkbox(ex, "retain_graph", False)
-    ex.locator("button.tg-backward").click()  # frees the graph
+    click(page, ex, label, "backward", ex.locator("button.tg-backward"))  # frees the graph
     wait_table(ex, f"backward calls: {calls + 3}", "tensor([[12.,  6.,  6.,  6.,  6.],")
-    ex.locator("button.tg-backward").click()  # ... so this one fails, politely
+    click(page, ex, label, "backward", ex.locator("button.tg-backward"))  # ... so this one fails, politely
     expect(message(ex)).to_contain_text("Trying to backward through the graph a second time")
     expect(message(ex)).to_contain_text("Tick retain_graph")
     text = wait_table(ex, f"backward calls: {calls + 3}", "tensor([[12.,  6.,  6.,  6.,  6.],")
     assert "Traceback" not in text
     shot(ex, f"{label}_second_backward_error")
-    ex.locator("button.tg-zero_grad").click()
+    click(page, ex, label, "zero_grad", ex.locator("button.tg-zero_grad"))
     wait_table(ex, "tensor([[0., 0., 0., 0., 0.],")
     set_checkbox(ex, "retain_graph", True)
 
@@ -444,48 +569,71 @@ def _final_loss(text):
 
 
 def drive_training(page, ex, label):
-    set_checkbox(ex, "zero_grad", True)
-    steps = ex.locator(".tg-steps .widget-readout")
-    steps.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("50")
-    page.keyboard.press("Enter")
+    set_checkbox(ex, "zero_grad", True, page, label)
+    type_into_readout(page, ex, label, "steps", "50")
     good = wait_table(ex, "zero_grad=True", "steps=50")
     before = plot_src(ex)
-    checkbox(ex, "zero_grad").click()  # forget zero_grad: the gradients pile up
+    click(page, ex, label, "zero_grad", checkbox(ex, "zero_grad"))  # forget zero_grad: gradients pile up
     bad = wait_table(ex, "zero_grad=False")
     assert _final_loss(bad) > 1000 * _final_loss(good)
     expect(message(ex)).to_contain_text(re.compile("Without zero_grad|blew up"))
     wait_plot_changed(page, ex, before)
     shot(ex, f"{label}_without_zero_grad")
-    checkbox(ex, "zero_grad").click()
+    click(page, ex, label, "zero_grad", checkbox(ex, "zero_grad"))
     wait_table(ex, "zero_grad=True")
     # typing a number of steps into the slider's readout reruns the loop
-    steps.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("10")
-    page.keyboard.press("Enter")
+    type_into_readout(page, ex, label, "steps", "10")
     text = wait_table(ex, "steps=10")
     assert text.strip().splitlines()[-1].split()[0] == "10"
+    # the other two sliders, by their readouts
+    type_into_readout(page, ex, label, "momentum", "0.5")
+    wait_table(ex, "momentum=0.5")
+    select_on_slider(page, ex, "lr", 0.02, label)
+    wait_table(ex, "lr=0.02")
 
 
 def drive_sequential(page, ex, label):
     for k in ("freeze_0", "freeze_2", "input_requires_grad"):
-        set_checkbox(ex, k, False)
+        set_checkbox(ex, k, False, page, label)
     wait_table(ex, "0.weight  grad shape (4, 2)", "input     None")
-    checkbox(ex, "input_requires_grad").click()
+    click(page, ex, label, "input_requires_grad", checkbox(ex, "input_requires_grad"))
     wait_table(ex, "input     grad shape (2, 2)")
-    checkbox(ex, "freeze_0").click()
+    click(page, ex, label, "freeze_0", checkbox(ex, "freeze_0"))
     text = wait_table(ex, "0.weight  None", "0.bias    None")
     assert "2.weight  grad shape (1, 4)" in text and "input     grad shape (2, 2)" in text
     shot(ex, f"{label}_freeze_0")
-    checkbox(ex, "input_requires_grad").click()
-    checkbox(ex, "freeze_2").click()  # nothing requires grad any more
+    click(page, ex, label, "input_requires_grad", checkbox(ex, "input_requires_grad"))
+    click(page, ex, label, "freeze_2", checkbox(ex, "freeze_2"))  # nothing requires grad any more
     wait_table(ex, "model(x): requires_grad=False, grad_fn=None")
     expect(message(ex)).to_contain_text("element 0 of tensors does not require grad")
     for k in ("freeze_0", "freeze_2"):
-        set_checkbox(ex, k, False)
+        set_checkbox(ex, k, False, page, label)
     wait_table(ex, "model(x): requires_grad=True, grad_fn=AddmmBackward0")
+
+
+def drive_training_curve(page, ex, label):
+    """Lesson 7's explorer: choose an optimizer, a learning rate and a number of steps, press train."""
+    optimizer = ex.locator(".tg-optimizer select")
+    optimizer.select_option("Adam")
+    select_on_slider(page, ex, "lr", 0.05)  # read when train is pressed: nothing to show, not timed
+    ex.locator(".tg-steps .widget-readout").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("100")
+    page.keyboard.press("Enter")
+    before = plot_src(ex)
+    click(page, ex, label, "train (Adam, 100 steps)", ex.locator("button.tg-train"))
+    text = wait_table(ex, "Adam, lr=0.05, 100 steps")
+    final = float(text.strip().splitlines()[-1].split()[-1])
+    assert 0 < final < 0.2, text
+    wait_plot_changed(page, ex, before)
+    expect(ex.locator(".tg-message")).to_have_text("")
+    shot(ex, f"{label}_adam")
+    optimizer.select_option("SGD")
+    select_on_slider(page, ex, "lr", 0.2)
+    click(page, ex, label, "train (SGD, lr too large)", ex.locator("button.tg-train"))
+    wait_table(ex, "SGD, lr=0.2, 100 steps", "final train loss    nan")
+    expect(message(ex)).to_contain_text("learning rate is too large")
+    shot(ex, f"{label}_sgd_too_large")
 
 
 def log_entries(page, name):
@@ -538,12 +686,56 @@ def smoke_other_widgets(page):
     return n
 
 
+def drive_backward_stepper(page, ex, label):
+    """Lesson 8's stepper on the diamond: h's pending gradient fills from two nodes, then empties."""
+    click(page, ex, label, "reset", ex.locator("button.tg-reset"))
+    wait_table(ex, "ran 0 of 8 nodes")
+    expect(message(ex)).to_contain_text("Press 'next node'")
+    before = plot_src(ex)
+    for _ in range(2):
+        click(page, ex, label, "next", ex.locator("button.tg-next"))
+    wait_table(ex, "ran 2 of 8 nodes", "pending: {hb: 1.0, h: 7.0, c2.grad: 6.0}")
+    wait_plot_changed(page, ex, before)
+    for _ in range(2):
+        click(page, ex, label, "next", ex.locator("button.tg-next"))
+    wait_table(ex, "ran 4 of 8 nodes", "pending: {h: 12.0, b2.grad: 6.0}")
+    shot(ex, f"{label}_pending_12")
+    click(page, ex, label, "run", ex.locator("button.tg-run"))
+    wait_table(ex, "backward is done", "pending: {}", "a2=36.0, x2=24.0, b2=6.0, c2=6.0")
+    expect(message(ex)).to_contain_text("Backward is done")
+    ex.locator("button.tg-next").click()  # nothing left to run: the widget stays as it is
+    wait_kernel_idle(page)
+    wait_table(ex, "backward is done")
+
+
 DRIVERS = {"ChainExplorer": drive_chain, "AccumulationExplorer": drive_accumulation,
-           "TrainingExplorer": drive_training, "SequentialExplorer": drive_sequential}
+           "TrainingExplorer": drive_training, "SequentialExplorer": drive_sequential,
+           "TrainingCurveExplorer": drive_training_curve, "BackwardStepper": drive_backward_stepper}
+
+
+class _LatencySummary:
+    """A plugin registered by the fixture below: pytest's terminal summary gets the figures."""
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not LATENCIES:
+            return
+        terminalreporter.section("explorers: click-to-screen in JupyterLab (reported, not asserted)")
+        for label in dict.fromkeys(r[0] for r in LATENCIES):
+            terminalreporter.write_line(latency_report([r for r in LATENCIES if r[0] == label], label))
+        terminalreporter.write_line(latency_report(LATENCIES, "all explorers"))
+
+
+@pytest.fixture(scope="session")
+def latency_summary(request):
+    """The click-to-screen figures; pytest prints them per explorer and overall at the end."""
+    plugins = request.config.pluginmanager
+    if not plugins.has_plugin("teachgrad-latency-summary"):
+        plugins.register(_LatencySummary(), "teachgrad-latency-summary")
+    return LATENCIES
 
 
 @pytest.mark.parametrize("name, kinds", LESSONS)
-def test_lesson_widgets_in_the_browser(page, lab, name, kinds):
+def test_lesson_widgets_in_the_browser(page, lab, latency_summary, name, kinds):
     open_and_run(page, lab, name)
     assert tracebacks_outside_tagged_cells(page, lab, name) == []
     assert unran_cells(page) == [], "every code cell ran"
@@ -560,6 +752,7 @@ def test_lesson_widgets_in_the_browser(page, lab, name, kinds):
             log(f"done {label}")
             text = ex.inner_text()
             assert "Traceback" not in text and "Something went wrong" not in text
+            print(latency_report([r for r in latency_summary if r[0] == label], label))
     smoke_other_widgets(page)
     assert page.locator(f"{PANEL} >> text=Error displaying widget").count() == 0
     assert tracebacks_outside_tagged_cells(page, lab, name) == []

@@ -1,13 +1,16 @@
-"""The lesson series has the shape the curriculum promises (issue 3).
+"""The lesson series has the shape the curriculum promises.
 
 For every lesson notebook 00–08 in notebooks/:
 - it starts with a title and a "Learning goals" list, and its first code cell imports teachgrad as torch;
 - no code cell imports the real torch (the lessons must run on teachgrad alone);
 - it ends with "## Summary" followed by "## Exercises";
 - navigation (previous / contents / next) at the top and at the bottom, pointing to the neighbouring
-  lessons, which exist;
+  lessons, which exist; navigation, title line, setup cells and the contents table are exactly what
+  tools/lessons.py generates (a notebook that drifts from it fails);
 - at least three exercises inside the Exercises section, each a solution cell with nbgrader's markup and
-  metadata followed directly by a check cell (nbgrader grade cell) that calls teachgrad.checks.check;
+  metadata followed directly by a check cell (nbgrader grade cell) whose checks run inside
+  ``with exercise():`` from teachgrad.checks; a solution cell that assigns names first resets them
+  (so that a leftover from an earlier cell is never checked);
 - outputs are stored: every code cell has been executed, check cells print only "✅" lines (a check must
   never print the answer), errors appear only in cells tagged "raises-exception" (and those do raise);
 - every lesson embeds at least one live widget, and each teachgrad.widgets explorer is driven from code in
@@ -19,13 +22,17 @@ These are structure checks only; strict nbval (pyproject's addopts) runs the not
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-LESSONS = sorted(NOTEBOOKS.glob("0[0-8]_*.ipynb"))
+LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+sys.path.insert(0, str(ROOT / "tools"))
+import lessons as generator  # noqa: E402  (tools/lessons.py)
 
 SOLUTION_META = {"grade": False, "locked": False, "schema_version": 3, "solution": True, "task": False}
 CHECK_META = {"grade": True, "locked": True, "points": 1, "schema_version": 3, "solution": False, "task": False}
@@ -93,10 +100,17 @@ def ids(paths):
     return [p.name for p in paths]
 
 
-def test_nine_lessons_in_reading_order():
+def test_lessons_in_reading_order_as_the_generator_lists_them():
     numbers = [p.name[:2] for p in LESSONS]
-    assert numbers == [f"{i:02d}" for i in range(9)], f"expected lessons 00..08, found {ids(LESSONS)}"
+    assert numbers == [f"{i:02d}" for i in range(len(LESSONS))], f"lessons numbered 00, 01, ...: {ids(LESSONS)}"
+    assert [p.stem for p in LESSONS] == [stem for stem, *_ in generator.LESSONS]
     assert LESSONS[0].name == "00_start_here.ipynb"
+
+
+def test_generated_cells_match_tools_lessons():
+    """Navigation, title line, setup cells and contents table are what tools/lessons.py writes."""
+    problems = generator.generate(check=True)
+    assert not problems, "run `python tools/lessons.py` (then re-record):\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
@@ -172,8 +186,14 @@ class TestLesson:
             assert cmeta, "the check cell carries nbgrader metadata"
             assert {k: cmeta.get(k) for k in CHECK_META} == CHECK_META, f"check metadata: {cmeta}"
             csrc = src(chk)
-            assert "from teachgrad.checks import check" in csrc and "check(" in csrc, \
-                "the check cell uses teachgrad.checks.check"
+            assert "from teachgrad.checks import" in csrc and "check(" in csrc, \
+                "the check cell uses teachgrad.checks"
+            assert re.search(r"^with exercise\(\):", csrc, re.MULTILINE), \
+                "the checks run inside `with exercise():` (Correct! only when all pass, hints for any failure)"
+            before = body.split("### BEGIN SOLUTION")[0]
+            if not re.search(r"^\s*def \w+", body, re.MULTILINE):
+                assert re.search(r"^\w+(\s*=\s*\w+)*\s*=\s*None\b", before, re.MULTILINE), \
+                    "the solution cell resets its answer's names (`name = None`) before the solution"
             if "### BEGIN HIDDEN TESTS" in csrc:
                 assert "### END HIDDEN TESTS" in csrc
                 visible = csrc.split("### BEGIN HIDDEN TESTS")[0]

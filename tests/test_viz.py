@@ -96,9 +96,15 @@ def test_detach_is_drawn_as_a_cut_edge(lib):
     cut = [p for p in arrows(fig) if p.get_linestyle() in ("--", "dashed")]
     assert len(cut) == 1
     assert "cut by detach()" in legend_labels(fig)
-    # the part before the cut is drawn (from the trace) and got no gradient
+    # the part before the cut is drawn (from the trace) and got no gradient: its four edges exist
+    # but no gradient from w reaches them, which the drawing shows (no arrowheads, own style)
     assert "a = 2.0\ngrad = None" in drawn and "AddBackward0\ny = 37.0" in drawn
     assert "c = 5.0\ngrad = 407.0" in drawn
+    assert "edge exists, no gradient reaches it" in legend_labels(fig)
+    idle = [p for p in arrows(fig) if p.get_edgecolor()[:3] == matplotlib.colors.to_rgb(viz._COLORS["idle"])]
+    assert len(idle) == 4 and all(p.get_arrowstyle().__class__.__name__ == "Curve" for p in idle)
+    svg = viz.graph_svg(w, trace=tr, names={**t, "y": y, "z": z, "w": w})
+    assert svg.count('stroke="%s"' % viz._COLORS["idle"]) == 4 + 1  # four edges and the legend's line
 
 
 def test_no_grad_region_is_shaded(lib):
@@ -111,10 +117,12 @@ def test_no_grad_region_is_shaded(lib):
     fig = viz.draw_graph(z, trace=tr, names={**t, "y": y, "z": z})
     drawn = texts(fig)
     assert drawn.count("no_grad()") == 1  # one region: the two ops of y
-    assert "AddBackward0\ny = 37.0\nno grad_fn" in drawn
-    assert "MulBackward0\n34.0\nno grad_fn" in drawn
+    # no Backward node exists for them: they are labelled as the operations they are
+    assert "add\ny = 37.0\nno grad_fn" in drawn
+    assert "mul\n34.0\nno grad_fn" in drawn
+    assert not any("Backward" in s and "no grad_fn" in s for s in drawn)
     assert "ran under no_grad" in legend_labels(fig)
-    assert "no gradient flows" in legend_labels(fig)
+    assert "no edge in the graph" in legend_labels(fig)
     assert "c = 5.0\ngrad = 37.0" in drawn and "a = 2.0\ngrad = None" in drawn
 
 
@@ -278,3 +286,37 @@ def test_graph_svg_draws_the_same_scene(lib):
     for s in ("chain", "no_grad()", "\u2702 detach()", "cut by detach()", "ran under no_grad", "requires_grad=False"):
         assert s in plain
     assert len(root.findall(f".//{ns}g[@class='tg-node tg-leaf']")) == 7
+
+
+def test_line_chart_and_grid_svg_are_well_formed_and_skip_non_finite_points():
+    import xml.etree.ElementTree as ET
+
+    svg = viz.line_chart_svg([{"x": [1, 2, 3, 4], "y": [1.0, float("inf"), float("nan"), 0.5], "label": "run"},
+                              {"x": [1, 2], "y": [0.0, -1.0], "dash": True}],
+                             title="loss <&>", xlabel="step", log_y=True, marker_first="start", marker_last="end",
+                             extra_lines=[(0, 1, 4, 2, "target", "#2ca02c")])
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert "loss &lt;&amp;&gt;" in svg
+    polylines = [e for e in root.iter() if e.tag.endswith("polyline")]
+    assert [len(p.get("points").split()) for p in polylines] == [1, 1]  # two runs of the finite series
+    assert "nan" not in svg and "inf" not in svg
+    ET.fromstring(viz.line_chart_svg([], title="empty"))
+    grid = viz.grid_svg([[4.0, 2.0], [2.0, 4.0]], title="inp.grad")
+    assert [t.text for t in ET.fromstring(grid).iter() if t.tag.endswith("text")] == ["inp.grad", "4", "2", "2", "4"]
+    ET.fromstring(viz.grid_svg(None, title="None"))
+
+
+def test_graph_svg_marks_a_backward_pass_in_progress():
+    a = TG.tensor(2.0, requires_grad=True)
+    b = TG.tensor(3.0, requires_grad=True)
+    h = a * b
+    out = h + a
+    acc_a = h.grad_fn.next_functions[0][0]  # a's AccumulateGrad node is drawn as the leaf a
+    marks = {out.grad_fn: ("done", "received 1.0"), h.grad_fn: ("next", "pending 1.0"),
+             acc_a: ("pending", "pending 1.0")}
+    svg = viz.graph_svg(out, names={"a": a, "b": b, "h": h, "out": out}, marks=marks)
+    assert svg.count("pending 1.0") == 2 and svg.count("received 1.0") == 1
+    assert svg.count(viz._COLORS["pending"][0]) == 2 and viz._COLORS["done"][0] in svg
+    plain = viz.graph_svg(out, names={"a": a, "b": b, "h": h, "out": out})
+    assert "pending" not in plain and viz._COLORS["pending"][0] not in plain

@@ -1,4 +1,5 @@
-"""The explorers' logic, tested without a browser, against real PyTorch (the specification).
+"""The explorers: their logic (teachgrad.explorers) and their widgets (teachgrad.widgets), tested
+without a browser, against real PyTorch (the specification).
 
 Every function takes the tensor library as ``torch=``; each test runs with real torch and with
 teachgrad, and the two must give the same tables.
@@ -13,6 +14,7 @@ import torch as real_torch
 
 import teachgrad as TG
 
+from teachgrad import explorers as tx
 from teachgrad import widgets as tw
 
 
@@ -54,17 +56,17 @@ ALL_COMBOS = list(itertools.product([True, False], repeat=11))
 
 
 def _combo(bits):
-    rg = dict(zip(tw.CHAIN_LEAVES, bits[:7]))
-    toggles = dict(zip(tw.CHAIN_TOGGLES, bits[7:]))
+    rg = dict(zip(tx.CHAIN_LEAVES, bits[:7]))
+    toggles = dict(zip(tx.CHAIN_TOGGLES, bits[7:]))
     return rg, toggles
 
 
 def test_chain_default_matches_seed_004(lib):
-    r = tw.chain_gradients(torch=lib)
+    r = tx.chain_gradients(torch=lib)
     assert r["values"] == {"y": 37.0, "z": 192.0, "w": 2125.0}
     assert r["grads"] == FULL
     assert r["error"] is None
-    assert tw.chain_table(r) == (
+    assert tx.chain_table(r) == (
         "a  935.0\nb  55.0\nc  407.0\nd  11.0\ne  192.0\nf  1.0\nx  110.0\n"
         "w = 2125.0, requires_grad=True"
     )
@@ -79,8 +81,8 @@ def test_chain_default_matches_seed_004(lib):
     (dict(requires_grad={"e": False, "f": False}), "ef"),
 ])
 def test_chain_six_experiments_of_seed_004(lib, case, expected_none):
-    r = tw.chain_gradients(torch=lib, **case)
-    for k in tw.CHAIN_LEAVES:
+    r = tx.chain_gradients(torch=lib, **case)
+    for k in tx.CHAIN_LEAVES:
         if k in expected_none:
             assert r["grads"][k] is None, k
         else:
@@ -94,7 +96,7 @@ def torch_chain_tables():
     out = {}
     for bits in ALL_COMBOS:
         rg, toggles = _combo(bits)
-        out[bits] = tw.chain_gradients(torch=real_torch, requires_grad=rg, **toggles)
+        out[bits] = tx.chain_gradients(torch=real_torch, requires_grad=rg, **toggles)
     return out
 
 
@@ -117,29 +119,29 @@ def test_chain_teachgrad_table_equals_torch_for_every_combination(torch_chain_ta
     mine = {}
     for bits, spec in torch_chain_tables.items():
         rg, toggles = _combo(bits)
-        mine[bits] = r = tw.chain_gradients(torch=TG, requires_grad=rg, **toggles)
-        assert tw.chain_table(r) == tw.chain_table(spec), (rg, toggles)
+        mine[bits] = r = tx.chain_gradients(torch=TG, requires_grad=rg, **toggles)
+        assert tx.chain_table(r) == tx.chain_table(spec), (rg, toggles)
         assert r["error"] == spec["error"], (rg, toggles)
     _check_against_oracle(mine)
 
 
 def test_chain_nothing_requires_grad_gives_friendly_error(lib):
-    r = tw.chain_gradients(torch=lib, requires_grad=dict.fromkeys(tw.CHAIN_LEAVES, False))
+    r = tx.chain_gradients(torch=lib, requires_grad=dict.fromkeys(tx.CHAIN_LEAVES, False))
     assert "element 0 of tensors does not require grad and does not have a grad_fn" in r["error"]
     assert "Nothing in this computation requires grad" in r["error"]
-    table = tw.chain_table(r)
+    table = tx.chain_table(r)
     assert "c  None" in table and "w = 2125.0, requires_grad=False" in table
     assert table.splitlines()[-1].startswith("w.backward() failed: RuntimeError: element 0")
 
 
 def test_chain_code_is_what_runs():
-    code = tw.chain_code(requires_grad={"c": False}, detach_y=True, no_grad_z=True)
+    code = tx.chain_code(requires_grad={"c": False}, detach_y=True, no_grad_z=True)
     assert "c = torch.tensor(5., requires_grad=False)" in code
     assert "with torch.no_grad():\n    z = c * y.detach() + d" in code
     assert code.endswith("w = e * z + f\nw.backward()")
     compile(code, "<chain>", "exec")
     with pytest.raises(ValueError):
-        tw.chain_code(requires_grad={"q": True})
+        tx.chain_code(requires_grad={"q": True})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,7 +157,7 @@ def _expected(diag, off):
 
 
 def test_accumulation_seed_001_sequence(lib):
-    lab = tw.AccumulationLab(lib)
+    lab = tx.AccumulationLab(lib)
     assert _grad(lab) is None
     assert lab.backward(retain_graph=True)
     assert _grad(lab) == _expected(4.0, 2.0)
@@ -167,11 +169,11 @@ def test_accumulation_seed_001_sequence(lib):
     assert lab.calls == 3
     table = lab.table()
     assert table.startswith("backward calls: 3\ninp.grad:\ntensor([[4., 2., 2., 2., 2.],")
-    assert table == tw.AccumulationLab.table(lab)
+    assert table == tx.AccumulationLab.table(lab)
 
 
 def test_accumulation_without_retain_graph_fails_second_time(lib):
-    lab = tw.AccumulationLab(lib)
+    lab = tx.AccumulationLab(lib)
     assert lab.backward(retain_graph=False)
     assert not lab.backward(retain_graph=False)
     assert lab.message.startswith("RuntimeError: Trying to backward through the graph a second time")
@@ -184,14 +186,14 @@ def test_accumulation_without_retain_graph_fails_second_time(lib):
 
 
 def test_accumulation_zero_grad_before_backward_is_a_message(lib):
-    lab = tw.AccumulationLab(lib)
+    lab = tx.AccumulationLab(lib)
     assert not lab.zero_grad()
     assert "inp.grad is None" in lab.message
     assert "inp.grad:\nNone" in lab.table()
 
 
 def test_accumulation_tables_teachgrad_equal_torch():
-    a, b = tw.AccumulationLab(TG), tw.AccumulationLab(real_torch)
+    a, b = tx.AccumulationLab(TG), tx.AccumulationLab(real_torch)
     for action in ["backward", "backward", "zero_grad", "backward", "backward_free", "backward", "new_graph",
                    "backward"]:
         for lab in (a, b):
@@ -207,63 +209,63 @@ def test_accumulation_tables_teachgrad_equal_torch():
 # ---------------------------------------------------------------------------------------------
 
 def sgd_by_hand(lr, momentum, zero_grad, steps):
-    """SGD with momentum on L = (w*3 + b - 5)^2, in plain Python (PyTorch's update rule)."""
+    """SGD with momentum on L = (w*3 + b - 5)^2, in plain Python (PyTorch's update rule): for each
+    step, the loss and w.grad it used and w, b after its update."""
     w, b = 2.0, 1.0
     gw = gb = 0.0
     bw = bb = None
     out = []
-    for k in range(steps + 1):
+    for k in range(1, steps + 1):
         if zero_grad:
             gw = gb = 0.0
         r = w * 3 + b - 5
-        out.append((k, r * r, w, b))
-        if k == steps:
-            break
         gw += 2 * r * 3
         gb += 2 * r
         bw = gw if bw is None else momentum * bw + gw
         bb = gb if bb is None else momentum * bb + gb
         w -= lr * bw
         b -= lr * bb
+        out.append((k, r * r, gw, w, b))
     return out
 
 
 @pytest.mark.parametrize("zero_grad", [True, False])
 @pytest.mark.parametrize("lr, momentum", [(0.01, 0.9), (0.01, 0.0), (0.001, 0.5)])
 def test_training_matches_hand_computation(lib, zero_grad, lr, momentum):
-    hist = tw.training_run(lr=lr, momentum=momentum, zero_grad=zero_grad, steps=20, torch=lib)
+    hist = tx.training_run(lr=lr, momentum=momentum, zero_grad=zero_grad, steps=20, torch=lib)
     ref = sgd_by_hand(lr, momentum, zero_grad, 20)
-    assert len(hist) == 21
-    for e, (k, loss, w, b) in zip(hist, ref):
+    assert len(hist) == 20
+    for e, (k, loss, w_grad, w, b) in zip(hist, ref):
         assert e["step"] == k
-        for got, want in ((e["loss"], loss), (e["w"], w), (e["b"], b)):
+        for got, want in ((e["loss"], loss), (e["w_grad"], w_grad), (e["w"], w), (e["b"], b)):
             assert math.isclose(got, want, rel_tol=1e-4, abs_tol=1e-4), (k, got, want)
 
 
 def test_training_first_step_and_table(lib):
-    hist = tw.training_run(torch=lib)
+    hist = tx.training_run(torch=lib)
+    assert len(hist) == 50 and hist[0]["step"] == 1
     assert hist[0]["loss"] == 4.0 and hist[0]["w_grad"] == 12.0 and hist[0]["b_grad"] == 4.0
-    assert math.isclose(hist[1]["w"], 1.88, rel_tol=1e-6) and math.isclose(hist[1]["b"], 0.96, rel_tol=1e-6)
-    table = tw.training_table(hist)
+    assert math.isclose(hist[0]["w"], 1.88, rel_tol=1e-6) and math.isclose(hist[0]["b"], 0.96, rel_tol=1e-6)
+    table = tx.training_table(hist)
     lines = table.splitlines()
-    assert lines[0].split() == ["step", "loss", "w", "b"]
-    assert lines[1].split() == ["0", "4.0000", "2.0000", "1.0000"]
-    assert lines[2].split() == ["1", "2.5600", "1.8800", "0.9600"]
-    assert lines[5].strip() == "..."
-    assert lines[6].split()[0] == "50"
+    assert lines[0].split() == ["step", "loss", "w.grad", "w", "b"]
+    assert lines[1].split() == ["1", "4.0000", "12.0000", "1.8800", "0.9600"]
+    assert lines[2].split() == ["2", "2.5600", "9.6000", "1.6760", "0.8920"]
+    assert lines[4].strip() == "..."
+    assert lines[5].split()[0] == "50"
 
 
 def test_training_without_zero_grad_is_worse(lib):
-    good = tw.training_run(torch=lib)[-1]["loss"]
-    bad = tw.training_run(zero_grad=False, torch=lib)[-1]["loss"]
+    good = tx.training_run(torch=lib)[-1]["loss"]
+    bad = tx.training_run(zero_grad=False, torch=lib)[-1]["loss"]
     assert bad > 1000 * good
 
 
 def test_training_teachgrad_close_to_torch():
     # without zero_grad the run is unstable and amplifies float32 rounding: compare its start only
     for zg, steps, tol in ((True, 50, 1e-4), (False, 12, 1e-3)):
-        a = tw.training_run(zero_grad=zg, steps=steps, torch=TG)
-        b = tw.training_run(zero_grad=zg, steps=steps, torch=real_torch)
+        a = tx.training_run(zero_grad=zg, steps=steps, torch=TG)
+        b = tx.training_run(zero_grad=zg, steps=steps, torch=real_torch)
         for x, y in zip(a, b):
             for k in ("w", "b"):
                 assert math.isclose(x[k], y[k], rel_tol=tol, abs_tol=1e-5), (zg, x, y)
@@ -279,7 +281,7 @@ SHAPES = {"0.weight": (4, 2), "0.bias": (4,), "2.weight": (1, 4), "2.bias": (1,)
 
 @pytest.mark.parametrize("freeze_0, freeze_2, input_rg", list(itertools.product([False, True], repeat=3)))
 def test_sequential_which_grads_are_none(lib, freeze_0, freeze_2, input_rg):
-    r = tw.sequential_gradients(freeze_0=freeze_0, freeze_2=freeze_2, input_requires_grad=input_rg, torch=lib)
+    r = tx.sequential_gradients(freeze_0=freeze_0, freeze_2=freeze_2, input_requires_grad=input_rg, torch=lib)
     live = {"0.weight": not freeze_0, "0.bias": not freeze_0, "2.weight": not freeze_2, "2.bias": not freeze_2,
             "input": input_rg}
     anything = any(live.values())
@@ -288,14 +290,14 @@ def test_sequential_which_grads_are_none(lib, freeze_0, freeze_2, input_rg):
     assert (r["error"] is None) == anything
     for name, on in live.items():
         assert r["grads"][name] == (SHAPES[name] if on and anything else None), name
-    table = tw.sequential_table(r)
+    table = tx.sequential_table(r)
     assert table.splitlines()[0] == f"model(x): requires_grad={anything}, grad_fn={r['out_grad_fn']}"
     assert ("input     None" in table) == (not input_rg)
 
 
 def test_sequential_seed_000_default(lib):
-    r = tw.sequential_gradients(torch=lib)
-    assert tw.sequential_table(r) == (
+    r = tx.sequential_gradients(torch=lib)
+    assert tx.sequential_table(r) == (
         "model(x): requires_grad=True, grad_fn=AddmmBackward0\n"
         "0.weight  grad shape (4, 2)\n0.bias    grad shape (4,)\n"
         "2.weight  grad shape (1, 4)\n2.bias    grad shape (1,)\ninput     None"
@@ -306,7 +308,7 @@ def test_sequential_leaves_the_global_rng_alone(lib):
     lib.manual_seed(123)
     expected = lib.rand(3).tolist()
     lib.manual_seed(123)
-    tw.sequential_gradients(torch=lib)
+    tx.sequential_gradients(torch=lib)
     assert lib.rand(3).tolist() == expected
 
 
@@ -322,10 +324,10 @@ def _no_pyplot_figures():
 
 def test_chain_explorer_controls_and_table(lib):
     ex = tw.ChainExplorer(torch=lib)
-    names = [f"requires_grad_{k}" for k in tw.CHAIN_LEAVES] + list(tw.CHAIN_TOGGLES)
+    names = [f"requires_grad_{k}" for k in tx.CHAIN_LEAVES] + list(tx.CHAIN_TOGGLES)
     assert sorted(ex.controls) == sorted(names)
-    assert all(ex.controls[f"requires_grad_{k}"].value is True for k in tw.CHAIN_LEAVES)
-    assert all(ex.controls[k].value is False for k in tw.CHAIN_TOGGLES)
+    assert all(ex.controls[f"requires_grad_{k}"].value is True for k in tx.CHAIN_LEAVES)
+    assert all(ex.controls[k].value is False for k in tx.CHAIN_TOGGLES)
     assert "a  935.0" in ex.table()
     ex.controls["requires_grad_c"].value = False
     t = ex.table()
@@ -333,7 +335,7 @@ def test_chain_explorer_controls_and_table(lib):
     assert b"<svg" in bytes(ex._plot.value)
     ex.controls["detach_y"].value = True
     assert "a  None" in ex.table()
-    for k in tw.CHAIN_LEAVES:
+    for k in tx.CHAIN_LEAVES:
         ex.controls[f"requires_grad_{k}"].value = False
     assert "element 0 of tensors does not require grad" in ex._message.value
     assert ex.table().endswith("does not have a grad_fn")
@@ -380,7 +382,7 @@ def test_training_explorer_controls(lib):
     assert ex.table().splitlines()[-1].split()[0] == "5"
     c["lr"].value = 1.0
     assert "blew up" in ex._message.value
-    assert bytes(ex._plot.value[:4]) == b"\x89PNG"
+    assert bytes(ex._plot.value[:4]) == b"<svg"
 
 
 def test_sequential_explorer_controls(lib):
@@ -403,6 +405,128 @@ def test_a_failing_callback_shows_a_message_not_a_traceback(lib, monkeypatch):
     def boom(**kwargs):
         raise ValueError("boom")
 
-    monkeypatch.setattr(tw, "chain_gradients", boom)
+    monkeypatch.setattr(tx, "chain_gradients", boom)
     ex.controls["detach_z"].value = True  # must not raise
     assert "Something went wrong: ValueError: boom" in ex._message.value
+
+
+def test_training_explorer_lr_offers_the_values_the_lessons_name():
+    ex = tw.TrainingExplorer()
+    for lr in (0.001, 0.01, 0.1, 0.15, 0.2, 1.0):
+        ex.controls["lr"].value = lr
+        assert f"lr={lr:g}" in ex.table()
+
+
+def _fake_train(calls):
+    def train(name, lr=0.05, steps=300, on_progress=None):
+        calls.append((name, lr, steps))
+        history = {"train": [], "val": []}
+        for step in range(steps):
+            loss = float("inf") if lr >= 1.0 and step > 5 else 1.0 / (step + 1)
+            history["train"].append(loss if step < 8 or lr < 1.0 else float("nan"))
+            history["val"].append(2.0 / (step + 1))
+            if on_progress is not None:
+                on_progress(step, history)
+        return None, history
+    return train
+
+
+def test_training_curve_explorer_calls_the_lessons_train_function():
+    calls = []
+    ex = tw.TrainingCurveExplorer(_fake_train(calls))
+    assert ex.table() == "not trained yet: press train"
+    ex.controls["optimizer"].value = "Adam"
+    ex.controls["lr"].value = 0.15
+    ex.controls["steps"].value = 100
+    ex.controls["train"].click()
+    assert calls == [("Adam", 0.15, 100)]
+    lines = ex.table().splitlines()
+    assert lines[0] == "Adam, lr=0.15, 100 steps"
+    assert lines[1].split()[-1] == "1" and lines[3].split()[-1] == "0.01"
+    assert bytes(ex._plot.value[:4]) == b"<svg"
+    ex.controls["lr"].value = 1.0
+    ex.controls["train"].click()
+    assert "final train loss    nan" in ex.table()
+    assert "too large" in ex._message.value
+    assert "Something went wrong" not in ex._message.value
+
+
+def test_time_updates_covers_every_control():
+    times = tw.time_updates(repeats=1)
+    for cls in (tw.ChainExplorer, tw.AccumulationExplorer, tw.TrainingExplorer, tw.SequentialExplorer,
+                tw.BackwardStepper):
+        for name in cls().controls:
+            assert times[f"{cls.__name__}: {name}"] >= 0
+    assert times["TrainingCurveExplorer: train"] > 0
+    assert not any(key.startswith("TrainingCurveExplorer: ") and key != "TrainingCurveExplorer: train" for key in times)
+
+
+# ---------------------------------------------------------------------------------------------
+# lesson 8's stepper: teachgrad's own backward loop, one node at a time
+# ---------------------------------------------------------------------------------------------
+
+def _torch_diamond_grads():
+    """d out / d (every named tensor of the diamond), by real PyTorch."""
+    out, names = tx.diamond(real_torch)
+    grads = real_torch.autograd.grad(out, list(names.values()))
+    return {name: g.item() for name, g in zip(names, grads)}
+
+
+def test_stepper_runs_the_engines_loop_node_by_node():
+    expected = _torch_diamond_grads()
+    steps = tx.BackwardSteps(tx.diamond)
+    out, names = steps.out, steps.names
+    fired = []  # a node hook runs inside the engine's loop, when the loop reaches h's node
+    names["h"].grad_fn.register_hook(lambda grad_inputs, grad_outputs: fired.append(len(steps.done)))
+    assert steps.order == TG.graph.topological_order([out.grad_fn])
+    h_pending = []
+    while steps.step():
+        node, received, sent = steps.done[-1]
+        name = next((n for n, t in names.items() if node is t.grad_fn or getattr(node, "variable", None) is t))
+        assert received == expected[name], name  # what reached the node is d out / d its tensor
+        h_pending.append(steps.pending.get(names["h"].grad_fn))
+        if node is names["h"].grad_fn:
+            assert fired == [len(steps.done) - 1]  # the hook fired during this very step
+    assert len(steps.done) == len(steps.order) == 8 and steps.finished
+    # h's entry fills from two nodes, then empties when h's node runs
+    assert h_pending[:6] == [None, 7.0, 7.0, 12.0, 12.0, None] and steps.pending == {}
+    for leaf in ("a2", "x2", "b2", "c2"):
+        assert names[leaf].grad.item() == expected[leaf]
+    assert steps.step() is False
+
+
+def test_stepper_table_marks_and_reset():
+    steps = tx.BackwardSteps()
+    first = steps.table()
+    assert first.splitlines()[0] == "ran 0 of 8 nodes" and "next -> 1. AddBackward0 -> out" in first
+    for _ in range(4):
+        steps.step()
+    table = steps.table()
+    assert "MulBackward0 -> h          pending 12.0" in table
+    assert "pending: {h: 12.0, b2.grad: 6.0}" in table and "c2=6.0" in table
+    marks = steps.marks()
+    h_node = steps.names["h"].grad_fn
+    assert marks[h_node] == ("pending", "pending 12.0")
+    assert marks[steps.names["out"].grad_fn] == ("done", "received 1.0")
+    assert marks[steps.next_node()][0] == "next"
+    old = steps.out
+    steps.reset()
+    assert steps.out is not old and steps.table() == first and all(
+        t.grad is None for t in steps.names.values() if t.is_leaf)
+
+
+def test_backward_stepper_widget():
+    st = tw.BackwardStepper()
+    assert "Press &#x27;next node&#x27;" in st._message.value
+    st.controls["next"].click()
+    st.controls["next"].click()
+    assert "pending: {hb: 1.0, h: 7.0, c2.grad: 6.0}" in st.table()
+    svg = bytes(st._plot.value).decode()
+    assert svg.startswith("<svg") and "pending 7.0" in svg and "received 1.0" in svg
+    st.controls["run"].click()
+    assert st.table().startswith("ran 8 of 8 nodes - backward is done") and "pending: {}" in st.table()
+    assert "Backward is done" in st._message.value
+    st.controls["next"].click()  # nothing left: no change, no error
+    assert "Something went wrong" not in st._message.value
+    st.controls["reset"].click()
+    assert st.table().startswith("ran 0 of 8 nodes")
