@@ -5,7 +5,8 @@
     python tools/lessons.py --check    exit 1 and list the differences if a lesson drifted
     python tools/lessons.py record [NN ...]
                                        run lessons (all, or those numbered NN) and store their
-                                       outputs and widget state, without execution timestamps
+                                       outputs and widget state, without execution timestamps and
+                                       with file paths in tracebacks relative to the repository
 
 Adding a lesson is one line in LESSONS below; running the script creates its notebook (title,
 learning goals to fill in, setup cell, Summary, Exercises, navigation) and updates the neighbours'
@@ -20,6 +21,7 @@ Generated, and checked by tests/test_notebook_structure.py:
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -37,6 +39,8 @@ LESSONS = [
     ("06_modules_and_sequential", "Modules and the nn.Sequential surprise", "Why a model's output requires grad when its input does not; `named_parameters()`; freezing layers; changing parameters in place; replacing a parameter behind the optimizer's back.", ("nn", "nn.functional", "optim")),
     ("07_training_end_to_end", "Training end to end", "A small model trained from scratch: SGD and Adam checked by hand, `train()`/`eval()`, `no_grad` for evaluation, a live loss curve.", ("nn", "optim")),
     ("08_inside_teachgrad", "Inside teachgrad", "How the engine works: Function nodes, topological order, the backward loop step by step, accumulation, unbroadcasting; your own Function checked with `gradcheck`.", ()),
+    ("09_when_autograd_complains", "When autograd complains", "A field guide to the error messages and silent traps beginners meet: each one triggered, explained, drawn and fixed, with an index of the messages as you would paste them.", ("nn", "optim")),
+    ("10_watching_gradients_flow", "Watching gradients flow", "Tensor hooks and `retain_grad()`, module forward and backward hooks, per-layer gradient norms: vanishing and exploding gradients in a deep stack, and `clip_grad_norm_`.", ("nn",)),
 ]
 
 CONTENTS = "00_start_here.ipynb"
@@ -233,6 +237,16 @@ def generate(check=False):
 # recording outputs
 # ---------------------------------------------------------------------------------------------
 
+def machine_free(text):
+    """``text`` (a traceback line) with the paths of this checkout made relative to it and Python's
+    own installation written as ``<python>``: stored outputs name no directory of the machine that
+    recorded them."""
+    for prefix, short in ((str(ROOT) + os.sep, ""), (sys.base_prefix + os.sep, "<python>" + os.sep),
+                          (sys.prefix + os.sep, "<python>" + os.sep)):
+        text = text.replace(prefix, short)
+    return text
+
+
 def record(numbers=()):
     """Execute lessons in place (outputs and widget state stored, execution timestamps stripped)."""
     import nbformat
@@ -249,6 +263,9 @@ def record(numbers=()):
         client.execute()
         for cell in nb.cells:
             cell.metadata.pop("execution", None)
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    out["traceback"] = [machine_free(line) for line in out["traceback"]]
         nbformat.write(nb, path)
         print(f"lessons: recorded {path.relative_to(ROOT)}", flush=True)
 
