@@ -17,7 +17,7 @@ tested without a browser. :mod:`teachgrad.widgets` puts controls around them.
   :func:`diamond`;
 - the field guide to autograd's complaints (lesson 9): :data:`FIELD_GUIDE` (each message with the code
   that triggers it and the code fixed), :func:`field_guide_run`, :func:`field_guide_table`, and the
-  lesson's helpers :func:`graph_nodes` and :class:`printed_warnings`;
+  lesson's helpers :func:`graph_nodes`, :func:`nodes_named` and :class:`printed_warnings`;
 - gradients through a deep stack (lesson 10): :func:`deep_stack`, :func:`layer_grad_norms`,
   :func:`gradient_flow`, :func:`flow_verdict`, :func:`gradient_flow_table`;
 - errors explained in a line: :func:`friendly_error`.
@@ -29,9 +29,10 @@ __all__ = [
     "CHAIN_LEAVES", "CHAIN_VALUES", "CHAIN_GRADS", "CHAIN_TOGGLES", "chain_leaves", "chain_code",
     "chain_gradients", "chain_table", "print_chain_grads", "AccumulationLab", "training_run",
     "training_table", "SEQUENTIAL_PARAMS", "sequential_gradients", "sequential_table", "friendly_error",
-    "BackwardSteps", "diamond", "graph_nodes", "printed_warnings", "warning_text", "FieldGuideCase", "FIELD_GUIDE",
-    "FIELD_GUIDE_KEYS", "field_guide_case", "field_guide_run", "field_guide_table", "ACTIVATIONS", "INITS",
-    "INIT_LABELS", "deep_stack", "layer_grad_norms", "gradient_flow", "flow_verdict", "gradient_flow_table",
+    "BackwardSteps", "diamond", "graph_nodes", "nodes_named", "printed_warnings", "warning_text",
+    "FieldGuideCase", "FIELD_GUIDE", "FIELD_GUIDE_KEYS", "field_guide_case", "field_guide_run",
+    "field_guide_table", "ACTIVATIONS", "INITS", "INIT_LABELS", "deep_stack", "layer_grad_norms",
+    "gradient_flow", "flow_verdict", "gradient_flow_table",
 ]
 
 
@@ -576,7 +577,7 @@ def warning_text(w, width=None):
 
     message = str(w.message).split(" (Triggered internally at")[0]
     text = f"{w.category.__name__}: {message}"
-    return textwrap.fill(text, width) if width else text
+    return textwrap.fill(text, width, break_on_hyphens=False) if width else text
 
 
 class FieldGuideCase:
@@ -610,8 +611,8 @@ class FieldGuideCase:
         return f"FieldGuideCase({self.key!r})"
 
 
-def _nodes_named(t, name):
-    """The backward nodes called ``name`` behind tensor ``t``, nearest first."""
+def nodes_named(t, name):
+    """The backward nodes called ``name`` (``"TanhBackward0"``) behind tensor ``t``, nearest first."""
     found, seen, todo = [], set(), [getattr(t, "grad_fn", None)]
     while todo:
         node = todo.pop(0)
@@ -645,7 +646,7 @@ print("model.weight.grad:", model.weight.grad)
 """, ("loss",),
         "Nothing was recorded under no_grad, so loss has no grad_fn: there is no graph to go back through.",
         "Outside no_grad the forward pass is recorded and backward reaches the weights.",
-        lambda ns: {ns["loss"]: ("error", "no grad_fn: nothing to go back through")}),
+        lambda ns: {ns["loss"]: ("error", "nothing to go back through")}),
     FieldGuideCase(
         "non-scalar", "RuntimeError: grad can be implicitly created only for scalar outputs", "non-scalar", """
 x = torch.tensor([1., 2., 3.])
@@ -690,7 +691,7 @@ for step in range(2):
         "Step 0's backward() freed the values step 0's nodes had saved; step 1's graph runs into them "
         "through h, and they are gone.",
         "h.detach() keeps h's value but not its history, so each step's backward stops at its own step.",
-        lambda ns: {_nodes_named(ns["loss"], "TanhBackward0")[1]: ("error", "step 0: saved values freed")}),
+        lambda ns: {nodes_named(ns["loss"], "TanhBackward0")[1]: ("error", "step 0: saved values freed")}),
     FieldGuideCase(
         "leaf-in-place", "RuntimeError: a leaf Variable that requires grad is being used in an in-place operation.",
         "leaf-in-place", """
@@ -729,7 +730,7 @@ print("a.grad:", a.grad)
         "Sigmoid's backward needs the s it produced (its derivative is s * (1 - s)); s was overwritten, "
         "and the version counter says so.",
         "An out-of-place ReLU writes a new tensor, so the saved s is still the s of the forward pass.",
-        lambda ns: {_nodes_named(ns["out"], "SigmoidBackward0")[0]: ("error", "saved s at version 0, now 1")}),
+        lambda ns: {nodes_named(ns["out"], "SigmoidBackward0")[0]: ("error", "saved s at version 0, now 1")}),
     FieldGuideCase(
         "numpy", "RuntimeError: Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.",
         "numpy", """

@@ -478,6 +478,13 @@ def _note_svg(text, width=460, height=44):
             f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">{html.escape(text)}</text></svg>')
 
 
+def field_guide_options():
+    """The field guide explorer's choices: (the message as the dropdown shows it, the case's key)."""
+    from .explorers import FIELD_GUIDE
+
+    return [(c.message if len(c.message) <= 90 else c.message[:87] + "...", c.key) for c in FIELD_GUIDE]
+
+
 class FieldGuideExplorer(_Explorer):
     """Lesson 9's field guide: pick a message, read the code that triggers it, tick the fix.
 
@@ -491,8 +498,7 @@ class FieldGuideExplorer(_Explorer):
         W = self._W
         from .explorers import FIELD_GUIDE
 
-        options = [(c.message if len(c.message) <= 90 else c.message[:87] + "...", c.key) for c in FIELD_GUIDE]
-        pick = W.Dropdown(options=options, value=case or FIELD_GUIDE[0].key, description="message",
+        pick = W.Dropdown(options=field_guide_options(), value=case or FIELD_GUIDE[0].key, description="message",
                           layout=W.Layout(width="760px"), style={"description_width": "70px"})
         self._slider("case", pick)
         fix = self._checkbox("fix", "apply the fix", False)
