@@ -556,6 +556,7 @@ class GradientFlowExplorer(_Explorer):
                                         description="init", **common))
         self._plot = self._image()
         self.result = None
+        self._reference = {}  # depth -> the comparison curve's norms (the same every time: computed once)
         c = self.controls
         self._finish(
             W.HBox([c["depth"], c["activation"], c["init"]], layout=W.Layout(flex_flow="row wrap",
@@ -597,9 +598,11 @@ class GradientFlowExplorer(_Explorer):
         from . import explorers
 
         r = self.result
-        ref = explorers.gradient_flow(depth=r["depth"], activation="relu", init="kaiming", torch=self.torch)
+        if r["depth"] not in self._reference:
+            self._reference[r["depth"]] = explorers.gradient_flow(depth=r["depth"], activation="relu", init="kaiming",
+                                                                  torch=self.torch)["norms"]
         xs = list(range(1, r["depth"] + 1))
-        series = [{"x": xs, "y": ref["norms"], "label": "activation relu, init kaiming (for comparison)",
+        series = [{"x": xs, "y": self._reference[r["depth"]], "label": "activation relu, init kaiming (for comparison)",
                    "color": "#aaaaaa", "dash": True},
                   {"x": xs, "y": r["norms"], "label": f"activation {r['activation']}, init {r['init']}",
                    "color": "#1f77b4"}]
