@@ -61,7 +61,7 @@ def _combo(bits):
     return rg, toggles
 
 
-def test_chain_default_matches_seed_004(lib):
+def test_chain_default_matches_the_detach_article(lib):
     r = tx.chain_gradients(torch=lib)
     assert r["values"] == {"y": 37.0, "z": 192.0, "w": 2125.0}
     assert r["grads"] == FULL
@@ -80,7 +80,7 @@ def test_chain_default_matches_seed_004(lib):
     (dict(requires_grad={"c": False, "d": False}), "cd"),
     (dict(requires_grad={"e": False, "f": False}), "ef"),
 ])
-def test_chain_six_experiments_of_seed_004(lib, case, expected_none):
+def test_chain_six_experiments_of_the_detach_article(lib, case, expected_none):
     r = tx.chain_gradients(torch=lib, **case)
     for k in tx.CHAIN_LEAVES:
         if k in expected_none:
@@ -156,7 +156,7 @@ def _expected(diag, off):
     return [[diag if i == j else off for j in range(5)] for i in range(5)]
 
 
-def test_accumulation_seed_001_sequence(lib):
+def test_accumulation_as_in_the_autograd_tutorial(lib):
     lab = tx.AccumulationLab(lib)
     assert _grad(lab) is None
     assert lab.backward(retain_graph=True)
@@ -295,7 +295,7 @@ def test_sequential_which_grads_are_none(lib, freeze_0, freeze_2, input_rg):
     assert ("input     None" in table) == (not input_rg)
 
 
-def test_sequential_seed_000_default(lib):
+def test_sequential_default_as_in_the_sequential_article(lib):
     r = tx.sequential_gradients(torch=lib)
     assert tx.sequential_table(r) == (
         "model(x): requires_grad=True, grad_fn=AddmmBackward0\n"
