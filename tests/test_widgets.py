@@ -451,6 +451,26 @@ def test_training_curve_explorer_calls_the_lessons_train_function():
     assert "Something went wrong" not in ex._message.value
 
 
+def test_training_curve_redraws_while_training_runs_but_not_at_every_step():
+    import time
+
+    def slow_train(name, lr=0.05, steps=100, on_progress=None):
+        history = {"train": [], "val": []}
+        for step in range(steps):
+            time.sleep(0.004)  # 100 steps: about 0.4 s of "training"
+            history["train"].append(1.0 / (step + 1))
+            history["val"].append(2.0 / (step + 1))
+            on_progress(step, history)
+        return None, history
+
+    ex = tw.TrainingCurveExplorer(slow_train, steps=100, redraw_seconds=0.1)
+    drawn = []
+    ex._plot.observe(lambda change: drawn.append(change["new"]), names="value")
+    ex.controls["train"].click()
+    assert 2 <= len(drawn) <= 10  # a few live redraws and the final one, not one per step
+    assert drawn[0] != drawn[-1]  # the curve grew between them
+
+
 def test_time_updates_covers_every_control():
     times = tw.time_updates(repeats=1)
     for cls in (tw.ChainExplorer, tw.AccumulationExplorer, tw.TrainingExplorer, tw.SequentialExplorer,
