@@ -5,8 +5,7 @@
     python tools/lessons.py --check    exit 1 and list the differences if a lesson drifted
     python tools/lessons.py record [NN ...]
                                        run lessons (all, or those numbered NN) and store their
-                                       outputs and widget state, without execution timestamps and
-                                       with file paths in tracebacks relative to the repository
+                                       outputs and widget state, without execution timestamps
 
 Adding a lesson is one line in LESSONS below; running the script creates its notebook (title,
 learning goals to fill in, setup cell, Summary, Exercises, navigation) and updates the neighbours'
@@ -21,7 +20,6 @@ Generated, and checked by tests/test_notebook_structure.py:
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -52,7 +50,9 @@ SETUP_TEXT = """\
 Run this cell first. `teachgrad` stands in for PyTorch: with `import torch` in place of
 `import teachgrad as torch` (and `torch.nn`, `torch.optim` for `teachgrad.nn`, `teachgrad.optim`)
 every cell of this lesson prints the same, except the few marked *teachgrad only* (drawings,
-explorers and the engine's own source), which show teachgrad itself."""
+explorers and the engine's own source), which show teachgrad itself. The last line seeds the random
+number generator, so that random numbers come out the same on every run; `torch.manual_seed` returns
+the generator object, and assigning it to `_` keeps Jupyter from displaying it."""
 
 
 def number(stem):
@@ -80,7 +80,7 @@ def setup_code(imports):
     lines = ["import teachgrad as torch"]
     for mod in imports:
         lines.append(f"import teachgrad.{mod} as {IMPORT_ALIASES[mod]}")
-    return "\n".join(lines) + "\n\ntorch.manual_seed(0)"
+    return "\n".join(lines) + "\n\n_ = torch.manual_seed(0)"
 
 
 def contents_table():
@@ -237,14 +237,14 @@ def generate(check=False):
 # recording outputs
 # ---------------------------------------------------------------------------------------------
 
-def machine_free(text):
-    """``text`` (a traceback line) with the paths of this checkout made relative to it and Python's
-    own installation written as ``<python>``: stored outputs name no directory of the machine that
-    recorded them."""
-    for prefix, short in ((str(ROOT) + os.sep, ""), (sys.base_prefix + os.sep, "<python>" + os.sep),
-                          (sys.prefix + os.sep, "<python>" + os.sep)):
-        text = text.replace(prefix, short)
-    return text
+def _relative_paths(output):
+    """Name the repository's files relative to it in a stored output (tracebacks, warnings): where the
+    lessons were recorded is nobody's business, and it differs from machine to machine."""
+    prefix = str(ROOT) + "/"
+    if output.get("output_type") == "error":
+        output["traceback"] = [line.replace(prefix, "") for line in output["traceback"]]
+    elif output.get("output_type") == "stream":
+        output["text"] = output["text"].replace(prefix, "")
 
 
 def record(numbers=()):
@@ -263,9 +263,8 @@ def record(numbers=()):
         client.execute()
         for cell in nb.cells:
             cell.metadata.pop("execution", None)
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error":
-                    out["traceback"] = [machine_free(line) for line in out["traceback"]]
+            for output in cell.get("outputs", []):
+                _relative_paths(output)
         nbformat.write(nb, path)
         print(f"lessons: recorded {path.relative_to(ROOT)}", flush=True)
 
