@@ -130,7 +130,8 @@ _ERROR_TIPS = (
     ("Trying to backward through the graph a second time",
      "Build the graph again (run the forward computation once more) before calling backward() again."),
     ("does not require grad and does not have a grad_fn",
-     "Nothing in this computation requires grad: which tensor should have requires_grad=True?"),
+     "No graph was recorded for this computation: either no tensor in it has requires_grad=True (which one "
+     "should?), or it ran inside `with torch.no_grad():`, which records no graph (compute the loss outside it)."),
     ("grad can be implicitly created only for scalar outputs",
      "backward() without an argument needs a single number: reduce with .sum() or .mean() first."),
 )
@@ -229,7 +230,12 @@ def _describe(value):
         shape = tuple(value.shape)
         return f"a tensor of shape {_shape_text(shape)}"
     name = type(value).__name__
-    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    if type(value).__module__ in ("builtins", "numpy") and not hasattr(value, "next_functions"):
+        return f"{article} {name}"
+    # An object of some class (a graph node, a module, ...): say that it is an object, so that
+    # "a string, but it is a SubBackward0" does not read as if the answer were already right.
+    return f"{article} {name} object"
 
 
 def _shape_text(shape):
@@ -371,6 +377,9 @@ def _validate(value, kind, shape, label, returned=False):
             extra = " Write it with a decimal point (or convert with float(...))."
         elif kind == "tensor" and isinstance(value, (list, tuple)):
             extra = " Make a tensor from it with torch.tensor(...)."
+        elif kind == "str" and callable(getattr(value, "name", None)) and hasattr(value, "next_functions"):
+            extra = (" That is the graph node itself, not its name: a node's name is the string its .name() "
+                     "returns, for example t.grad_fn.name().")
         elif kind == "set" and isinstance(value, (list, tuple, str)):
             extra = ' Write a set with braces, for example {"a", "b"}.'
         elif returned and value is None:
