@@ -132,6 +132,12 @@ _ERROR_TIPS = (
     ("does not require grad and does not have a grad_fn",
      "No graph was recorded for this computation: either no tensor in it has requires_grad=True (which one "
      "should?), or it ran inside `with torch.no_grad():`, which records no graph (compute the loss outside it)."),
+    ("returned a gradient of type",
+     "A Function's backward() returns tensors (or None), one per input of forward(): keep the gradient a "
+     "tensor, without .numpy(), .tolist() or .item()."),
+    ("expected Variable or None",
+     "A Function's backward() returns tensors (or None), one per input of forward(): keep the gradient a "
+     "tensor, without .numpy(), .tolist() or .item()."),
     ("grad can be implicitly created only for scalar outputs",
      "backward() without an argument needs a single number: reduce with .sum() or .mean() first."),
 )
@@ -279,7 +285,7 @@ def _has_nan(value):
     return False
 
 
-def answer(name, kind="any", shape=None, allow_none=False, none_hint=None, floating=False):
+def answer(name, kind="any", shape=None, allow_none=False, none_hint=None, floating=False, kind_hint=None):
     """The value of the learner's variable ``name``, or a hint saying what is wrong with it.
 
     kind       "tensor", "number" (int or float), "float", "int", "set", "dict", "list", "str",
@@ -289,6 +295,8 @@ def answer(name, kind="any", shape=None, allow_none=False, none_hint=None, float
                stored None (e.g. "h.grad is None unless h.retain_grad() was called before backward()").
     floating   for tensors: the values must be floating-point (True, or the hint to give instead of
                the standard one).
+    kind_hint  what to do when the value is of another kind, in place of the standard advice (e.g.
+               "store t.grad itself" where the standard advice would be to wrap a list in torch.tensor).
     """
     __tracebackhide__ = True
     frame = sys._getframe(1)
@@ -302,7 +310,7 @@ def answer(name, kind="any", shape=None, allow_none=False, none_hint=None, float
         raise Incomplete(_none_message(name, none_hint))
     if isinstance(value, type(Ellipsis)):
         raise Incomplete(f"`{name}` still holds `...`: replace it with your answer.")
-    _validate(value, kind, shape, f"`{name}`")
+    _validate(value, kind, shape, f"`{name}`", kind_hint=kind_hint)
     if floating and _is_tensor(value) and not value.is_floating_point():
         raise Incomplete(f"`{name}` should hold floating-point numbers, but its dtype is {value.dtype}. "
                          + (floating if isinstance(floating, str) else
@@ -360,9 +368,9 @@ _KIND_TESTS = {
 }
 
 
-def _validate(value, kind, shape, label, returned=False):
+def _validate(value, kind, shape, label, returned=False, kind_hint=None):
     """Raise Incomplete if ``value`` (the variable ``label``, or what the function ``label``
-    returned) is not of ``kind`` or ``shape``, or holds NaN."""
+    returned) is not of ``kind`` (``kind_hint``: the advice to give then) or ``shape``, or holds NaN."""
     __tracebackhide__ = True
     should, got = ("should return", "it returned") if returned else ("should be", "it is")
     if not _KIND_TESTS[kind](value):
@@ -384,6 +392,8 @@ def _validate(value, kind, shape, label, returned=False):
             extra = ' Write a set with braces, for example {"a", "b"}.'
         elif returned and value is None:
             extra = " (A function without `return` returns None.)"
+        if kind_hint:
+            extra = " " + kind_hint
         raise Incomplete(f"{label} {should} {_KINDS[kind]}, but {got} {_describe(value)}.{extra}")
     if shape is not None and kind == "tensor" and tuple(value.shape) != tuple(shape):
         want, have = _shape_text(tuple(shape)), _shape_text(tuple(value.shape))

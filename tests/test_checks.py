@@ -135,6 +135,10 @@ def test_answer_kinds(lib):
         _answer_in({"m": float("nan")}, "m", "number")
     with pytest.raises(Incomplete, match="NaN"):
         _answer_in({"t": lib.tensor([1.0, float("nan")])}, "t", "tensor")
+    # an exercise's own advice for a value of the wrong kind replaces the standard one
+    with pytest.raises(Incomplete) as info:
+        _answer_in({"g": [3.0, 12.0, 27.0]}, "g", "tensor", kind_hint="Store t.grad itself.")
+    assert info.value.hint == "`g` should be a tensor, but it is a list. Store t.grad itself."
 
 
 def test_an_object_in_place_of_a_string_is_called_an_object(lib):
@@ -259,6 +263,22 @@ def test_the_tip_for_a_loss_without_graph_names_no_grad_too(lib):
             loss.backward()
     assert "element 0 of tensors does not require grad" in info.value.hint
     assert "requires_grad=True" in info.value.hint and "`with torch.no_grad():`" in info.value.hint
+
+
+def test_a_backward_that_returns_no_tensor_gets_a_tip(lib):
+    class Twice(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad * 2).numpy()
+
+    with pytest.raises(Incomplete) as info:
+        with exercise():
+            Twice.apply(lib.ones(2, requires_grad=True)).sum().backward()
+    assert "keep the gradient a tensor, without .numpy()" in info.value.hint
 
 
 def test_call_leaves_no_alarm_behind():
