@@ -245,6 +245,10 @@ REPORTED = {
          "layer_grads = None\nlayer.zero_grad(set_to_none=False)\n"
          "layer_grads = [p.grad.tolist() for p in layer.parameters()]", "the gradient tensors themselves"),
     ],
+    "lesson05-ex1-solution": [
+        ("c forgotten", 'none_leaves = None\nnone_leaves = {"a", "b", "x"}', "c is not reached"),
+        ("d added", 'none_leaves = None\nnone_leaves = {"a", "b", "c", "d", "x"}', "d is reached"),
+    ],
     "lesson05-ex2-solution": [
         ("only for one number", "def independent_copy(t):\n    return torch.tensor(t.item())", "tensors of any shape"),
         ("dtype changed", "def independent_copy(t):\n    return t.detach().clone().double()", "keep t's dtype"),
@@ -265,6 +269,10 @@ REPORTED = {
          "net_ex = n_trainable = None\ntorch.manual_seed(0)\nnet_ex = MLPNet()\nnet_ex.fc1.requires_grad = False\n"
          "n_trainable = sum(p.numel() for p in net_ex.parameters() if p.requires_grad)",
          "only gives the module object a new attribute"),
+    ],
+    "lesson06-ex2-solution": [
+        ("the weight frozen, the bias forgotten", "def freeze(module):\n    module.weight.requires_grad = False",
+         "not the bias"),
     ],
     "lesson06-ex3-solution": [
         ("a float64 bias", "def reset_fc2_bias(net):\n    net.fc2.bias.data = torch.zeros(512, dtype=torch.float64)",
@@ -289,6 +297,10 @@ REPORTED = {
         ("no step()",
          "def train_step(model, optimizer, x, y):\n    model.train()\n    optimizer.zero_grad()\n"
          "    loss = loss_fn(model(x), y)\n    loss.backward()\n    return loss.item()", "call optimizer.step()"),
+        ("step() twice",
+         "def train_step(model, optimizer, x, y):\n    model.train()\n    optimizer.zero_grad()\n"
+         "    loss = loss_fn(model(x), y)\n    loss.backward()\n    optimizer.step()\n    optimizer.step()\n"
+         "    return loss.item()", "twice as far as one step"),
     ],
     "lesson07-ex3-solution": [
         ("the step without bias correction", "first_move = None\nfirst_move = 0.0003", "without the bias correction"),
@@ -310,6 +322,10 @@ REPORTED = {
          "def train_step(w, b, x, y, lr):\n    with torch.no_grad():\n        loss = ((x @ w + b - y) ** 2).mean()\n"
          "    loss.backward()\n    with torch.no_grad():\n        w -= lr * w.grad\n        b -= lr * b.grad\n"
          "    w.grad = None\n    b.grad = None\n    return loss.item()", "or it ran inside `with torch.no_grad():`"),
+        ("the step through .data",
+         "def train_step(w, b, x, y, lr):\n    loss = ((x @ w + b - y) ** 2).mean()\n    loss.backward()\n"
+         "    w.data -= lr * w.grad\n    b.data -= lr * b.grad\n    w.grad = None\n    b.grad = None\n"
+         "    return loss.item()", "through .data"),
     ],
     "lesson09-ex4-solution": [
         ("the losses kept in a list outside the function (section 13's leak)",
@@ -320,6 +336,15 @@ REPORTED = {
          "def mean_loss(model, batches):\n    total = 0\n    for inputs, targets in batches:\n"
          "        total += nn.functional.mse_loss(model(inputs), targets)\n    return (total / len(batches)).item()",
          "a graph was recorded"),
+    ],
+    "lesson10-ex1-solution": [
+        ("the arriving gradient changed in place", "def reverse_half(grad):\n    grad.mul_(-0.5)\n    return grad",
+         "changed the arriving gradient in place"),
+    ],
+    "lesson10-ex2-solution": [
+        ("no hooks: the model run piece by piece",
+         "def relu_means(model, x):\n    return [model[:i + 1](x).mean().item() for i, m in enumerate(model)\n"
+         "            if isinstance(m, nn.ReLU)]", "not once each"),
     ],
 }
 
