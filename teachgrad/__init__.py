@@ -63,7 +63,7 @@ for _name in ("abs", "exp", "log", "sqrt", "sin", "cos", "relu", "sigmoid", "tan
               "permute", "squeeze", "unsqueeze", "t", "pow", "neg", "reciprocal", "square", "add", "sub", "mul", "div",
               "detach", "isfinite", "isnan", "isinf", "all", "any", "eq", "ne", "lt", "le", "gt", "ge", "sign",
               "select", "narrow", "diagonal", "logical_not", "subtract", "multiply", "divide", "true_divide",
-              "absolute", "negative", "swapaxes", "swapdims", "unflatten", "square_", "log1p_", "masked_fill_",
+              "absolute", "negative", "swapaxes", "swapdims", "unflatten", "square_", "log1p_",
               "clamp_", "clip_", "exp_", "sqrt_", "sigmoid_", "tanh_", "zero_", "fill_", "maximum", "minimum"):
     globals()[_name] = _method(_name)
 del _name
