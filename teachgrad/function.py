@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from . import _checks, _dtypes, _exact, grad_mode
+from . import _checks, _dtypes, _exact, _layout, grad_mode
 from .graph import NO_EDGE, AsStridedBackward0, CopySlices, Node, gradient_edge
 from .tensor import Tensor
 
@@ -260,6 +260,9 @@ class Op(Function):
     _numbers_are_inputs = True
     promotes = False  # True: inputs are converted to PyTorch's common dtype first (float32 * float64 ...)
     broadcasts = False  # True: gradients may come back in the output's shape and dtype (see above)
+    # How PyTorch lays out the result in memory (is_contiguous(), stride()): "elementwise" like its
+    # inputs, "contiguous" always row-major, None as forward returns it (views, in-place results).
+    layout = None
 
     @staticmethod
     def result_dtype(common):
@@ -273,7 +276,13 @@ class Op(Function):
         if cls.promotes and not (len(arrays) == 2 and type(arrays[0]) is type(arrays[1]) is np.ndarray
                                  and arrays[0].dtype is arrays[1].dtype and cls.result_dtype is Op.result_dtype):
             arrays = _promoted(cls, args, arrays)
-        return Tensor._make(cls.forward(ctx, *arrays, **kwargs))
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if cls.layout is not None and type(out) is np.ndarray and out.ndim > 1:
+            laid_out = _layout.contiguous(out) if cls.layout == "contiguous" else _layout.elementwise(out, arrays)
+            if laid_out is not out and ctx._saved:  # forward saved its output: save the one it returns
+                ctx._saved = tuple(laid_out if v is out else v for v in ctx._saved)
+            out = laid_out
+        return Tensor._make(out)
 
     @staticmethod
     def _backward(ctx, grad):

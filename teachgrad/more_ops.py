@@ -19,6 +19,8 @@ __all__ = ["log1p", "amax", "amin", "prod", "var", "std", "logsumexp", "cumsum",
 # --- elementwise ----------------------------------------------------------------------------------------
 
 class Log1P(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -32,6 +34,8 @@ class Log1P(Op):
 
 
 class LeakyRelu(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a, negative_slope=0.01):
         ctx.save_for_backward(a)
@@ -46,6 +50,7 @@ class LeakyRelu(Op):
 
 class FloorDivide(Op):
     """``a // b``: PyTorch has no derivative for it; backward through it raises."""
+    layout = "elementwise"
     node_name = "NotImplemented"
     qualified_name = "torch::autograd::NotImplemented"
     promotes = broadcasts = True
@@ -64,6 +69,7 @@ class FloorDivide(Op):
 
 class Remainder(Op):
     """``a % b`` with a tensor ``b``: the result has the sign of ``b``, as Python's ``%``."""
+    layout = "elementwise"
     node_name = "RemainderBackward1"
     promotes = broadcasts = True
 
@@ -84,6 +90,7 @@ class Remainder(Op):
 
 class RemainderScalar(Op):
     """``tensor % number``: only the tensor is an input."""
+    layout = "elementwise"
     node_name = "RemainderBackward0"
 
     @staticmethod
@@ -100,6 +107,7 @@ class RemainderScalar(Op):
 
 class ClampTensor(Op):
     """``clamp`` with tensor bounds: min(max(a, low), high); each bound gets the gradient where it won."""
+    layout = "elementwise"
     node_name = "ClampBackward0"
     promotes = broadcasts = True
 
@@ -140,6 +148,7 @@ def _restore(value, shape, dims, keepdim):
 
 class Amax(Op):
     """Largest value over ``dim``; tied elements share the gradient equally."""
+    layout = "contiguous"
     pick = staticmethod(np.max)
 
     @classmethod
@@ -173,6 +182,7 @@ def _excluding_each(a, axis):
 
 class Prod(Op):
     """The product of all elements."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a):
@@ -189,6 +199,7 @@ class Prod(Op):
 
 
 class ProdDim(Op):
+    layout = "contiguous"
     node_name = "ProdBackward1"
 
     @staticmethod
@@ -207,6 +218,7 @@ class ProdDim(Op):
 
 class Var(Op):
     """Variance with ``correction`` (1: the unbiased estimate, dividing by n - 1)."""
+    layout = "contiguous"
     take_root = False
 
     @classmethod
@@ -238,6 +250,7 @@ class Std(Var):
 
 class Logsumexp(Op):
     """log(sum(exp(a))) along ``dim``, shifted by the largest value so that exp cannot overflow."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
@@ -259,6 +272,7 @@ class Logsumexp(Op):
 
 class Cumsum(Op):
     """Running sums along ``dim``; PyTorch adds float32 numbers in float64 and rounds each result."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dim, dtype=None):
@@ -282,6 +296,7 @@ class Cumsum(Op):
 
 class Gather(Op):
     """``out[i][j] = a[index[i][j]][j]`` (for dim 0): picked elements; their gradients add up."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dim, index):

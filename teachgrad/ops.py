@@ -14,7 +14,7 @@ Checking arguments and PyTorch's type promotion happen before an op runs, in ``t
 import numpy as np
 
 from ._dtypes import default_float
-from . import _exact
+from . import _exact, _layout
 from ._exact import fma
 from .function import Op
 
@@ -28,6 +28,7 @@ def _alpha_in(dtype, alpha):
 
 class Add(Op):
     """``a + alpha * b``; with ``alpha`` the product and the sum are rounded once, as in PyTorch."""
+    layout = "elementwise"
     promotes = broadcasts = True
 
     @staticmethod
@@ -43,6 +44,7 @@ class Add(Op):
 
 
 class Sub(Op):
+    layout = "elementwise"
     promotes = broadcasts = True
 
     @staticmethod
@@ -59,6 +61,7 @@ class Sub(Op):
 
 class Rsub(Op):
     """``number - tensor``: PyTorch records only the tensor as an input."""
+    layout = "elementwise"
     node_name = "RsubBackward1"
 
     @staticmethod
@@ -73,6 +76,7 @@ class Rsub(Op):
 
 
 class Mul(Op):
+    layout = "elementwise"
     promotes = broadcasts = True
 
     @staticmethod
@@ -89,6 +93,7 @@ class Mul(Op):
 
 class MulScalar(Op):
     """``tensor * number`` as PyTorch's own code calls it (the number is a setting, not an input)."""
+    layout = "elementwise"
     node_name = "MulBackward1"
 
     @staticmethod
@@ -103,6 +108,7 @@ class MulScalar(Op):
 
 class DivScalar(Op):
     """``tensor / number`` as PyTorch's own code calls it."""
+    layout = "elementwise"
     node_name = "DivBackward1"
 
     @staticmethod
@@ -116,6 +122,7 @@ class DivScalar(Op):
 
 
 class Div(Op):
+    layout = "elementwise"
     promotes = broadcasts = True
 
     @staticmethod
@@ -135,6 +142,7 @@ class Div(Op):
 
 class Pow(Op):
     """``tensor ** number``: d/da a**p = p * a**(p - 1)."""
+    layout = "elementwise"
 
     @staticmethod
     def forward(ctx, a, exponent):
@@ -153,6 +161,7 @@ class Pow(Op):
 
 class PowTensor(Op):
     """``tensor ** tensor``."""
+    layout = "elementwise"
     node_name = "PowBackward1"
     promotes = broadcasts = True
 
@@ -176,6 +185,7 @@ class PowTensor(Op):
 
 class RPow(Op):
     """``number ** tensor``."""
+    layout = "elementwise"
     node_name = "PowBackward2"
 
     @staticmethod
@@ -194,9 +204,11 @@ class RPow(Op):
 # --- elementwise functions --------------------------------------------------------------------------
 
 class Sign(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
-        return np.sign(a)
+        return sign(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -204,6 +216,8 @@ class Sign(Op):
 
 
 class Neg(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -213,7 +227,16 @@ class Neg(Op):
         return -grad
 
 
+def sign(a):
+    """PyTorch's sign: 1, -1 or 0, and 0 for NaN and for -0.0 (NumPy's keeps both)."""
+    if a.dtype == np.bool_:
+        return a.copy()
+    return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
+
+
 class Abs(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -222,10 +245,12 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * np.sign(a)
+        return grad * sign(a)
 
 
 class Exp(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         out = np.exp(a)
@@ -239,6 +264,8 @@ class Exp(Op):
 
 
 class Log(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -252,6 +279,8 @@ class Log(Op):
 
 
 class Sqrt(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
@@ -266,6 +295,8 @@ class Sqrt(Op):
 
 
 class Sin(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -278,6 +309,8 @@ class Sin(Op):
 
 
 class Cos(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -290,6 +323,8 @@ class Cos(Op):
 
 
 class Reciprocal(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         out = 1 / a
@@ -302,10 +337,21 @@ class Reciprocal(Op):
         return -grad * (out * out)
 
 
+def clamp_min(a, low):
+    """``a < low ? low : a``, PyTorch's order of comparison: -0.0 and NaN pass through unchanged."""
+    return np.where(a < low, low, a).astype(a.dtype, copy=False)
+
+
+def clamp_max(a, high):
+    return np.where(a > high, high, a).astype(a.dtype, copy=False)
+
+
 class Relu(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0)
+        out = clamp_min(a, a.dtype.type(0))
         ctx.save_for_backward(out)
         return out
 
@@ -316,6 +362,8 @@ class Relu(Op):
 
 
 class Sigmoid(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         # exp of a non-positive number only: no overflow for large |a|
@@ -331,6 +379,8 @@ class Sigmoid(Op):
 
 
 class Tanh(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         out = np.tanh(a)
@@ -344,13 +394,19 @@ class Tanh(Op):
 
 
 class Clamp(Op):
+    layout = "elementwise"
     node_name = "ClampBackward1"
 
     @staticmethod
     def forward(ctx, a, min=None, max=None):
         ctx.save_for_backward(a)
         ctx.bounds = min, max
-        return np.clip(a, min, max).astype(a.dtype, copy=False)
+        out = a
+        if min is not None:
+            out = clamp_min(out, a.dtype.type(min))
+        if max is not None:
+            out = clamp_max(out, a.dtype.type(max))
+        return out if out is not a else a.copy()
 
     @staticmethod
     def backward(ctx, grad):
@@ -374,6 +430,8 @@ def _expand_back(grad, shape, dim, keepdim):
 
 
 class Sum(Op):
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
@@ -385,6 +443,7 @@ class Sum(Op):
 
 
 class SumDim(Op):
+    layout = "contiguous"
     node_name = "SumBackward1"
 
     @staticmethod
@@ -398,6 +457,8 @@ class SumDim(Op):
 
 
 class Mean(Op):
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
@@ -410,6 +471,7 @@ class Mean(Op):
 
 
 class MeanDim(Op):
+    layout = "contiguous"
     node_name = "MeanBackward1"
 
     @staticmethod
@@ -426,6 +488,7 @@ class MeanDim(Op):
 
 class Maximum(Op):
     """Elementwise maximum of two tensors; where they tie, each gets half the gradient, as in PyTorch."""
+    layout = "elementwise"
     promotes = broadcasts = True
     pick = staticmethod(np.maximum)
 
@@ -448,19 +511,21 @@ class Minimum(Maximum):
 
 class Max(Op):
     """Maximum of all elements; ties share the gradient equally, as in PyTorch."""
+    layout = "contiguous"
     node_name = "MaxBackward1"
     reduce = staticmethod(np.max)
 
     @classmethod
     def forward(cls, ctx, a):
         out = cls.reduce(a)
-        ctx.save_for_backward(a == out)
+        # the elements that won (all NaNs, when the result is NaN) share the gradient
+        ctx.save_for_backward(np.isnan(a) if out != out else a == out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         winners, = ctx.saved_tensors
-        return grad * winners / winners.sum()
+        return np.where(winners, grad / grad.dtype.type(winners.sum()), grad.dtype.type(0))
 
 
 class Min(Max):
@@ -470,6 +535,7 @@ class Min(Max):
 
 class MaxDim(Op):
     """Maximum along ``dim`` (the caller finds the positions); the gradient goes to the picked elements."""
+    layout = "contiguous"
     node_name = "MaxBackward0"
 
     @staticmethod
@@ -498,6 +564,7 @@ class MinDim(MaxDim):
 
 class Norm(Op):
     """The p-norm, over everything or along ``dim``."""
+    layout = "contiguous"
     node_name = "LinalgVectorNormBackward0"
 
     @staticmethod
@@ -523,6 +590,8 @@ class Norm(Op):
 
 class Mm(Op):
     """matrix @ matrix"""
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
@@ -537,6 +606,8 @@ class Mm(Op):
 
 class Mv(Op):
     """matrix @ vector"""
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
@@ -551,6 +622,8 @@ class Mv(Op):
 
 class Dot(Op):
     """vector @ vector"""
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -564,6 +637,8 @@ class Dot(Op):
 
 class Bmm(Op):
     """batch of matrices @ batch of matrices (same batch size)"""
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
@@ -672,6 +747,7 @@ class Expand(Op):
 
 class Repeat(Op):
     """``repeat``: tiles of the input; each input element's gradient is the sum over its copies."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, repeats):
@@ -719,6 +795,7 @@ class Alias(Op):
 
 class Index(Op):
     """Advanced indexing (lists, tensors, masks); repeated indices add up in backward."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, key):
@@ -772,6 +849,7 @@ class IndexPut(Op):
 
 
 class Cat(Op):
+    layout = "contiguous"
     promotes = broadcasts = True
 
     @staticmethod
@@ -786,6 +864,7 @@ class Cat(Op):
 
 
 class Stack(Op):
+    layout = "contiguous"
     promotes = broadcasts = True
 
     @staticmethod
@@ -804,7 +883,7 @@ class Where(Op):
     @staticmethod
     def forward(ctx, a, b, condition):
         ctx.save_for_backward(condition)
-        return np.where(condition, a, b)
+        return _layout.elementwise(np.where(condition, a, b), (condition, a, b))
 
     @staticmethod
     def backward(ctx, grad):
@@ -815,9 +894,11 @@ class Where(Op):
 
 
 class Clone(Op):
+    """A copy: laid out like ``a`` (PyTorch's ``preserve_format``), or row-major for ``contiguous()``."""
+
     @staticmethod
-    def forward(ctx, a):
-        return a.copy()
+    def forward(ctx, a, contiguous=False):
+        return np.array(a, order="C") if contiguous else _layout.like(a.copy(), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -826,6 +907,7 @@ class Clone(Op):
 
 class ToCopy(Op):
     """A dtype conversion; the gradient is converted back."""
+    layout = "elementwise"
 
     @staticmethod
     def forward(ctx, a, dtype):
@@ -840,6 +922,8 @@ class ToCopy(Op):
 # --- softmax family -----------------------------------------------------------------------------------
 
 class Softmax(Op):
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, dim):
         e = np.exp(a - a.max(axis=dim, keepdims=True))  # shifting by the max keeps exp finite
@@ -855,6 +939,8 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, dim):
         shifted = a - a.max(axis=dim, keepdims=True)

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from . import _checks, _dtypes, _indexing, factories, grad_mode, ops
+from . import _checks, _dtypes, _indexing, _layout, factories, grad_mode, ops
 from ._dtypes import bool_, default_float, float32, float64, int32, int64
 from .function import apply_inplace
 from .tensor import Tensor
@@ -135,16 +135,16 @@ class TensorMethods:
     def __invert__(self):
         if self._data.dtype.kind == "f":
             raise TypeError("bitwise_not_cpu not implemented for 'Float'")
-        return Tensor._make(np.logical_not(self._data) if self._data.dtype == np.bool_ else ~self._data)
+        return _elementwise(np.logical_not if self._data.dtype == np.bool_ else np.invert, self)
 
     def __and__(self, other):
-        return Tensor._make(np.bitwise_and(self._data, _raw(other)))
+        return _elementwise(np.bitwise_and, self, other)
 
     def __or__(self, other):
-        return Tensor._make(np.bitwise_or(self._data, _raw(other)))
+        return _elementwise(np.bitwise_or, self, other)
 
     def __xor__(self, other):
-        return Tensor._make(np.bitwise_xor(self._data, _raw(other)))
+        return _elementwise(np.bitwise_xor, self, other)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
@@ -243,7 +243,7 @@ class TensorMethods:
             _checks.broadcast(self._data.shape, other._data.shape)
         elif not _is_scalar(other):
             return NotImplemented
-        return Tensor._make(ufunc(self._data, _raw(other)))
+        return Tensor._make(_layout.elementwise(ufunc(self._data, _raw(other)), (self._data, _raw(other))))
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -279,13 +279,13 @@ class TensorMethods:
         return where(condition, self, other)
 
     def isfinite(self):
-        return Tensor._make(np.isfinite(self._data))
+        return _elementwise(np.isfinite, self)
 
     def isnan(self):
-        return Tensor._make(np.isnan(self._data))
+        return _elementwise(np.isnan, self)
 
     def isinf(self):
-        return Tensor._make(np.isinf(self._data))
+        return _elementwise(np.isinf, self)
 
     def all(self, dim=None, keepdim=False):
         if dim is None:
@@ -298,7 +298,7 @@ class TensorMethods:
         return Tensor._make(np.any(self._data, axis=_reduced_dims(self, dim), keepdims=keepdim))
 
     def logical_not(self):
-        return Tensor._make(np.logical_not(self._data))
+        return _elementwise(np.logical_not, self)
 
     # --- reductions -----------------------------------------------------------------------------
 
@@ -405,7 +405,7 @@ class TensorMethods:
         target = self._target_shape(shape)
         if _viewable(self._data, target):
             return ops.View.apply(self, shape=target)
-        return ops.UnsafeView.apply(ops.Clone.apply(self), shape=target)
+        return ops.UnsafeView.apply(ops.Clone.apply(self, contiguous=True), shape=target)
 
     def view_as(self, other):
         return self.view(other.shape)
@@ -519,7 +519,7 @@ class TensorMethods:
         return ops.Repeat.apply(self, repeats=sizes)
 
     def contiguous(self, memory_format=None):
-        return self if self._data.flags.c_contiguous else ops.Clone.apply(self)
+        return self if self._data.flags.c_contiguous else ops.Clone.apply(self, contiguous=True)
 
     # --- indexing -------------------------------------------------------------------------------
 
@@ -762,6 +762,12 @@ _T_DEPRECATED = (
 
 def _raw(x):
     return x._data if isinstance(x, Tensor) else x
+
+
+def _elementwise(ufunc, *operands):
+    """A result without gradient (comparisons, bitwise ops, tests), laid out as PyTorch lays it out."""
+    arrays = [_raw(x) for x in operands]
+    return Tensor._make(_layout.elementwise(np.asarray(ufunc(*arrays)), arrays))
 
 
 def _into(result, out):

@@ -1,0 +1,125 @@
+"""How PyTorch lays out the results of its CPU kernels in memory.  A reader of the engine can skip this
+module.
+
+The layout shows in ``is_contiguous()`` and ``stride()``: ``(x.T + y).is_contiguous()`` is False in
+PyTorch, because an elementwise op (its ``TensorIterator``) gives its output the memory order of its
+inputs, while a reduction, ``softmax`` or ``repeat`` always makes a fresh row-major tensor.  NumPy
+follows similar rules but not the same ones, so every op's result passes through one of the
+functions here.  Also here: which elements PyTorch's vector kernels compute (``vector_part``), for
+the few ops whose vector and scalar code differ in the sign of a zero.
+
+Nothing here knows about tensors or graphs: NumPy arrays in, NumPy arrays out.
+"""
+
+import numpy as np
+
+
+def contiguous(array):
+    """A freshly allocated PyTorch result: row-major."""
+    return array if array.flags.c_contiguous else np.ascontiguousarray(array)
+
+
+def elementwise(result, inputs):
+    """``result`` of an elementwise op on ``inputs`` (arrays and numbers, in PyTorch's operand order),
+    laid out as PyTorch's TensorIterator allocates its output."""
+    arrays = [a for a in inputs if type(a) is np.ndarray and a.ndim]
+    if all(a.flags.c_contiguous for a in arrays):  # the common case: row-major in, row-major out
+        return contiguous(result)
+    strides = output_strides(result.shape, arrays)
+    if strides is None:
+        return contiguous(result)
+    if result.strides == tuple(s * result.itemsize for s in strides):
+        return result
+    out = _empty_strided(result.shape, strides, result.dtype)
+    out[...] = result
+    return out
+
+
+def like(result, source):
+    """A copy of ``source`` (``clone``, ``.to(dtype)``): PyTorch keeps the source's layout."""
+    return elementwise(result, [source])
+
+
+def output_strides(shape, arrays):
+    """Strides (in elements) of the output TensorIterator allocates; None for row-major."""
+    ndim = len(shape)
+    if ndim <= 1:
+        return None
+    same_shape = all(a.shape == shape for a in arrays)
+    if same_shape:
+        first = arrays[0].strides
+        if all(a.strides == first for a in arrays) and _dense(arrays[0]):
+            return tuple(s // arrays[0].itemsize for s in first)  # PyTorch's fast path: the inputs' strides
+    # The operands' strides after broadcasting (0 where a dim is broadcast), fastest dim first.
+    operand_strides = []
+    for a in arrays:
+        offset = ndim - a.ndim
+        strides = [0] * ndim
+        for d in range(a.ndim):
+            if not (a.shape[d] == 1 and shape[offset + d] != 1):
+                strides[offset + d] = a.strides[d]
+        operand_strides.append(strides)
+    perm = list(range(ndim - 1, -1, -1))  # fastest first; sorted by the operands' strides
+
+    def should_swap(dim0, dim1):  # 1: dim0 goes after dim1; -1: before; 0: undecided
+        for strides in operand_strides:
+            s0, s1 = strides[dim0], strides[dim1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return -1 if s0 < s1 else 1
+            if shape[dim0] > shape[dim1]:
+                return 1
+        return 0
+
+    for i in range(1, ndim):  # insertion sort that tolerates undecided comparisons
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            comparison = should_swap(perm[dim0], perm[dim1])
+            if comparison > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif comparison < 0:
+                break
+    if perm == list(range(ndim - 1, -1, -1)):
+        return None
+    strides, step = [0] * ndim, 1
+    for d in perm:
+        strides[d] = step
+        step *= shape[d]
+    return tuple(strides)
+
+
+def _dense(array):
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of memory exactly once."""
+    if array.flags.c_contiguous or array.flags.f_contiguous:
+        return True
+    dims = sorted((abs(st), size) for st, size in zip(array.strides, array.shape) if size != 1)
+    expected = array.itemsize
+    for stride, size in dims:
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _empty_strided(shape, strides, dtype):
+    itemsize = np.dtype(dtype).itemsize
+    block = np.empty(int(np.prod(shape)), dtype)
+    return np.lib.stride_tricks.as_strided(block, shape, [s * itemsize for s in strides])
+
+
+def vector_part(shape, dtype, arrays):
+    """Where PyTorch's vector kernel computes an elementwise op: a boolean mask over ``shape``, or None
+    when the scalar code computes every element.  Its loop runs vectors of 32 bytes two at a time
+    over the innermost contiguous run and finishes each run with scalar code."""
+    run = 64 // np.dtype(dtype).itemsize
+    size = int(np.prod(shape))
+    if size < run:
+        return None
+    contiguous_inputs = all(a.flags.c_contiguous and a.shape == tuple(shape) or a.size == 1 for a in arrays)
+    if not contiguous_inputs or output_strides(tuple(shape), [a for a in arrays if a.size > 1]) is not None:
+        return None
+    mask = np.zeros(size, bool)
+    mask[:size // run * run] = True
+    return mask.reshape(shape)
