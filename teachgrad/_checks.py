@@ -97,6 +97,14 @@ def scalar_name(dtype):
     return SCALAR_TYPE_NAMES[dtype.name]
 
 
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}
+
+
+def c_type_name(dtype):
+    """The C++ name some of PyTorch's messages use for a dtype (``long int`` for int64)."""
+    return _C_TYPE_NAMES[dtype.name]
+
+
 # Messages used in more than one place
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_INPLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."

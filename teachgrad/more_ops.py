@@ -487,7 +487,7 @@ def _check_mask(mask, shape, inplace):
     if not isinstance(mask, Tensor):
         raise TypeError(f"masked_fill() received an invalid combination of arguments - got ({type(mask).__name__})")
     if mask._data.dtype != np.bool_:
-        name = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int"}[mask.dtype.name]
+        name = _checks.c_type_name(mask.dtype)
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {name}")
     if inplace:
         _checks.broadcast_to(mask._data.shape, shape)
@@ -516,7 +516,10 @@ def clamp(input, min=None, max=None):
         return ClampTensor.apply(input, low, high)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    return ops.Clamp.apply(input, min=min, max=max)
+    # The bounds take part in type promotion like any number: an integer tensor clamped to 0.5 is float.
+    target = _dtypes.promote([(input.dtype, 0)] + [(_dtypes.default_for_category(_dtypes.category_of_number(b)), 2)
+                                                  for b in (min, max) if b is not None])
+    return ops.Clamp.apply(input if target is input.dtype else input.to(target), min=min, max=max)
 
 
 def relu_(input):
@@ -573,6 +576,12 @@ class MoreTensorMethods:
         return apply_inplace(masked_fill, self, mask, value)
 
     def clamp_(self, min=None, max=None):
+        if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+            target = _dtypes.promote([(self.dtype, 0)] + [
+                (_dtypes.default_for_category(_dtypes.category_of_number(b)), 2) for b in (min, max) if b is not None])
+            if target is not None and target.category > self.dtype.category:  # this check has its own words
+                raise RuntimeError(f"result type {_checks.scalar_name(target)} can't be cast to the desired output "
+                                   f"type {_checks.c_type_name(self.dtype)}")
         return apply_inplace(clamp, self, min, max)
 
     clip_ = clamp_

@@ -17,7 +17,7 @@ import weakref
 
 import numpy as np
 
-from . import _dtypes, graph, grad_mode
+from . import _checks, _dtypes, graph, grad_mode
 from ._conversion import legacy_tensor_data
 from ._dtypes import Size
 from ._printing import tensor_repr
@@ -32,7 +32,6 @@ _NON_LEAF_GRAD_WARNING = (
     "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
     "for more information. (Triggered internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)")
 
-_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}
 
 
 class Tensor:
@@ -121,7 +120,7 @@ class Tensor:
                                 f"{type(value).__name__}")
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_C_NAMES[value.dtype.name]}' to a tensor with "
+                    f"attempting to assign a gradient with dtype '{_checks.c_type_name(value.dtype)}' to a tensor with "
                     f"grad_dtype '{_dtypes.SCALAR_TYPE_NAMES[self.dtype.name]}'. The gradient must match the "
                     "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
                     "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. "

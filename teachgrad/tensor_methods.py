@@ -858,10 +858,6 @@ class _ValuesIndices(tuple):
 # Functions on several tensors
 # ---------------------------------------------------------------------------------------------------
 
-def _dtype_name(d):
-    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}[d.name]
-
-
 def matmul(a, b, *, out=None):
     """``a @ b``: picks PyTorch's node (MmBackward0, MvBackward0, DotBackward0, ...) by the operands' shapes."""
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
@@ -919,8 +915,8 @@ def _mm(a, b):
     if m != k:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {k}x{p})")
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dtype_name(a.dtype)} != "
-                           f"{_dtype_name(b.dtype)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_checks.c_type_name(a.dtype)} != "
+                           f"{_checks.c_type_name(b.dtype)}")
     return ops.Mm.apply(a, b)
 
 

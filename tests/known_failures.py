@@ -57,8 +57,8 @@ REGISTRY = [
     # Gradients accumulate into a new tensor instead of into the existing .grad; diagonal's backward
     # writes into a read-only NumPy view
     "Tensor.register_hook", "Tensor.diagonal", "diagonal",
-    # Arithmetic not in PyTorch's order: repeat's backward; nll_loss's mean
-    "nn.NLLLoss", "Tensor.repeat",
+    # Arithmetic not in PyTorch's order: repeat's backward
+    "Tensor.repeat",
     "Tensor.untyped_storage",
 ]
 

@@ -128,10 +128,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if o % groups:
         raise RuntimeError("Given groups=%d, expected weight to be divisible by %d at dimension 0, but got weight "
                            "of size %s instead" % (groups, groups, list(weight.shape)))
-    c_names = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}
     if bias is not None and bias.dtype is not x.dtype:
-        raise RuntimeError(f"Input type ({c_names[x.dtype.name]}) and bias type ({c_names[bias.dtype.name]}) should "
-                           "be the same")
+        raise RuntimeError(f"Input type ({_checks.c_type_name(x.dtype)}) and bias type "
+                           f"({_checks.c_type_name(bias.dtype)}) should be the same")
     if x.dtype is not weight.dtype:
         raise RuntimeError(f"expected scalar type {_checks.scalar_name(x.dtype)} but found "
                            f"{_checks.scalar_name(weight.dtype)}")

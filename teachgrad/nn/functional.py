@@ -318,33 +318,71 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 class NllLoss(Op):
     """Negative log likelihood: pick -log_probs[i, target[i]] for every row i, then reduce."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
-        # Rows of class scores: (C,) is one row, (N, C) N rows, (N, C, d1, ...) one row per position.
+        # Rows of class scores: (C,) is one row, (N, C) N rows, (N, C, H, W) one row per position.
         moved = np.moveaxis(log_probs, 1, -1) if log_probs.ndim > 2 else log_probs
         lp, t = moved.reshape(-1, moved.shape[-1]), target.reshape(-1)
-        rows, keep = np.arange(len(t)), t != ignore_index
-        classes = np.where(keep, t, 0)
-        w = (np.ones(len(t), lp.dtype) if weight is None else weight[classes]) * keep
-        loss = np.where(keep, -lp[rows, classes] * w, 0)  # ignored targets: +0, whatever lp holds
-        if reduction == "mean":  # a weighted mean: divide by the total weight of the targets
-            ctx.scale = 1 / w.sum() if w.sum() else np.nan
-            out = np.asarray(loss.sum() * ctx.scale, dtype=lp.dtype)
-        else:
-            out, ctx.scale = _reduce(loss.reshape(target.shape), reduction)
+        keep = t != ignore_index
+        rows, classes = np.nonzero(keep)[0], t[keep]
+        picked = lp[rows, classes]
+        w = None if weight is None else weight[classes]
         ctx.save_for_backward(rows, classes, w)
-        ctx.shapes = lp.shape, moved.shape
-        return out
+        ctx.shapes, ctx.reduction = (lp.shape, moved.shape), reduction
+        if reduction == "none" and log_probs.ndim > 1:
+            out = np.zeros(len(t), lp.dtype)
+            out[rows] = -picked if w is None else -picked * w
+            return out.reshape(target.shape)
+        if len(t) == 0:  # the mean of nothing is NaN
+            ctx.total_weight = lp.dtype.type(0)
+            return np.asarray(np.nan if reduction == "mean" else 0, lp.dtype)
+        terms = -picked if w is None else -(picked * w)
+        total, weights = _nll_sums(terms, w, rows, len(t), lp.dtype)
+        ctx.total_weight = lp.dtype.type(len(rows)) if w is None else weights
+        if reduction == "mean":
+            total = total / ctx.total_weight
+        return np.asarray(total, lp.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         rows, classes, w = ctx.saved_tensors
         shape, moved_shape = ctx.shapes
         g = np.zeros(shape, dtype=grad.dtype)
-        g[rows, classes] = -w * grad.reshape(-1) * ctx.scale
+        if ctx.reduction == "none" and len(moved_shape) > 1:
+            g[rows, classes] = -grad.reshape(-1)[rows] if w is None else -w * grad.reshape(-1)[rows]
+        else:
+            # PyTorch: -(grad / total_weight) for the mean, then times each target's weight
+            one = -(grad / ctx.total_weight) if ctx.reduction == "mean" else -grad
+            g[rows, classes] = one if w is None else w * one
         g = g.reshape(moved_shape)
-        return (np.moveaxis(g, -1, 1) if len(moved_shape) > 2 else g,)
+        return (np.ascontiguousarray(np.moveaxis(g, -1, 1)) if len(moved_shape) > 2 else g,)
+
+
+def _nll_sums(terms, weights, positions, count, dtype):
+    """The sum of ``terms`` (and of ``weights``) in PyTorch's order: a cascade of eight partial sums.
+
+    Each term is added to level 0; after the term at position ``b`` (counting ignored targets too),
+    level j is added into level j + 1 and cleared while the low ``(j + 1) * power`` bits of ``b`` are
+    all zero.  At the end the levels are added up from level 0."""
+    power = max(4, (count - 1).bit_length() // 8)
+    mask = (1 << power) - 1
+    zero = dtype.type(0)
+    losses, totals = [zero] * 8, [zero] * 8
+    for k, (b, term) in enumerate(zip(positions.tolist(), terms)):
+        losses[0] = losses[0] + term
+        if weights is not None:
+            totals[0] = totals[0] + weights[k]
+        for j in range(7):
+            if b & (mask << (j * power)):
+                break
+            losses[j + 1], losses[j] = losses[j + 1] + losses[j], zero
+            totals[j + 1], totals[j] = totals[j + 1] + totals[j], zero
+    total, weight = zero, zero
+    for j in range(8):
+        total, weight = total + losses[j], weight + totals[j]
+    return total, weight
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
