@@ -68,7 +68,10 @@ def _fma64(x, y, z):
     th = z + p
     cc = th - z
     tl = (z - (th - cc)) + (p - cc)  # z + p == th + tl exactly
-    return th + _round_to_odd_sum(tl, e)
+    fused = th + _round_to_odd_sum(tl, e)
+    if not np.isfinite(fused).all():  # infinities and NaNs: the splitting above cannot carry them
+        fused = np.where(np.isfinite(fused), fused, p + z)
+    return fused
 
 
 def fma(x, y, z, out=None, scratch=None):
@@ -85,6 +88,30 @@ def fma(x, y, z, out=None, scratch=None):
     if out is None:
         return result
     np.copyto(out, result, casting="same_kind")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# maximum and minimum: which zero wins
+# ---------------------------------------------------------------------------------------------------
+
+def maximum(a, b, vector=None):
+    """PyTorch's ``maximum``: NaN where either is NaN, else the larger.  Of two equal values (0.0 and
+    -0.0) its scalar code returns ``a``, its vector code ``b``; ``vector`` marks the elements the
+    vector code computes (see ``_layout.vector_part``)."""
+    return _pick(a, b, a < b, vector)
+
+
+def minimum(a, b, vector=None):
+    return _pick(a, b, b < a, vector)
+
+
+def _pick(a, b, take_b, vector):
+    out = np.where(take_b, b, a)
+    if out.dtype.kind == "f":
+        if vector is not None:
+            out = np.where(vector & (a == b), b, out)
+        out = np.where(np.isnan(a) | np.isnan(b), np.array(np.nan, out.dtype), out)
     return out
 
 
@@ -110,6 +137,8 @@ def power(a, exponent):
                 return 1 / a
             if exponent == -2:
                 return 1 / (a * a)
+            if a.dtype == _F32:  # computed in float64 and rounded once: closer to PyTorch's (SLEEF's) powf
+                return np.power(a.astype(_F64), exponent).astype(_F32)
             return np.power(a, a.dtype.type(exponent))
     return np.power(a, exponent).astype(a.dtype, copy=False)
 

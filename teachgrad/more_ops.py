@@ -7,7 +7,7 @@ ones in ``ops.py`` (``forward`` and ``backward`` side by side) and joins the gra
 
 import numpy as np
 
-from . import _checks, _dtypes, _exact, factories, ops
+from . import _checks, _dtypes, _exact, _layout, factories, ops
 from .function import Op, apply_inplace
 from .tensor import Tensor
 from .tensor_methods import TensorMethods, _floating, _is_scalar, maximum, minimum
@@ -114,27 +114,28 @@ class ClampTensor(Op):
     @staticmethod
     def forward(ctx, a, low, high):
         ctx.save_for_backward(a, low, high)
-        out = a
-        if low is not None:
-            out = np.where(np.isnan(out) | (out >= low), out, low)
-        if high is not None:
-            out = np.where(np.isnan(out) | (out <= high), out, high)
-        return np.asarray(out, dtype=np.result_type(*[x for x in (a, low, high) if x is not None]))
+        bounds = [x for x in (low, high) if x is not None]
+        vector = _layout.vector_part(np.broadcast_shapes(a.shape, *[x.shape for x in bounds]), a.dtype, [a] + bounds)
+        out = a if low is None else _exact.maximum(a, low, vector)
+        return out if high is None else _exact.minimum(out, high, vector)
 
     @staticmethod
     def backward(ctx, grad):
         a, low, high = ctx.saved_tensors
-        inside = np.ones(np.broadcast_shapes(*[np.shape(x) for x in (a, low, high) if x is not None]), bool)
-        grad_low = grad_high = None
+        need_a, need_low, need_high = ctx.needs_input_grad
+        # PyTorch: the input gets the gradient inside the bounds; where low < high is false, low gets
+        # nothing and high all the gradient of the values it clipped
+        inside = True
         if low is not None:
             inside = inside & (a >= low)
-            grad_low = np.where(a < low, grad, 0)
         if high is not None:
             inside = inside & (a <= high)
-            grad_high = np.where(a > high, grad, 0)
-            if low is not None:  # where high < low the result is high: only high gets the gradient
-                grad_low = np.where(low > high, 0, grad_low)
-        return np.where(inside, grad, 0), grad_low, grad_high
+        grad_low = grad_high = None
+        if need_low:
+            grad_low = np.where((a < low) & (low < high) if high is not None else a < low, grad, 0)
+        if need_high:
+            grad_high = np.where((a > high) | (high < low) if low is not None else a > high, grad, 0)
+        return np.where(inside, grad, 0) if need_a else None, grad_low, grad_high
 
 
 # --- reductions ----------------------------------------------------------------------------------------

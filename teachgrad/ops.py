@@ -490,23 +490,23 @@ class Maximum(Op):
     """Elementwise maximum of two tensors; where they tie, each gets half the gradient, as in PyTorch."""
     layout = "elementwise"
     promotes = broadcasts = True
-    pick = staticmethod(np.maximum)
+    pick = staticmethod(_exact.maximum)
 
     @classmethod
     def forward(cls, ctx, a, b):
         ctx.save_for_backward(a, b)
-        return cls.pick(a, b)
+        return cls.pick(a, b, _layout.vector_part(np.broadcast_shapes(a.shape, b.shape), a.dtype, (a, b)))
 
     @classmethod
     def backward(cls, ctx, grad):
         a, b = ctx.saved_tensors
-        a_loses, b_loses = (a < b, a > b) if cls.pick is np.maximum else (a > b, a < b)
+        a_loses, b_loses = (a < b, a > b) if cls.pick is _exact.maximum else (a > b, a < b)
         both = np.where(a == b, grad / 2, grad)
         return np.where(a_loses, 0, both), np.where(b_loses, 0, both)
 
 
 class Minimum(Maximum):
-    pick = staticmethod(np.minimum)
+    pick = staticmethod(_exact.minimum)
 
 
 class Max(Op):

@@ -52,8 +52,8 @@ FUZZ = [
 REGISTRY = [
     # Legacy constructors give float32 whatever their name
     "BoolTensor", "DoubleTensor", "IntTensor", "LongTensor",
-    # grad_fn names; torch.where with two Python scalars gives float64
-    "clamp", "where",
+    # torch.where with two Python scalars gives float64
+    "where",
     # Gradients accumulate into a new tensor instead of into the existing .grad; diagonal's backward
     # writes into a read-only NumPy view
     "Tensor.register_hook", "Tensor.diagonal", "diagonal",

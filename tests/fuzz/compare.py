@@ -26,7 +26,10 @@ How values are compared depends on how exactly PyTorch computes them (the *level
   positions must still agree.
 - _version: the bumps since the variable was first observed must agree (some PyTorch kernels
   return fresh outputs at version 1).
-Gradients get the level of the output they were computed from (max over backward calls).
+Gradients get the level of the output they were computed from (max over backward calls), and at
+least the backward level of every op in that output's history (a row's ``backward_level``: DRIFT
+for ``x ** -2`` and ``x ** -0.5``, exact themselves, whose derivatives take pow(x, -3) and
+pow(x, -1.5) from SLEEF).
 """
 
 import math
@@ -54,6 +57,7 @@ class Taint:
 
     def __init__(self):
         self.level = {}
+        self.backward = {}  # the worst backward level in each variable's history
         self.grad_level = EXACT
 
     def of(self, name):
@@ -65,8 +69,10 @@ class Taint:
         if stmt.touches_grads:
             in_level = max(in_level, self.grad_level)
         level = combine(stmt.level, in_level)
+        backward = max([self.backward.get(u, EXACT) for u in stmt.uses] + [stmt.backward_level])
         for d in stmt.defines:
             self.level[d] = level
+            self.backward[d] = backward
             for v in snap.vars:
                 if v.startswith((d + ".", d + "[")):  # a module's parameters: initialised by PyTorch's RNG, exact
                     self.level.setdefault(v, EXACT)
@@ -74,8 +80,10 @@ class Taint:
             hit = {w} | {b if a == w else a for a, b in snap.alias if w in (a, b)}
             for a in hit:
                 self.level[a] = max(self.of(a), combine(stmt.level, max(in_level, self.of(a))))
+                self.backward[a] = max(self.backward.get(a, EXACT), backward)
         if stmt.grad_root is not None:
-            self.grad_level = max(self.grad_level, combine(stmt.level, self.of(stmt.grad_root)))
+            self.grad_level = max(self.grad_level, combine(stmt.level, self.of(stmt.grad_root)),
+                                  self.backward.get(stmt.grad_root, EXACT))
             for d in stmt.defines:
                 self.level[d] = max(self.level[d], self.grad_level)
         if stmt.touches_grads and stmt.level:

@@ -7,7 +7,8 @@ broadcasts with it, ``d=DIM("x")`` a dim of it, ``s=S()`` a scalar ... ``{out}``
 ``{h}``, ``{sch}`` are new variables; without ``{out}`` the result is assigned to ``outs`` new names.
 
 Row options: ``level`` (EXACT, ULP for transcendentals, DRIFT for BLAS and reductions whose order
-PyTorch does not promise), ``expect`` ("ok": PyTorch accepts it; "raises": PyTorch must reject it;
+PyTorch does not promise), ``backward_level`` (the same for the op's derivative, where it needs a
+transcendental although the op itself does not), ``expect`` ("ok": PyTorch accepts it; "raises": PyTorch must reject it;
 "either": whatever PyTorch does, e.g. in-place ops that may hit a leaf), ``writes`` (placeholders
 modified in place), ``grad`` (placeholder whose graph is differentiated), ``weight``.
 
@@ -33,6 +34,7 @@ class Row:
     args: dict = field(default_factory=dict)
     outs: int = 1
     level: int = EXACT
+    backward_level: int = EXACT
     expect: str = "ok"
     writes: tuple = ()
     grad: str = None
@@ -74,16 +76,17 @@ class Row:
         if "no_grad" in body:
             tags.add("no_grad")
         stmt = Stmt(body, self.name, defines=tuple(defines), uses=tuple(dict.fromkeys(env.uses)),
-                    writes=tuple(writes), level=max(self.level, env.level),
+                    writes=tuple(writes), level=max(self.level, env.level), backward_level=self.backward_level,
                     grad_root=env.names.get(self.grad), touches_grads=self.touches_grads, tags=tuple(sorted(tags)))
         return stmt, self.expect
 
 
-def R(name, template, *, outs=None, level=EXACT, expect="ok", writes=(), grad=None, touches_grads=False, weight=1.0,
-      group="op", follow=(), **args):
+def R(name, template, *, outs=None, level=EXACT, backward_level=EXACT, expect="ok", writes=(), grad=None,
+      touches_grads=False, weight=1.0, group="op", follow=(), **args):
     if outs is None:
         outs = 0 if group == "inplace" else 1
-    return Row(name, template, args, outs, level, expect, writes, grad, touches_grads, weight, group, follow)
+    return Row(name, template, args, outs, level, backward_level, expect, writes, grad, touches_grads, weight, group,
+               follow)
 
 
 def X(kinds=FLOAT, **kw):
@@ -136,7 +139,8 @@ OPS = [
     R("square", "{x}.square() || torch.square({x})", x=X(NUM)),
     R("reciprocal", "{x}.reciprocal() || torch.reciprocal({x})", x=X()),
     R("pow_int", "{x} ** {e} || {x}.pow({e}) || torch.pow({x}, {e})", x=X(NUM), e=C("2", "3", "1", "0", "2.0", "3.0")),
-    R("pow_special", "{x} ** {e} || {x}.pow({e})", x=X(), e=C("-1", "-2", "-0.5")),
+    # x ** -2 and x ** -0.5 are exact, their derivatives need pow(x, -3) and pow(x, -1.5): SLEEF's pow
+    R("pow_special", "{x} ** {e} || {x}.pow({e})", x=X(), e=C("-1", "-2", "-0.5"), backward_level=DRIFT),
     R("pow_float", "{x} ** {e} || {x}.pow({e})", x=X(), e=C("0.5", "1.5", "2.5", "-1.5", "0.3"), level=ULP),
     R("rpow", "{s} ** {x}", x=X(), s=C("2", "0.5", "3.0"), level=ULP),
     R("pow_tensor", "{x} ** {y} || torch.pow({x}, {y})", x=X(style="positive"), y=BC("x"), level=ULP, expect=E),

@@ -29,6 +29,7 @@ class Stmt:
     uses: tuple = ()              # variables it reads
     writes: tuple = ()            # variables it modifies in place (their aliases change too)
     level: int = EXACT            # exactness of what it computes
+    backward_level: int = EXACT   # exactness of its own derivative (gradients through it)
     grad_root: str = None         # the output whose graph it differentiates (backward, autograd.grad)
     touches_grads: bool = False   # it reads or changes leaves' .grad (zeroing, optimizer steps, ...)
     tags: tuple = ()              # features, e.g. "inplace-view", "inplace-aliased", "no_grad"
