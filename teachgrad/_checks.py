@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from ._dtypes import SCALAR_TYPE_NAMES
+from ._dtypes import SCALAR_TYPE_NAMES, TENSOR_TYPE_NAMES
 
 
 def dim(dim, ndim):
@@ -85,6 +85,30 @@ def broadcast_to(source_shape, target_shape):
                            f"{list(np.broadcast_shapes(source_shape, target_shape)) if _compatible(source_shape, target_shape) else list(source_shape)}")
 
 
+def expanded_shape(own, shape, dtype):
+    """The shape ``expand(*shape)`` gives a tensor of shape ``own`` (-1 keeps a size), checked as PyTorch does."""
+    shape = list(shape)
+    if len(shape) < len(own):
+        raise RuntimeError(f"expand({type_string(dtype)}{{{list(own)}}}, size=[{', '.join(map(str, shape))}]): "
+                           f"the number of sizes provided ({len(shape)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({len(own)})")
+    offset = len(shape) - len(own)
+    requested = ", ".join(map(str, shape))
+    for i in reversed(range(len(own))):  # PyTorch checks from the last dimension
+        size, target = own[i], shape[offset + i]
+        if target == -1:
+            shape[offset + i] = size
+        elif size != 1 and size != target:
+            raise RuntimeError(f"The expanded size of the tensor ({target}) must match the existing size ({size}) "
+                               f"at non-singleton dimension {offset + i}.  Target sizes: [{requested}]."
+                               f"  Tensor sizes: [{', '.join(map(str, own))}]")
+    for i in range(offset):
+        if shape[i] == -1:
+            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                               f"dimension {i}")
+    return tuple(shape)
+
+
 def _compatible(a, b):
     try:
         np.broadcast_shapes(a, b)
@@ -98,6 +122,12 @@ def scalar_name(dtype):
 
 
 _C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}
+
+
+def type_string(dtype):
+    """How PyTorch's messages name a tensor's type: ``torch.FloatTensor``, but ``CPUBoolType`` (bool has
+    no legacy tensor class)."""
+    return "CPUBoolType" if dtype.name == "bool" else TENSOR_TYPE_NAMES[dtype.name]
 
 
 def c_type_name(dtype):

@@ -486,27 +486,7 @@ class TensorMethods:
         return ops.Unsqueeze.apply(self, shape=shape[:dim] + (1,) + shape[dim:])
 
     def expand(self, *shape):
-        shape = list(_checks.shape_arg(shape))
-        own = self._data.shape
-        if len(shape) < len(own):
-            raise RuntimeError(f"expand({self.type()}{{{list(own)}}}, size=[{', '.join(map(str, shape))}]): the "
-                               f"number of sizes provided ({len(shape)}) must be greater or equal to the number of "
-                               f"dimensions in the tensor ({len(own)})")
-        offset = len(shape) - len(own)
-        requested = ", ".join(map(str, shape))
-        for i in reversed(range(len(own))):  # PyTorch checks from the last dimension
-            size, target = own[i], shape[offset + i]
-            if target == -1:
-                shape[offset + i] = size
-            elif size != 1 and size != target:
-                raise RuntimeError(f"The expanded size of the tensor ({target}) must match the existing size ({size}) "
-                                   f"at non-singleton dimension {offset + i}.  Target sizes: [{requested}]."
-                                   f"  Tensor sizes: [{', '.join(map(str, own))}]")
-        for i in range(offset):
-            if shape[i] == -1:
-                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
-                                   f"dimension {i}")
-        return ops.Expand.apply(self, shape=tuple(shape))
+        return ops.Expand.apply(self, shape=_checks.expanded_shape(self._data.shape, _checks.shape_arg(shape), self.dtype))
 
     def expand_as(self, other):
         return self.expand(other.shape)

@@ -55,18 +55,35 @@ class Addmm(Op):
 
 
 def linear(input, weight, bias=None):
-    """``input @ weight.T + bias``, recorded as PyTorch records it (``AddmmBackward0`` for 2-D input)."""
-    if input._data.shape[-1] != weight._data.shape[-1]:
-        rows = math.prod(input.shape[:-1])
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
-                           f"{weight.shape[1]}x{weight.shape[0]})")
-    if bias is None:
-        return input @ weight.t()
-    if input._data.ndim == 2:
-        return Addmm.apply(bias, input, weight.t())
-    # Any other shape: fold the leading dimensions into one batch dimension and back.
-    out = Addmm.apply(bias, input.reshape(-1, input.shape[-1]), weight.t())
-    return out.reshape(*input.shape[:-1], weight.shape[0])
+    """``input @ weight.T + bias``, recorded as PyTorch records it: one ``AddmmBackward0`` for a batch of
+    row vectors, the batch folded into one (``ViewBackward0``) for other contiguous input, else a
+    ``matmul`` and an in-place ``add_`` of the bias."""
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and "
+                           f"{weight.dim()}D")
+    if bias is not None and input.dim() == 2:
+        return _addmm(bias, input, weight.t())
+    if bias is not None and input._data.flags.c_contiguous and (input.dim() == 3 or bias.dim() == 1):
+        rows = _addmm(bias, input.reshape(math.prod(input.shape[:-1]), input.shape[-1]), weight.t())
+        return rows.view(*input.shape[:-1], rows.shape[1])
+    output = input @ weight.t()
+    return output if bias is None else output.add_(bias)
+
+
+def _addmm(bias, mat1, mat2):
+    """``bias + mat1 @ mat2`` with PyTorch's checks, in its order."""
+    for a, b, names in ((bias, mat2, "self and mat2"), (mat1, mat2, "mat1 and mat2")):
+        if a.dtype is not b.dtype:
+            raise RuntimeError(f"{names} must have the same dtype, but got {_checks.scalar_name(a.dtype)} and "
+                               f"{_checks.scalar_name(b.dtype)}")
+    for t, name in ((mat1, "mat1"), (mat2, "mat2")):
+        if t.dim() != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {t.dim()}-D tensor")
+    (n, m), (k, p) = mat1.shape, mat2.shape
+    if m != k:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {k}x{p})")
+    _checks.expanded_shape(bias._data.shape, (n, p), bias.dtype)
+    return Addmm.apply(bias, mat1, mat2)
 
 
 def relu(input, inplace=False):
