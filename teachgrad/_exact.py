@@ -69,8 +69,11 @@ def _fma64(x, y, z):
     cc = th - z
     tl = (z - (th - cc)) + (p - cc)  # z + p == th + tl exactly
     fused = th + _round_to_odd_sum(tl, e)
-    if not np.isfinite(fused).all():  # infinities and NaNs: the splitting above cannot carry them
-        fused = np.where(np.isfinite(fused), fused, p + z)
+    # Infinities and NaNs (the splitting above cannot carry them), and zeros, whose sign the plain sum
+    # gets right (-0.0 + -0.0 is -0.0)
+    special = ~np.isfinite(fused) | (fused == 0)
+    if special.any():
+        fused = np.where(special, p + z, fused)
     return fused
 
 

@@ -53,12 +53,16 @@ def _part(part, shape, dim):
 
 def normalize(key, shape):
     """The index ``key`` for a tensor of ``shape``, ready for NumPy."""
-    if not shape and key is not None and key is not Ellipsis and not (isinstance(key, tuple) and not key):
-        parts = key if isinstance(key, tuple) else (key,)
-        if any(not (p is None or p is Ellipsis or isinstance(p, (bool, np.bool_))) for p in parts):
+    if not shape:
+        if isinstance(key, (numbers.Integral, np.integer)) and not isinstance(key, (bool, np.bool_)):
             raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
                              "in C++ to convert a 0-dim tensor to a number")
+        if isinstance(key, slice):
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     parts = key if isinstance(key, tuple) else (key,)
+    if sum(0 if p is None or p is Ellipsis or _is_mask(p) or isinstance(p, (bool, np.bool_)) else 1
+           for p in parts) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     # an Ellipsis stands for as many dims as the other parts leave over
     used = sum(0 if p is None or p is Ellipsis else
                (np.ndim(getattr(p, "_data", p)) or 1) if _is_mask(p) else 1 for p in parts)

@@ -276,7 +276,8 @@ class Op(Function):
         if cls.promotes and not (len(arrays) == 2 and type(arrays[0]) is type(arrays[1]) is np.ndarray
                                  and arrays[0].dtype is arrays[1].dtype and cls.result_dtype is Op.result_dtype):
             arrays = _promoted(cls, args, arrays)
-        out = cls.forward(ctx, *arrays, **kwargs)
+        with np.errstate(all="ignore"):  # overflow and 0/0 give inf and nan silently, as in PyTorch
+            out = cls.forward(ctx, *arrays, **kwargs)
         if cls.layout is not None and type(out) is np.ndarray and out.ndim > 1:
             laid_out = _layout.contiguous(out) if cls.layout == "contiguous" else _layout.elementwise(out, arrays)
             if laid_out is not out and ctx._saved:  # forward saved its output: save the one it returns
@@ -286,7 +287,8 @@ class Op(Function):
 
     @staticmethod
     def _backward(ctx, grad):
-        grads = ctx._function.backward(ctx, grad)
+        with np.errstate(all="ignore"):
+            grads = ctx._function.backward(ctx, grad)
         if type(grads) is not tuple:
             grads = (grads,)
         if ctx._input_meta is None:  # every gradient already has its input's shape and dtype

@@ -259,8 +259,10 @@ def backward_steps(roots, root_grads, retain_graph=False, inputs=None, captured=
 
 
 def _run(steps):
-    """Run the backward pass to the end, keeping no step's arrays alive (so AccumulateGrad can take them)."""
-    collections.deque(steps, maxlen=0)
+    """Run the backward pass to the end, keeping no step's arrays alive (so AccumulateGrad can take them).
+    Overflow gives inf and nan silently, as in PyTorch."""
+    with np.errstate(all="ignore"):
+        collections.deque(steps, maxlen=0)
 
 
 def _leading_to(order, targets):
@@ -382,11 +384,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         else:  # only the given inputs get .grad
             captured = {}
             _run(backward_steps(roots, grads, bool(retain_graph), set(targets), captured))
-            for node, g in captured.items():
-                if type(node) is not AccumulateGrad:  # a non-leaf input: as if it retained its grad
-                    _accumulate(targets[node], g)
-                else:
-                    node.apply(g)
+            with np.errstate(all="ignore"):
+                for node, g in captured.items():
+                    if type(node) is not AccumulateGrad:  # a non-leaf input: as if it retained its grad
+                        _accumulate(targets[node], g)
+                    else:
+                        node.apply(g)
     finally:
         grad_mode._State.enabled = previous
 
@@ -400,7 +403,8 @@ def step_through(tensor, gradient=None, retain_graph=False):
         previous = grad_mode._State.enabled
         grad_mode._State.enabled = False
         try:
-            step = next(steps, None)
+            with np.errstate(all="ignore"):
+                step = next(steps, None)
         finally:
             grad_mode._State.enabled = previous
         if step is None:

@@ -218,31 +218,38 @@ class ProdDim(Op):
 
 
 class Var(Op):
-    """Variance with ``correction`` (1: the unbiased estimate, dividing by n - 1)."""
+    """Variance with ``correction`` (1: the unbiased estimate, dividing by n - 1).  PyTorch accumulates
+    in float64 also for float32 tensors and rounds the result once."""
     layout = "contiguous"
     take_root = False
 
     @classmethod
     def forward(cls, ctx, a, dim=None, correction=1, keepdim=False):
         count = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
-        mean = _exact.sum(a, dim, keepdims=True) / a.dtype.type(max(count, 1))
-        centered = a - mean
+        wide = a.astype(np.float64)
+        centered = wide - np.sum(wide, axis=dim, keepdims=True) / max(count, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = _exact.sum(centered * centered, dim, keepdims=keepdim) / a.dtype.type(max(count - correction, 0))
+            out = np.sum(centered * centered, axis=dim, keepdims=keepdim) / max(count - correction, 0)
             if cls.take_root:
                 out = np.sqrt(out)
-        ctx.save_for_backward(centered, out)
-        ctx.dim, ctx.keepdim, ctx.divisor = dim, keepdim, a.dtype.type(max(count - correction, 0))
-        return np.asarray(out, dtype=a.dtype)
+        out = np.asarray(out, dtype=a.dtype)
+        ctx.save_for_backward(a, out if cls.take_root else None)
+        ctx.dim, ctx.keepdim, ctx.count, ctx.correction = dim, keepdim, count, correction
+        return out
 
     @classmethod
     def backward(cls, ctx, grad):
-        centered, out = ctx.saved_tensors
-        grad = _restore(grad, centered.shape, ctx.dim, ctx.keepdim)
+        a, out = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
-            if cls.take_root:
-                grad = grad / (2 * _restore(out, centered.shape, ctx.dim, ctx.keepdim))
-            return (2 * grad / ctx.divisor * centered).astype(centered.dtype)
+            if cls.take_root:  # d std = d var / (2 std), and 0 where std is 0
+                grad = np.where(out == 0, grad.dtype.type(0), grad / (out * 2))
+            grad = _restore(grad, a.shape, ctx.dim, ctx.keepdim)
+            dof = ctx.count - ctx.correction
+            mean = _exact.sum(a, ctx.dim, keepdims=True) / a.dtype.type(max(ctx.count, 1))
+            if dof <= 0 and (ctx.dim is None or a.ndim == 0):  # PyTorch: NaN where a is its mean, else inf
+                return grad * np.where(a == mean, a.dtype.type(np.nan), a.dtype.type(np.inf))
+            # PyTorch's order: (2 / dof) * grad * (a - mean)
+            return (a.dtype.type(2.0 / dof if dof else np.inf) * grad) * (a - mean)
 
 
 class Std(Var):
@@ -281,8 +288,8 @@ class Cumsum(Op):
         target = np.dtype(dtype) if dtype is not None else (np.dtype(np.int64) if a.dtype.kind in "biu" else a.dtype)
         if a.ndim == 0:
             return a.astype(target)
-        if target.kind == "f":
-            return np.cumsum(a, axis=dim, dtype=np.float64).astype(target)
+        if target.kind == "f":  # (PyTorch's sums start from +0.0, so they are never -0.0)
+            return np.cumsum(a, axis=dim, dtype=np.float64).astype(target) + target.type(0)
         return np.cumsum(a, axis=dim, dtype=target)
 
     @staticmethod
@@ -290,7 +297,8 @@ class Cumsum(Op):
         if grad.ndim == 0:
             return grad
         flipped = np.flip(grad, ctx.dim)
-        return np.flip(np.cumsum(flipped, axis=ctx.dim, dtype=np.float64), ctx.dim).astype(grad.dtype)
+        summed = np.cumsum(flipped, axis=ctx.dim, dtype=np.float64).astype(grad.dtype) + grad.dtype.type(0)
+        return np.ascontiguousarray(np.flip(summed, ctx.dim))
 
 
 # --- picking and filling -------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = defaults
-        self._step_count = 0  # how often step() ran (learning-rate schedulers look at it)
+        self._step_count = 0  # how often step() ran
         self.state = defaultdict(dict)
         self.param_groups = []
         self._scratch = {}
@@ -78,6 +78,14 @@ class Optimizer:
                         p.grad.zero_()
 
     def step(self, closure=None):
+        """One update of every parameter that has a gradient (``closure`` recomputes the loss first)."""
+        loss = self._evaluate(closure)
+        with np.errstate(all="ignore"):  # overflow gives inf and nan silently, as in PyTorch
+            self._update()
+        self._count_step()
+        return loss
+
+    def _update(self):
         raise NotImplementedError
 
     def state_dict(self):
@@ -102,6 +110,15 @@ class Optimizer:
         for i, s in state_dict["state"].items():
             self.state[params[i]] = dict(s)  # the same tensors, not copies (as in PyTorch)
         self.param_groups = [{**s, "params": g["params"]} for s, g in zip(saved, self.param_groups)]
+
+    # A learning-rate scheduler attached to this optimizer checks that step() ran after it was made.
+    _scheduled = False
+    _opt_called = False
+
+    def _count_step(self):
+        self._step_count += 1
+        if self._scheduled:
+            self._opt_called = True
 
     def _evaluate(self, closure):
         if closure is None:
@@ -162,8 +179,7 @@ class SGD(Optimizer):
                                       nesterov=nesterov, maximize=maximize, foreach=foreach,
                                       differentiable=differentiable, fused=fused))
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
+    def _update(self):
         for group in self.param_groups:
             lr, momentum, dampening, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
             nesterov, maximize = group["nesterov"], group["maximize"]
@@ -189,8 +205,6 @@ class SGD(Optimizer):
                     g = fma(buf, f(momentum), g) if nesterov else buf
                 fma(g, f(-lr), p, p, scratch)  # in place: the model's parameter itself changes
                 param._version_box[0] += 1  # counted like PyTorch's param.add_(...)
-        self._step_count += 1
-        return loss
 
 
 class Adam(Optimizer):
@@ -218,8 +232,7 @@ class Adam(Optimizer):
                                       differentiable=differentiable, fused=fused,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
+    def _update(self):
         for group in self.param_groups:
             lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             for param, p, g, scratch in self._params_with_grad(group):
@@ -255,8 +268,6 @@ class Adam(Optimizer):
                 denom += f(eps)
                 p += f(-step_size) * m / denom
                 param._version_counter()[0] += 1  # counted like PyTorch's param.addcdiv_(...)
-        self._step_count += 1
-        return loss
 
 
 class AdamW(Adam):
@@ -284,8 +295,7 @@ class RMSprop(Optimizer):
                                       weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                                       maximize=maximize, differentiable=differentiable))
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
+    def _update(self):
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
@@ -323,6 +333,4 @@ class RMSprop(Optimizer):
                 else:
                     p += f(-lr) * g / avg
                 param._version_box[0] += 1
-        self._step_count += 1
-        return loss
 
