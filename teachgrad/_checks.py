@@ -4,6 +4,8 @@ PyTorch's message.  Nothing here knows about tensors or graphs.
 """
 
 import numbers
+import sys
+import warnings
 
 import numpy as np
 
@@ -117,6 +119,32 @@ def _compatible(a, b):
         return False
 
 
+def warn(message, category=UserWarning):
+    """``warnings.warn`` pointing at the first line outside teachgrad: the user's line, as PyTorch's do."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("teachgrad"):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+_OVERFLOW_NAMES = {"float32": "float", "float64": "double", "int64": "int64_t", "int32": "int"}
+
+
+def scalar_value(value, dtype):
+    """A Python number about to fill a tensor of ``dtype``: PyTorch refuses one the dtype cannot hold
+    (inf or 1e300 in an integer tensor, 1e300 in a float32 one); infinities and NaN fit a float."""
+    if dtype.name == "bool" or isinstance(value, (bool, np.bool_)):
+        return value
+    if dtype.is_floating_point:
+        fits = not np.isfinite(value) or abs(value) <= np.finfo(dtype.numpy).max
+    else:
+        limits = np.iinfo(dtype.numpy)
+        fits = np.isfinite(value) and limits.min <= value <= limits.max
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_OVERFLOW_NAMES[dtype.name]} without overflow")
+    return value
+
+
 def scalar_name(dtype):
     return SCALAR_TYPE_NAMES[dtype.name]
 
@@ -142,6 +170,8 @@ VIEW_NOT_COMPATIBLE = ("view size is not compatible with input tensor's size and
                        "spans across two contiguous subspaces). Use .reshape(...) instead.")
 OVERLAPPING_WRITE = ("unsupported operation: more than one element of the written-to tensor refers to a single "
                      "memory location. Please clone() the tensor before performing the operation.")
+PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+                   "memory location. Please clone() the tensor before performing the operation.")
 NO_GRAD_VIEW_INPLACE = (
     "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use "
     "case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the "

@@ -109,6 +109,23 @@ def _empty_strided(shape, strides, dtype):
     return np.lib.stride_tricks.as_strided(block, shape, [s * itemsize for s in strides])
 
 
+def internal_overlap(array):
+    """Does writing to ``array`` write some memory twice (an expanded view, stride 0)?"""
+    return any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))
+
+
+def partial_overlap(out, source):
+    """PyTorch's check before an in-place op reads ``source``: True when both are dense, their memory
+    overlaps, and they are not the same elements in the same order (``x.add_(x.T)``)."""
+    if out.size == 0 or source.size == 0 or not (_dense(out) and _dense(source)):
+        return False  # (overlaps PyTorch cannot judge cheaply are let through)
+    begin, other = out.__array_interface__["data"][0], source.__array_interface__["data"][0]
+    end, other_end = begin + out.nbytes, other + source.nbytes
+    if begin == other and end == other_end:
+        return out.strides != source.strides
+    return begin < other_end and other < end
+
+
 def vector_part(shape, dtype, arrays):
     """Where PyTorch's vector kernel computes an elementwise op: a boolean mask over ``shape``, or None
     when the scalar code computes every element.  Its loop runs vectors of 32 bytes two at a time

@@ -71,7 +71,8 @@ def _filled(shape, value, dtype, device, requires_grad, function="full"):
     _device(device)
     if dtype is None:
         dtype = infer_dtype(value) if not isinstance(value, float) else default_float()
-    return _leaf(np.full(_checks.new_shape(shape), value, dtype=dtype.numpy), requires_grad)
+    return _leaf(np.full(_checks.new_shape(shape), _checks.scalar_value(value, dtype), dtype=dtype.numpy),
+                 requires_grad)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):

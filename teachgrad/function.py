@@ -349,12 +349,14 @@ def once_differentiable(fn):
 # In-place operations and views (PyTorch's CopySlices and AsStridedBackward0)
 # ---------------------------------------------------------------------------------------------------
 
-def apply_inplace(compute, target, *others, **kwargs):
+def apply_inplace(compute, target, *others, overlap_check=True, **kwargs):
     """``target.op_(*others)``: ``compute(target, *others)`` out of place, write the result into
     ``target``'s memory, and let ``target`` -- or its base, when ``target`` is a view -- stand for the
-    result in the graph."""
+    result in the graph.  ``overlap_check=False`` for fills, which may write one place twice."""
     if _GRAD.enabled:
         _check_inplace_allowed(target)
+    if overlap_check:
+        _check_overlap(target, others)
     result = compute(target, *others, **kwargs)
     data, out = target._data, result._data
     if out.shape != data.shape:
@@ -363,8 +365,6 @@ def apply_inplace(compute, target, *others, **kwargs):
     if result_dtype.category > target_dtype.category:
         raise RuntimeError(f"result type {_checks.scalar_name(result_dtype)} can't be cast to the desired output "
                            f"type {_checks.scalar_name(target_dtype)}")
-    if not data.flags.writeable:
-        raise RuntimeError(_checks.OVERLAPPING_WRITE)
     node = result._grad_fn
     if node is not None and node._saved:
         _keep_original_values(node, target, data)
@@ -378,6 +378,16 @@ def apply_inplace(compute, target, *others, **kwargs):
         else:
             _rebase_view(target, node)
     return target
+
+
+def _check_overlap(target, others):
+    """PyTorch refuses to write one memory location twice, or to read what it is overwriting."""
+    data = target._data
+    if _layout.internal_overlap(data):
+        raise RuntimeError(_checks.OVERLAPPING_WRITE)
+    for other in others:
+        if isinstance(other, Tensor) and other is not target and _layout.partial_overlap(data, other._data):
+            raise RuntimeError(_checks.PARTIAL_OVERLAP)
 
 
 def _check_inplace_allowed(target):

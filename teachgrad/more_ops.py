@@ -510,8 +510,9 @@ def masked_fill(input, mask, value):
         if value._data.ndim:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
+        _checks.scalar_value(value.item(), input.dtype)
         return MaskedFillTensor.apply(input, value, mask=mask._data)
-    return MaskedFill.apply(input, mask=mask._data, value=value)
+    return MaskedFill.apply(input, mask=mask._data, value=_checks.scalar_value(value, input.dtype))
 
 
 def clamp(input, min=None, max=None):

@@ -738,7 +738,8 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx, a, shape):
-        return np.broadcast_to(a, shape)
+        view = np.broadcast_to(a, shape)  # read-only; the same view, writable like PyTorch's
+        return np.lib.stride_tricks.as_strided(a, view.shape, view.strides, writeable=True)
 
     @staticmethod
     def backward(ctx, grad):
@@ -769,8 +770,10 @@ class Diagonal(Op):
     @staticmethod
     def forward(ctx, a, offset=0, dim1=0, dim2=1):
         ctx.shape, ctx.settings = a.shape, (offset, dim1, dim2)
-        diag = np.diagonal(a, offset, dim1, dim2)  # a read-only view; make it writable like PyTorch's
-        return np.lib.stride_tricks.as_strided(diag, diag.shape, diag.strides, writeable=a.flags.writeable)
+        diag = np.diagonal(a, offset, dim1, dim2)  # read-only; the same view, writable like PyTorch's:
+        dim, skip = (dim2, offset) if offset >= 0 else (dim1, -offset)  # strides from the first diagonal element
+        first = a[(slice(None),) * dim + (slice(skip, None),)]
+        return np.lib.stride_tricks.as_strided(first, diag.shape, diag.strides)
 
     @staticmethod
     def backward(ctx, grad):

@@ -224,7 +224,7 @@ class Tensor:
     def stride(self, dim=None):
         itemsize = self._data.itemsize
         strides = tuple(s // itemsize for s in self._data.strides)
-        return strides if dim is None else strides[dim]
+        return strides if dim is None else strides[self._size_dim(dim)]
 
     def storage_offset(self):
         base = self._base if self._base is not None else self
@@ -249,11 +249,16 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
+        return self._data.shape[self._size_dim(dim)]
+
+    def _size_dim(self, dim):
+        """``dim`` of size(dim) and stride(dim), checked with PyTorch's messages."""
         ndim = self._data.ndim
-        low, high = (-ndim, ndim - 1) if ndim else (-1, 0)
-        if not isinstance(dim, int) or not low <= dim <= high:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})")
-        return self._data.shape[dim] if ndim else 1
+        if ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        if not isinstance(dim, int) or not -ndim <= dim < ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
+        return dim
 
     def dim(self):
         return self._data.ndim

@@ -152,39 +152,39 @@ class TensorMethods:
         return self.abs()
 
     def add(self, other, *, alpha=1, out=None):
-        result = _binary(ops.Add, self, other, alpha=alpha) if alpha != 1 else self + other
-        return _into(result, out)
+        return _with_out("add", out, (self, other), lambda: _binary(ops.Add, self, other, alpha=alpha)
+                         if alpha != 1 else self + other)
 
     def sub(self, other, *, alpha=1, out=None):
         _refuse_bool_subtraction(self, other)
-        result = _binary(ops.Sub, self, other, alpha=alpha) if alpha != 1 else self - other
-        return _into(result, out)
+        return _with_out("sub", out, (self, other), lambda: _binary(ops.Sub, self, other, alpha=alpha)
+                         if alpha != 1 else self - other)
 
     subtract = sub
 
     def mul(self, other, *, out=None):
-        return _into(self * other, out)
+        return _with_out("mul", out, (self, other), lambda: self * other)
 
     multiply = mul
 
     def div(self, other, *, rounding_mode=None, out=None):
         if rounding_mode is not None:
             raise NotImplementedError("teachgrad's div has no rounding_mode")
-        return _into(self / other, out)
+        return _with_out("div", out, (self, other), lambda: self / other)
 
     divide = true_divide = div
 
     def pow(self, exponent, *, out=None):
-        return _into(self ** exponent, out)
+        return _with_out("pow", out, (self, exponent), lambda: self ** exponent)
 
     def matmul(self, other, *, out=None):
-        return _into(matmul(self, other), out)
+        return matmul(self, other, out=out)
 
     def mm(self, other, *, out=None):
-        return _into(mm(self, other), out)
+        return mm(self, other, out=out)
 
     def bmm(self, other, *, out=None):
-        return _into(bmm(self, other), out)
+        return bmm(self, other, out=out)
 
     def neg(self):
         return -self
@@ -594,7 +594,7 @@ class TensorMethods:
         return apply_inplace(TensorMethods.tanh, self)
 
     def zero_(self):
-        return apply_inplace(ops.Zero.apply, self)
+        return apply_inplace(ops.Zero.apply, self, overlap_check=False)
 
     def fill_(self, value):
         if isinstance(value, Tensor):
@@ -602,7 +602,7 @@ class TensorMethods:
                 raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
             return apply_inplace(ops.FillTensor.apply, self, value)
-        return apply_inplace(ops.Fill.apply, self, value=value)
+        return apply_inplace(ops.Fill.apply, self, value=_checks.scalar_value(value, self.dtype), overlap_check=False)
 
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, Tensor):
@@ -629,6 +629,8 @@ class TensorMethods:
             from_, to = 0, from_
         if grad_mode.is_grad_enabled() and self._requires_grad and self._grad_fn is None:
             raise RuntimeError(_checks.LEAF_INPLACE)
+        if _layout.internal_overlap(self._data):
+            raise RuntimeError(_checks.OVERLAPPING_WRITE)
         gen = factories.generator_or_default(generator)
         n = self._data.size
         if to is None:
@@ -733,6 +735,12 @@ class TensorMethods:
         return factories.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
+_RESIZED = (
+    "An output with one or more elements was resized since it had shape {}, which does not match the required output "
+    "shape {}. This behavior is deprecated, and in a future PyTorch release outputs will not be resized unless they "
+    "have zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+    "t.resize_(0). (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/Resize.cpp:30.)")
+
 _T_DEPRECATED = (
     "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will throw "
     "an error in a future release. Consider `x.mT` to transpose batches of matrices or `x.permute(*torch.arange("
@@ -750,19 +758,26 @@ def _elementwise(ufunc, *operands):
     return Tensor._make(_layout.elementwise(np.asarray(ufunc(*arrays)), arrays))
 
 
-def _into(result, out):
-    """``out=``: PyTorch writes the result into ``out`` (which must not need a gradient) and returns it."""
-    if out is None or result is NotImplemented:
-        return result
+def _with_out(name, out, inputs, compute):
+    """``compute()``, or with ``out=``: PyTorch refuses inputs that require grad (no graph is recorded),
+    writes the result into ``out`` and returns it."""
+    if out is None:
+        return compute()
     if not isinstance(out, Tensor):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
-    if grad_mode.is_grad_enabled() and (result.requires_grad or out.requires_grad):
-        raise RuntimeError(f"{'add'}(): functions with out=... arguments don't support automatic differentiation, "
+    if grad_mode.is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad for t in (*inputs, out)):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
+    with grad_mode.no_grad():
+        result = compute()
+    if result is NotImplemented:
+        raise TypeError(f"{name}(): argument 'other' must be Tensor or Number")
     if result.dtype.category > out.dtype.category:
         raise RuntimeError(f"result type {_checks.scalar_name(result.dtype)} can't be cast to the desired output type "
                            f"{_checks.scalar_name(out.dtype)}")
     if out._data.shape != result._data.shape:
+        if out._data.size:
+            _checks.warn(_RESIZED.format(list(out._data.shape), list(result._data.shape)))
         out._data = np.empty(result._data.shape, out._data.dtype)
     np.copyto(out._data, result._data, casting="unsafe")
     out._version_counter()[0] += 1
@@ -813,6 +828,8 @@ def _fill_in_place(t, kernel, sample, generator):
         factories.random_float_dtype(kernel, t.dtype)
     if grad_mode.is_grad_enabled() and t._requires_grad and t._grad_fn is None:
         raise RuntimeError(_checks.LEAF_INPLACE)
+    if _layout.internal_overlap(t._data):
+        raise RuntimeError(_checks.OVERLAPPING_WRITE)
     gen = factories.generator_or_default(generator)
     factories.fill_random(t._data, lambda shape, contiguous: sample(gen, shape, contiguous, t._data.dtype))
     t._version_counter()[0] += 1
@@ -840,6 +857,10 @@ class _ValuesIndices(tuple):
 
 def matmul(a, b, *, out=None):
     """``a @ b``: picks PyTorch's node (MmBackward0, MvBackward0, DotBackward0, ...) by the operands' shapes."""
+    return _with_out("matmul", out, (a, b), lambda: _matmul(a, b))
+
+
+def _matmul(a, b):
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul(): argument 'other' (position 1) must be Tensor, not "
                         f"{type(b).__name__ if isinstance(a, Tensor) else type(a).__name__}")
@@ -849,13 +870,13 @@ def matmul(a, b, *, out=None):
     sa, sb = a._data.shape, b._data.shape
     # Each case is one of PyTorch's kernels, which checks shapes and dtypes in its own order and words.
     if a._data.ndim == 1 and b._data.ndim == 1:
-        return _into(_dot(a, b), out)
+        return _dot(a, b)
     if a._data.ndim == 2 and b._data.ndim == 1:
-        return _into(_mv(a, b), out)
+        return _mv(a, b)
     if a._data.ndim == 1 and b._data.ndim == 2:  # vector @ matrix: a one-row matrix product
-        return _into(ops.SqueezeLast.apply(_mm(a.unsqueeze(0), b), shape=sb[1:]), out)
+        return ops.SqueezeLast.apply(_mm(a.unsqueeze(0), b), shape=sb[1:])
     if a._data.ndim == 2 and b._data.ndim == 2:
-        return _into(_mm(a, b), out)
+        return _mm(a, b)
     if _should_fold(a, b):  # fold the batch dims of the larger operand into a matrix: one mm or mv
         transpose = b._data.ndim > a._data.ndim
         t1 = b.mT if transpose else a
@@ -864,9 +885,9 @@ def matmul(a, b, *, out=None):
         folded = t1.reshape(math.prod(output_shape), t1.shape[-1])
         if t2.dim() == 2:
             output = ops.UnsafeView.apply(_mm(folded, t2), shape=tuple(output_shape) + (t2.shape[1],))
-            return _into(output.mT.contiguous() if transpose else output, out)
-        return _into(ops.UnsafeView.apply(_mv(folded, t2), shape=tuple(output_shape)), out)
-    return _into(_batched_matmul(a, b), out)
+            return output.mT.contiguous() if transpose else output
+        return ops.UnsafeView.apply(_mv(folded, t2), shape=tuple(output_shape))
+    return _batched_matmul(a, b)
 
 
 def _dot(a, b):
@@ -962,7 +983,7 @@ def mm(a, b, *, out=None):
         raise RuntimeError("self must be a matrix")
     if b.dim() != 2:
         raise RuntimeError("mat2 must be a matrix")
-    return matmul(a, b, out=out)
+    return _with_out("mm", out, (a, b), lambda: _matmul(a, b))
 
 
 def bmm(a, b, *, out=None):
@@ -970,7 +991,7 @@ def bmm(a, b, *, out=None):
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.dim() != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    return _into(_bmm(a, b), out)
+    return _with_out("bmm", out, (a, b), lambda: _bmm(a, b))
 
 
 def broadcast_tensors(*tensors):
@@ -1001,7 +1022,7 @@ def cat(tensors, dim=0, *, out=None):
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. Expected size "
                                    f"{first.shape[d]} but got size {t._data.shape[d]} for tensor number {number} in "
                                    "the list.")
-    return _into(ops.Cat.apply(*tensors, dim=dim), out)
+    return _with_out("cat", out, tensors, lambda: ops.Cat.apply(*tensors, dim=dim))
 
 
 concat = concatenate = cat
@@ -1015,7 +1036,8 @@ def stack(tensors, dim=0, *, out=None):
         if t.shape != tensors[0].shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
                                f"entry 0 and {list(t.shape)} at entry {number}")
-    return _into(ops.Stack.apply(*tensors, dim=_checks.dim(dim, tensors[0].dim() + 1)), out)
+    dim = _checks.dim(dim, tensors[0].dim() + 1)
+    return _with_out("stack", out, tensors, lambda: ops.Stack.apply(*tensors, dim=dim))
 
 
 def where(condition, input=None, other=None):
@@ -1033,12 +1055,12 @@ def where(condition, input=None, other=None):
 
 def maximum(a, b, *, out=None):
     _checks.broadcast(a._data.shape, b._data.shape)
-    return _into(ops.Maximum.apply(a, b), out)
+    return _with_out("maximum", out, (a, b), lambda: ops.Maximum.apply(a, b))
 
 
 def minimum(a, b, *, out=None):
     _checks.broadcast(a._data.shape, b._data.shape)
-    return _into(ops.Minimum.apply(a, b), out)
+    return _with_out("minimum", out, (a, b), lambda: ops.Minimum.apply(a, b))
 
 
 def equal(a, b):

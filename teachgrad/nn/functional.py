@@ -210,6 +210,8 @@ def _size_warning(input, target):
 
 
 class MseLoss(Op):
+    layout = "elementwise"
+    promotes = broadcasts = True  # input and target in their common dtype; each gradient in its own
 
     @staticmethod
     def forward(ctx, input, target, reduction="mean"):
