@@ -98,22 +98,20 @@ def fma(x, y, z, out=None, scratch=None):
 # maximum and minimum: which zero wins
 # ---------------------------------------------------------------------------------------------------
 
-def maximum(a, b, vector=None):
-    """PyTorch's ``maximum``: NaN where either is NaN, else the larger.  Of two equal values (0.0 and
-    -0.0) its scalar code returns ``a``, its vector code ``b``; ``vector`` marks the elements the
-    vector code computes (see ``_layout.vector_part``)."""
-    return _pick(a, b, a < b, vector)
+def maximum(a, b):
+    """PyTorch's ``maximum``: NaN where either is NaN, else the larger; of two equal values (0.0 and
+    -0.0) ``a``, as its scalar code does (its vector code picks ``b``: which one a tensor's elements get
+    depends on the CPU)."""
+    return _pick(a, b, a < b)
 
 
-def minimum(a, b, vector=None):
-    return _pick(a, b, b < a, vector)
+def minimum(a, b):
+    return _pick(a, b, b < a)
 
 
-def _pick(a, b, take_b, vector):
+def _pick(a, b, take_b):
     out = np.where(take_b, b, a)
     if out.dtype.kind == "f":
-        if vector is not None:
-            out = np.where(vector & (a == b), b, out)
         out = np.where(np.isnan(a) | np.isnan(b), np.array(np.nan, out.dtype), out)
     return out
 

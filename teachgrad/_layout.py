@@ -5,8 +5,7 @@ The layout shows in ``is_contiguous()`` and ``stride()``: ``(x.T + y).is_contigu
 PyTorch, because an elementwise op (its ``TensorIterator``) gives its output the memory order of its
 inputs, while a reduction, ``softmax`` or ``repeat`` always makes a fresh row-major tensor.  NumPy
 follows similar rules but not the same ones, so every op's result passes through one of the
-functions here.  Also here: which elements PyTorch's vector kernels compute (``vector_part``), for
-the few ops whose vector and scalar code differ in the sign of a zero.
+functions here, and in-place ops check here that they do not write memory they read.
 
 Nothing here knows about tensors or graphs: NumPy arrays in, NumPy arrays out.
 """
@@ -124,19 +123,3 @@ def partial_overlap(out, source):
     if begin == other and end == other_end:
         return out.strides != source.strides
     return begin < other_end and other < end
-
-
-def vector_part(shape, dtype, arrays):
-    """Where PyTorch's vector kernel computes an elementwise op: a boolean mask over ``shape``, or None
-    when the scalar code computes every element.  Its loop runs vectors of 32 bytes two at a time
-    over the innermost contiguous run and finishes each run with scalar code."""
-    run = 64 // np.dtype(dtype).itemsize
-    size = int(np.prod(shape))
-    if size < run:
-        return None
-    contiguous_inputs = all(a.flags.c_contiguous and a.shape == tuple(shape) or a.size == 1 for a in arrays)
-    if not contiguous_inputs or output_strides(tuple(shape), [a for a in arrays if a.size > 1]) is not None:
-        return None
-    mask = np.zeros(size, bool)
-    mask[:size // run * run] = True
-    return mask.reshape(shape)

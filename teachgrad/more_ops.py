@@ -7,7 +7,7 @@ ones in ``ops.py`` (``forward`` and ``backward`` side by side) and joins the gra
 
 import numpy as np
 
-from . import _checks, _dtypes, _exact, _layout, factories, ops
+from . import _checks, _dtypes, _exact, factories, ops
 from .function import Op, apply_inplace
 from .tensor import Tensor
 from .tensor_methods import TensorMethods, _floating, _is_scalar, maximum, minimum
@@ -114,10 +114,8 @@ class ClampTensor(Op):
     @staticmethod
     def forward(ctx, a, low, high):
         ctx.save_for_backward(a, low, high)
-        bounds = [x for x in (low, high) if x is not None]
-        vector = _layout.vector_part(np.broadcast_shapes(a.shape, *[x.shape for x in bounds]), a.dtype, [a] + bounds)
-        out = a if low is None else _exact.maximum(a, low, vector)
-        return out if high is None else _exact.minimum(out, high, vector)
+        out = a if low is None else _exact.maximum(a, low)
+        return out if high is None else _exact.minimum(out, high)
 
     @staticmethod
     def backward(ctx, grad):

@@ -36,7 +36,8 @@ class Add(Op):
         ctx.alpha = alpha
         if alpha == 1:
             return a + b
-        return fma(b, _alpha_in(np.result_type(a, b), alpha), a)
+        dtype = np.result_type(a, b)  # a number b is first converted to it, as PyTorch does
+        return fma(b if type(b) is np.ndarray else dtype.type(b), _alpha_in(dtype, alpha), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -52,7 +53,8 @@ class Sub(Op):
         ctx.alpha = alpha
         if alpha == 1:
             return a - b
-        return fma(b, -_alpha_in(np.result_type(a, b), alpha), a)
+        dtype = np.result_type(a, b)
+        return fma(b if type(b) is np.ndarray else dtype.type(b), -_alpha_in(dtype, alpha), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -495,7 +497,7 @@ class Maximum(Op):
     @classmethod
     def forward(cls, ctx, a, b):
         ctx.save_for_backward(a, b)
-        return cls.pick(a, b, _layout.vector_part(np.broadcast_shapes(a.shape, b.shape), a.dtype, (a, b)))
+        return cls.pick(a, b)
 
     @classmethod
     def backward(cls, ctx, grad):

@@ -57,6 +57,22 @@ def _is_bool(x):
     return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
 
 
+def _check_alpha(a, b, alpha):
+    """``alpha`` must suit the dtype the op computes in: no fractions for integers, bools only for bools."""
+    if alpha == 1 and not isinstance(alpha, (bool, np.bool_)):
+        return
+    operands = [(a.dtype, 0 if a._data.ndim else 1)]
+    if isinstance(b, Tensor):
+        operands.append((b.dtype, 0 if b._data.ndim else 1))
+    elif _is_scalar(b):
+        operands.append((_dtypes.default_for_category(_dtypes.category_of_number(b)), 2))
+    result = _dtypes.promote(operands)
+    if isinstance(alpha, (bool, np.bool_)) and result is not bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if not result.is_floating_point and not isinstance(alpha, (numbers.Integral, np.integer)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
 def _refuse_bool_subtraction(a, b):
     if _is_bool(a) and _is_bool(b):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
@@ -152,11 +168,13 @@ class TensorMethods:
         return self.abs()
 
     def add(self, other, *, alpha=1, out=None):
+        _check_alpha(self, other, alpha)
         return _with_out("add", out, (self, other), lambda: _binary(ops.Add, self, other, alpha=alpha)
                          if alpha != 1 else self + other)
 
     def sub(self, other, *, alpha=1, out=None):
         _refuse_bool_subtraction(self, other)
+        _check_alpha(self, other, alpha)
         return _with_out("sub", out, (self, other), lambda: _binary(ops.Sub, self, other, alpha=alpha)
                          if alpha != 1 else self - other)
 

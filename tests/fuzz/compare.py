@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .program import DRIFT, EXACT, ULP
+from .program import DRIFT, EXACT, ULP, ZERO_SIGN
 
 ULPS = 4
 DRIFT_EPS = 64
@@ -105,6 +105,9 @@ def values_equal(a, b, level, dtype):
         return True
     if level == EXACT or dtype not in EPS:
         return False
+    if level == ZERO_SIGN:
+        return len(_flat(a)) == len(_flat(b)) and all(
+            repr(x) == repr(y) or (x == 0 and y == 0) for x, y in zip(_flat(a), _flat(b)))
     fa, fb = _flat(a), _flat(b)
     if len(fa) != len(fb):
         return False
@@ -205,7 +208,8 @@ def _is_failed(x):
 
 
 def _level_note(level):
-    return {EXACT: " (compared exactly)", ULP: f" (beyond {ULPS} ulp)", DRIFT: f" (beyond {DRIFT_EPS} eps)"}[level]
+    return {EXACT: " (compared exactly)", ZERO_SIGN: " (compared exactly but for the sign of zeros)",
+            ULP: f" (beyond {ULPS} ulp)", DRIFT: f" (beyond {DRIFT_EPS} eps)"}[level]
 
 
 def _plain_equal(t, g, level):
