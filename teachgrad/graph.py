@@ -94,11 +94,14 @@ class AccumulateGrad(Node):
             if grad.dtype != variable._data.dtype or not _unshared(grad):
                 grad = np.array(grad, dtype=variable._data.dtype)  # a copy: the array is used elsewhere too
             variable._grad = type(variable)._make(grad)
-        else:
-            variable._grad._data += grad
+        else:  # in place: a tensor you hold as .grad sees the sum (and its version goes up)
+            existing = variable._grad
+            existing._data += grad
+            existing._version_counter()[0] += 1
         return ()
 
-    def _tensor_hooks(self):
+    @property
+    def _hooks(self):  # a leaf's register_hook() functions live on the leaf
         return self.variable._hooks
 
 
@@ -323,11 +326,12 @@ def _run_posthooks(node, input_grads, grad):
 
 
 def _accumulate(tensor, grad):
-    """``tensor.grad += grad``, creating ``.grad`` (a copy) the first time."""
+    """A retained gradient: a row-major copy the first time, then ``tensor.grad + grad`` as a new
+    tensor (PyTorch's retain_grad never adds in place)."""
     if tensor._grad is None:
-        tensor._grad = type(tensor)._make(np.array(grad, dtype=tensor._data.dtype))
+        tensor._grad = type(tensor)._make(np.array(grad, dtype=tensor._data.dtype, order="C"))
     else:
-        tensor._grad._data += grad
+        tensor._grad = type(tensor)._make(tensor._grad._data + grad)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -54,8 +54,6 @@ REGISTRY = [
     "BoolTensor", "DoubleTensor", "IntTensor", "LongTensor",
     # torch.where with two Python scalars gives float64
     "where",
-    # Gradients accumulate into a new tensor instead of into the existing .grad
-    "Tensor.register_hook",
     # Arithmetic not in PyTorch's order: repeat's backward
     "Tensor.repeat",
     "Tensor.untyped_storage",
