@@ -289,9 +289,10 @@ def randint_like(t, low=0, high=None, *, dtype=None, layout=None, device=None, r
     return randint(low, high, t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-def fill_random(array, sample):
+def fill_random(array, sample, contiguous=None):
     """Fill ``array`` in place with ``sample(shape, contiguous)`` the way PyTorch's TensorIterator visits
-    a tensor: in memory order (dimensions sorted by decreasing stride), C order for contiguous arrays."""
+    a tensor: in memory order (dimensions sorted by decreasing stride), C order for contiguous arrays.
+    ``contiguous``: whether the tensor drawn for was contiguous (when ``array`` is a copy laid out like it)."""
     order = sorted(range(array.ndim), key=lambda d: -abs(array.strides[d]))
     view = array.transpose(order)
-    view[...] = sample(view.shape, array.flags.c_contiguous)
+    view[...] = sample(view.shape, array.flags.c_contiguous if contiguous is None else contiguous)

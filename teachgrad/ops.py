@@ -14,7 +14,7 @@ Checking arguments and PyTorch's type promotion happen before an op runs, in ``t
 import numpy as np
 
 from ._dtypes import default_float
-from . import _exact, _layout
+from . import _exact, _layout, factories
 from ._exact import fma
 from .function import Op
 
@@ -999,6 +999,58 @@ class FillTensor(Op):
     @staticmethod
     def backward(ctx, grad):
         return np.zeros_like(grad), _exact.sum(grad)
+
+
+class RandomFill(Op):
+    """``normal_()``, ``uniform_()``, ``bernoulli_()``, ``random_()``: new values drawn by ``sample(shape,
+    contiguous)`` in PyTorch's order; the old values get no gradient."""
+
+    @staticmethod
+    def forward(ctx, a, sample):
+        out = np.empty_like(a)  # laid out like a, so the draws land where PyTorch puts them
+        factories.fill_random(out, sample, contiguous=a.flags.c_contiguous)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
+
+class Normal(RandomFill):
+    node_name = "NormalBackward0"
+
+
+class Uniform(RandomFill):
+    node_name = "UniformBackward0"
+
+
+class Bernoulli(RandomFill):
+    node_name = "BernoulliBackward2"
+
+
+class BernoulliTensor(RandomFill):
+    """``bernoulli_(p)`` with a tensor of probabilities: p is an input too (without gradient)."""
+    node_name = "BernoulliBackward1"
+
+    @staticmethod
+    def forward(ctx, a, p, sample):
+        return RandomFill.forward(ctx, a, sample)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad), None
+
+
+class RandomFromTo(RandomFill):
+    node_name = "RandomBackward0"
+
+
+class RandomTo(RandomFill):
+    node_name = "RandomBackward1"
+
+
+class Random(RandomFill):
+    node_name = "RandomBackward2"
 
 
 class Copy(Op):

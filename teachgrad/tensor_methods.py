@@ -629,41 +629,39 @@ class TensorMethods:
         return apply_inplace(ops.Copy.apply, self, src)
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        return _fill_in_place(self, "normal_kernel_cpu", lambda gen, shape, contiguous, dtype:
+        return _fill_in_place(self, ops.Normal, "normal_kernel_cpu", lambda gen, shape, contiguous, dtype:
                               gen.normal(shape, float(mean), float(std), dtype, contiguous), generator)
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        return _fill_in_place(self, "check_uniform_bounds", lambda gen, shape, contiguous, dtype:
+        return _fill_in_place(self, ops.Uniform, "check_uniform_bounds", lambda gen, shape, contiguous, dtype:
                               gen.uniform(shape, float(a), float(b), dtype), generator)
 
     def bernoulli_(self, p=0.5, *, generator=None):
-        p = p._data if isinstance(p, Tensor) else float(p)
-        return _fill_in_place(self, None, lambda gen, shape, contiguous, dtype: gen.bernoulli(shape, p, dtype),
-                              generator)
+        if isinstance(p, Tensor):
+            return _fill_in_place(self, ops.BernoulliTensor, None, lambda gen, shape, contiguous, dtype:
+                                  gen.bernoulli(shape, p._data, dtype), generator, p)
+        return _fill_in_place(self, ops.Bernoulli, None, lambda gen, shape, contiguous, dtype:
+                              gen.bernoulli(shape, float(p), dtype), generator)
 
     def random_(self, from_=0, to=None, *, generator=None):
         """Whole numbers: in [from_, to), or, with no bounds, from 0 to the dtype's largest exact integer."""
+        op = ops.Random if to is None and from_ == 0 else ops.RandomTo if to is None else ops.RandomFromTo
         if to is None and from_ != 0:
             from_, to = 0, from_
-        if grad_mode.is_grad_enabled() and self._requires_grad and self._grad_fn is None:
-            raise RuntimeError(_checks.LEAF_INPLACE)
-        if _layout.internal_overlap(self._data):
-            raise RuntimeError(_checks.OVERLAPPING_WRITE)
-        gen = factories.generator_or_default(generator)
-        n = self._data.size
-        if to is None:
-            kind = self._data.dtype
+        kind = self._data.dtype
+
+        def sample(gen, shape, contiguous, dtype):
+            n = int(np.prod(shape))
+            if to is not None:
+                return gen.randint(int(from_), int(to), shape).astype(dtype)
             if kind == np.int64:
                 draws = gen.random64(n) % np.uint64(2 ** 63)
             else:
                 top = {np.dtype(np.float32): 2 ** 24, np.dtype(np.float64): 2 ** 53,
                        np.dtype(np.int32): 2 ** 31 - 1, np.dtype(np.bool_): 1}[kind]
                 draws = (gen.random64(n) if kind == np.float64 else gen.random(n)) % np.uint64(top + 1)
-            self._data[...] = draws.reshape(self._data.shape).astype(self._data.dtype)
-        else:
-            self._data[...] = gen.randint(int(from_), int(to), self._data.shape).astype(self._data.dtype)
-        self._version_counter()[0] += 1
-        return self
+            return draws.reshape(shape).astype(dtype)
+        return _fill_in_place(self, op, None, sample, generator)
 
     __iadd__ = add_
     __isub__ = sub_
@@ -841,17 +839,13 @@ def _viewable(array, shape):
     return True
 
 
-def _fill_in_place(t, kernel, sample, generator):
+def _fill_in_place(t, op, kernel, sample, generator, *inputs):
+    """``t.normal_()`` and the other random fills: an in-place op whose values come from the generator."""
     if kernel is not None:
         factories.random_float_dtype(kernel, t.dtype)
-    if grad_mode.is_grad_enabled() and t._requires_grad and t._grad_fn is None:
-        raise RuntimeError(_checks.LEAF_INPLACE)
-    if _layout.internal_overlap(t._data):
-        raise RuntimeError(_checks.OVERLAPPING_WRITE)
     gen = factories.generator_or_default(generator)
-    factories.fill_random(t._data, lambda shape, contiguous: sample(gen, shape, contiguous, t._data.dtype))
-    t._version_counter()[0] += 1
-    return t
+    return apply_inplace(lambda target, *others: op.apply(
+        target, *others, sample=lambda shape, contiguous: sample(gen, shape, contiguous, t._data.dtype)), t, *inputs)
 
 
 class _ValuesIndices(tuple):
