@@ -110,11 +110,11 @@ def _modified_message(tensor, version, expected, producer):
     """PyTorch's message; ``producer`` is the node whose own output was saved, if that is the tensor."""
     what = ""
     if tensor is not None:
-        what = f"[{tensor.type()} {list(tensor.shape)}]"
+        what = f"[{_checks.type_string(tensor.dtype)} {list(tensor.shape)}]"
         node = producer or tensor._grad_fn
         if node is not None:
             # A view whose memory changed in place is, for PyTorch, a fresh AsStrided view of it.
-            if producer is None and getattr(node._function, "is_view", False):
+            if producer is None and getattr(getattr(node, "_function", None), "is_view", False):
                 name = "AsStrided"
             else:
                 name = node.name()
@@ -187,8 +187,9 @@ class Function:
             ctx.next_functions = tuple(edges)
             output._requires_grad = True
             output._grad_fn = ctx
-            if ctx._saved:
-                ctx._remember_versions(args, arrays, output)
+            if ctx._saved:  # (tensors given as settings, such as a loss's target, can be saved too)
+                settings = tuple(v for v in kwargs.values() if isinstance(v, Tensor))
+                ctx._remember_versions(args + settings, arrays + [t._data for t in settings], output)
         if cls.is_view:
             output._become_view_of(args[0], cls, kwargs)
         # 4. Tell the drawing tools what ran.
@@ -271,6 +272,8 @@ class Op(Function):
 
     @classmethod
     def _forward(cls, ctx, args, arrays, kwargs):
+        if kwargs:  # a tensor among the settings (a loss's target, a mask) is passed on as its array
+            kwargs = {k: v._data if isinstance(v, Tensor) else v for k, v in kwargs.items()}
         if cls.broadcasts and True in ctx.needs_input_grad:  # to give each gradient its input's shape
             ctx._input_meta = [(a.shape, a.dtype) if type(a) is np.ndarray else _NUMBER for a in arrays]
         if cls.promotes and not (len(arrays) == 2 and type(arrays[0]) is type(arrays[1]) is np.ndarray
@@ -366,7 +369,10 @@ def apply_inplace(compute, target, *others, overlap_check=True, **kwargs):
         raise RuntimeError(f"result type {_checks.scalar_name(result_dtype)} can't be cast to the desired output "
                            f"type {_checks.scalar_name(target_dtype)}")
     node = result._grad_fn
-    if node is not None and node._saved:
+    # The op saved the values it overwrites: keep the originals, as PyTorch keeps the original self --
+    # unless it also read them through another operand, which PyTorch saves as it is (so backward fails)
+    if node is not None and node._saved and not any(
+            isinstance(o, Tensor) and np.may_share_memory(o._data, data) for o in others):
         _keep_original_values(node, target, data)
     np.copyto(data, out, casting="unsafe")
     counter = target._version_counter()

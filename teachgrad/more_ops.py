@@ -152,15 +152,15 @@ class Amax(Op):
 
     @classmethod
     def forward(cls, ctx, a, dim=None, keepdim=False):
-        out = cls.pick(a, axis=dim, keepdims=keepdim)
-        winners = a == _restore(out, a.shape, dim, keepdim)
-        ctx.save_for_backward(winners)
+        out = np.asarray(cls.pick(a, axis=dim, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
         ctx.dim, ctx.keepdim = dim, keepdim
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        winners, = ctx.saved_tensors
+        a, out = ctx.saved_tensors
+        winners = a == _restore(out, a.shape, ctx.dim, ctx.keepdim)
         grad = _restore(grad, winners.shape, ctx.dim, ctx.keepdim)
         count = winners.sum(axis=ctx.dim, keepdims=True).astype(grad.dtype)
         return grad / count * winners  # (a NaN gradient reaches every element, as in PyTorch)
@@ -180,21 +180,27 @@ def _excluding_each(a, axis):
 
 
 class Prod(Op):
-    """The product of all elements."""
+    """The product of all elements.  The gradient is result / a, as in PyTorch, unless a holds zeros:
+    then the product of all the other elements (all zero when there are two zeros or more)."""
     layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.prod(a)
+        out = np.asarray(np.prod(a))
+        ctx.save_for_backward(a, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
-        flat = a.reshape(-1)
-        if flat.size == 0:
+        a, out = ctx.saved_tensors
+        if a.ndim == 0:
+            return grad
+        zeros = np.count_nonzero(a == 0)
+        if zeros == 0:
+            return grad * (out / a)
+        if zeros > 1:
             return np.zeros_like(a)
-        return (grad * _excluding_each(flat, 0)).reshape(a.shape)
+        return (grad * _excluding_each(a.reshape(-1), 0)).reshape(a.shape)
 
 
 class ProdDim(Op):
@@ -203,16 +209,20 @@ class ProdDim(Op):
 
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
-        ctx.save_for_backward(a)
+        out = np.asarray(np.prod(a, axis=dim if a.ndim else None, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
         ctx.dim, ctx.keepdim = dim, keepdim
-        return np.prod(a, axis=dim if a.ndim else None, keepdims=keepdim)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        a, out = ctx.saved_tensors
         if a.ndim == 0:
             return grad
-        return _restore(grad, a.shape, (ctx.dim,), ctx.keepdim) * _excluding_each(a, ctx.dim)
+        grad = _restore(grad, a.shape, (ctx.dim,), ctx.keepdim)
+        if not np.any(a == 0):
+            return grad * (_restore(out, a.shape, (ctx.dim,), ctx.keepdim) / a)
+        return grad * _excluding_each(a, ctx.dim)
 
 
 class Var(Op):
@@ -307,24 +317,29 @@ class Gather(Op):
 
     @staticmethod
     def forward(ctx, a, dim, index):
-        ctx.dim, ctx.index, ctx.shape = dim, index, a.shape
+        ctx.save_for_backward(a, index)  # (PyTorch keeps both: changing either in place breaks backward)
+        ctx.dim = dim
         if a.ndim == 0:
-            return a[()] * np.ones(index.shape, a.dtype)
-        return np.take_along_axis(a[tuple(slice(0, n) for n in index.shape[:dim]) +
-                                    (slice(None),) + tuple(slice(0, n) for n in index.shape[dim + 1:])],
-                                  index, axis=dim)
+            return np.full(index.shape, a[()])
+        idx = index.reshape(index.shape or (1,))
+        return np.take_along_axis(a[_region(idx.shape, dim)], idx, axis=dim).reshape(index.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        a, index = ctx.saved_tensors
+        out = np.zeros(a.shape, dtype=grad.dtype)
         if out.ndim == 0:
             return np.asarray(grad.sum(), dtype=grad.dtype)
-        region = out[tuple(slice(0, n) for n in ctx.index.shape[:ctx.dim]) + (slice(None),) +
-                     tuple(slice(0, n) for n in ctx.index.shape[ctx.dim + 1:])]
-        grid = np.indices(ctx.index.shape, sparse=True)
-        where = tuple(ctx.index if d == ctx.dim else grid[d] for d in range(out.ndim))
-        np.add.at(region, where, grad)
+        idx = index.reshape(index.shape or (1,))
+        grid = np.indices(idx.shape, sparse=True)
+        where = tuple(idx if d == ctx.dim else grid[d] for d in range(out.ndim))
+        np.add.at(out[_region(idx.shape, ctx.dim)], where, grad.reshape(idx.shape))
         return out
+
+
+def _region(index_shape, dim):
+    """The part of the input an index of ``index_shape`` picks from: all of ``dim``, the index's size elsewhere."""
+    return tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index_shape))
 
 
 class MaskedFill(Op):
@@ -333,12 +348,13 @@ class MaskedFill(Op):
 
     @staticmethod
     def forward(ctx, a, mask, value):
-        ctx.mask = mask
+        ctx.save_for_backward(mask)
         return np.where(mask, np.asarray(value).astype(a.dtype), a)
 
     @staticmethod
     def backward(ctx, grad):
-        return np.where(ctx.mask, 0, grad)
+        mask, = ctx.saved_tensors
+        return np.where(mask, 0, grad)
 
 
 class MaskedFillTensor(Op):
@@ -348,12 +364,13 @@ class MaskedFillTensor(Op):
 
     @staticmethod
     def forward(ctx, a, value, mask):
-        ctx.mask = mask
+        ctx.save_for_backward(mask)
         return np.where(mask, value.astype(a.dtype), a)
 
     @staticmethod
     def backward(ctx, grad):
-        mask = np.broadcast_to(ctx.mask, grad.shape)
+        mask, = ctx.saved_tensors
+        mask = np.broadcast_to(mask, grad.shape)
         return np.where(mask, 0, grad), _exact.sum(np.where(mask, grad, 0).astype(grad.dtype))
 
 
@@ -481,13 +498,10 @@ def gather(input, dim, index, *, sparse_grad=False):
             raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be no "
                                f"larger than self {list(input.shape)} apart from dimension {dim}")
     size = shape[dim]
-    bad = (idx < -size) | (idx >= size)
+    bad = (idx < 0) | (idx >= size)
     if bad.any():
         raise RuntimeError(f"index {idx[bad].reshape(-1)[0]} is out of bounds for dimension {dim} with size {size}")
-    idx = np.where(idx < 0, idx + size, idx)
-    if input._data.ndim == 0:
-        return Gather.apply(input, dim=dim, index=idx.reshape(index._data.shape))
-    return Gather.apply(input, dim=dim, index=idx)
+    return Gather.apply(input, dim=dim, index=index)
 
 
 def _check_mask(mask, shape, inplace):
@@ -509,8 +523,8 @@ def masked_fill(input, mask, value):
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
         _checks.scalar_value(value.item(), input.dtype)
-        return MaskedFillTensor.apply(input, value, mask=mask._data)
-    return MaskedFill.apply(input, mask=mask._data, value=_checks.scalar_value(value, input.dtype))
+        return MaskedFillTensor.apply(input, value, mask=mask)
+    return MaskedFill.apply(input, mask=mask, value=_checks.scalar_value(value, input.dtype))
 
 
 def clamp(input, min=None, max=None):

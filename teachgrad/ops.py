@@ -133,13 +133,15 @@ class Div(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b)  # a's gradient needs b; b's needs both
         return a / b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return grad / b, -grad * ((a / b) / b)
+        need_a, need_b = ctx.needs_input_grad
+        return grad / b if need_a else None, -grad * ((a / b) / b) if need_b else None
 
 
 class Pow(Op):
@@ -193,14 +195,17 @@ class RPow(Op):
     @staticmethod
     def forward(ctx, a, base):
         out = np.power(base, a, dtype=a.dtype)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(a, out)
         ctx.base = base
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
-        return grad * out * np.log(ctx.base)
+        a, out = ctx.saved_tensors
+        local = out * out.dtype.type(np.log(ctx.base))  # d base**a / da = base**a * log(base)
+        if ctx.base == 0:  # PyTorch: 0 where a >= 0 (0 ** a is flat there)
+            local = np.where(a >= 0, out.dtype.type(0), local)
+        return grad * local
 
 
 # --- elementwise functions --------------------------------------------------------------------------
@@ -519,14 +524,14 @@ class Max(Op):
 
     @classmethod
     def forward(cls, ctx, a):
-        out = cls.reduce(a)
-        # the elements that won (all NaNs, when the result is NaN) share the gradient
-        ctx.save_for_backward(np.isnan(a) if out != out else a == out)
+        out = np.asarray(cls.reduce(a))
+        ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        winners, = ctx.saved_tensors
+        a, out = ctx.saved_tensors
+        winners = np.isnan(a) if out != out else a == out  # (all NaNs, when the result is NaN)
         return np.where(winners, grad / grad.dtype.type(winners.sum()), grad.dtype.type(0))
 
 
@@ -628,13 +633,14 @@ class Dot(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
         return np.dot(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return grad * b, grad * a
+        return None if b is None else grad * b, None if a is None else grad * a
 
 
 class Bmm(Op):

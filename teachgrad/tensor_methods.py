@@ -1062,7 +1062,7 @@ def where(condition, input=None, other=None):
     cond_shape, a_shape, b_shape = (np.shape(_raw(x)) for x in (condition, input, other))
     _checks.broadcast(cond_shape, a_shape)  # in PyTorch's order: condition and input, then other
     _checks.broadcast(np.broadcast_shapes(cond_shape, a_shape), b_shape)
-    return ops.Where.apply(input, other, condition=condition._data)
+    return ops.Where.apply(input, other, condition=condition)
 
 
 def maximum(a, b, *, out=None):

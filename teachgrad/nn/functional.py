@@ -217,13 +217,13 @@ class MseLoss(Op):
     def forward(ctx, input, target, reduction="mean"):
         diff = input - target
         out, ctx.scale = _reduce(diff * diff, reduction)
-        ctx.save_for_backward(diff)
+        ctx.save_for_backward(input, target)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (diff,) = ctx.saved_tensors
-        g = (diff * diff.dtype.type(2 * ctx.scale)) * grad  # PyTorch's order of rounding
+        input, target = ctx.saved_tensors
+        g = (input.dtype.type(2 * ctx.scale) * (input - target)) * grad  # PyTorch's order of rounding
         return g, -g
 
 
@@ -341,15 +341,13 @@ class NllLoss(Op):
 
     @staticmethod
     def forward(ctx, log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
-        # Rows of class scores: (C,) is one row, (N, C) N rows, (N, C, H, W) one row per position.
-        moved = np.moveaxis(log_probs, 1, -1) if log_probs.ndim > 2 else log_probs
-        lp, t = moved.reshape(-1, moved.shape[-1]), target.reshape(-1)
-        keep = t != ignore_index
-        rows, classes = np.nonzero(keep)[0], t[keep]
+        lp, _ = _rows(log_probs)
+        t = target.reshape(-1)
+        rows, classes = _targets(t, ignore_index)
         picked = lp[rows, classes]
         w = None if weight is None else weight[classes]
-        ctx.save_for_backward(rows, classes, w)
-        ctx.shapes, ctx.reduction = (lp.shape, moved.shape), reduction
+        ctx.save_for_backward(log_probs, target, weight)  # what PyTorch keeps (changing them breaks backward)
+        ctx.ignore_index, ctx.reduction = ignore_index, reduction
         if reduction == "none" and log_probs.ndim > 1:
             out = np.zeros(len(t), lp.dtype)
             out[rows] = -picked if w is None else -picked * w
@@ -366,9 +364,11 @@ class NllLoss(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        rows, classes, w = ctx.saved_tensors
-        shape, moved_shape = ctx.shapes
-        g = np.zeros(shape, dtype=grad.dtype)
+        log_probs, target, weight = ctx.saved_tensors
+        lp, moved_shape = _rows(log_probs)
+        rows, classes = _targets(target.reshape(-1), ctx.ignore_index)
+        w = None if weight is None else weight[classes]
+        g = np.zeros(lp.shape, dtype=grad.dtype)
         if ctx.reduction == "none" and len(moved_shape) > 1:
             g[rows, classes] = -grad.reshape(-1)[rows] if w is None else -w * grad.reshape(-1)[rows]
         else:
@@ -377,6 +377,19 @@ class NllLoss(Op):
             g[rows, classes] = one if w is None else w * one
         g = g.reshape(moved_shape)
         return (np.ascontiguousarray(np.moveaxis(g, -1, 1)) if len(moved_shape) > 2 else g,)
+
+
+def _rows(log_probs):
+    """Rows of class scores: (C,) is one row, (N, C) N rows, (N, C, H, W) one row per position; and
+    the shape they come from."""
+    moved = np.moveaxis(log_probs, 1, -1) if log_probs.ndim > 2 else log_probs
+    return moved.reshape(-1, moved.shape[-1]), moved.shape
+
+
+def _targets(target, ignore_index):
+    """The rows whose target is not ignored, and their targets."""
+    keep = target != ignore_index
+    return np.nonzero(keep)[0], target[keep]
 
 
 def _nll_sums(terms, weights, positions, count, dtype):
@@ -421,15 +434,14 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise IndexError(f"Target {t[bad][0]} is out of bounds.")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
-    w = None if weight is None else weight._data
-    settings = dict(weight=w, ignore_index=ignore_index, reduction=reduction)
+    settings = dict(weight=weight, ignore_index=ignore_index, reduction=reduction)
     if input.dim() <= 2:
-        return NllLoss.apply(input, target=t, **settings)
+        return NllLoss.apply(input, target=target, **settings)
     # PyTorch runs every other shape as (N, C, H, W) images, viewed into 4-D and back.
     n, c = input.shape[:2]
     if input.dim() == 4:
-        return NllLoss2D.apply(input, target=t, **settings)
-    out = NllLoss2D.apply(input.reshape(n, c, -1, 1), target=t.reshape(n, -1, 1), **settings)
+        return NllLoss2D.apply(input, target=target, **settings)
+    out = NllLoss2D.apply(input.reshape(n, c, -1, 1), target=target.reshape(n, -1, 1), **settings)
     return out.reshape(target.shape) if reduction == "none" else out
 
 
