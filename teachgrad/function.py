@@ -106,6 +106,25 @@ class BackwardNode(Node):
         self._materialize_grads = bool(value)
 
 
+class _InPlace:
+    """Set while an in-place op computes its result (see ``apply_inplace``)."""
+    active = False
+
+
+def _integer_history(cls, args, needs):
+    """An integer result that a gradient could reach.  PyTorch records ``fill_`` of an integer tensor
+    with a value that requires grad (``int_tensor[i] = x``), and then any in-place op on it; any other
+    op on such a tensor fails."""
+    if cls.records_integer_fill and _InPlace.active:
+        return True
+    for a, need in zip(args, needs):
+        if need and a._data.dtype.kind != "f":
+            if not _InPlace.active:
+                raise RuntimeError(f"Autograd not support dtype: {_checks.scalar_name(a.dtype)}")
+            return True
+    return False
+
+
 def _modified_message(tensor, version, expected, producer):
     """PyTorch's message; ``producer`` is the node whose own output was saved, if that is the tensor."""
     what = ""
@@ -117,8 +136,8 @@ def _modified_message(tensor, version, expected, producer):
             if producer is None and getattr(getattr(node, "_function", None), "is_view", False):
                 name = "AsStrided"
             else:
-                name = node.name()
-                name = name[:name.rindex("Backward")] if "Backward" in name else name
+                base, backward, number = node.name().partition("Backward")  # PowBackward0 -> Pow, ...1 -> Pow1
+                name = base + number.lstrip("0") if backward and number.isdigit() else node.name()
             what += f", which is output 0 of {name},"
     return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
             f"{what} is at version {version}; expected version {expected} instead. Hint: enable anomaly detection "
@@ -134,6 +153,7 @@ class Function:
     """
 
     is_view = False  # True for operations whose output shares memory with their first input
+    records_integer_fill = False  # True for fill_(tensor): recorded even on an integer tensor
     differentiable = True  # False for detach(): its output never has a history
     _numbers_are_inputs = False  # built-in ops count a Python number as an input without gradient
 
@@ -183,7 +203,7 @@ class Function:
         # 2. Forward.
         output = cls._forward(ctx, args, arrays, kwargs)
         # 3. History, only when a gradient is needed (and never for integers or bools).
-        if True in needs and output._data.dtype.kind == "f":
+        if True in needs and (output._data.dtype.kind == "f" or _integer_history(cls, args, needs)):
             ctx.next_functions = tuple(edges)
             output._requires_grad = True
             output._grad_fn = ctx
@@ -360,7 +380,11 @@ def apply_inplace(compute, target, *others, overlap_check=True, **kwargs):
         _check_inplace_allowed(target)
     if overlap_check:
         _check_overlap(target, others)
-    result = compute(target, *others, **kwargs)
+    _InPlace.active = True
+    try:
+        result = compute(target, *others, **kwargs)
+    finally:
+        _InPlace.active = False
     data, out = target._data, result._data
     if out.shape != data.shape:
         raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(out.shape)}")

@@ -997,6 +997,7 @@ class FillTensor(Op):
     """``fill_(tensor)`` with a one-element tensor: every entry came from it."""
     node_name = "FillBackward3"
     broadcasts = True
+    records_integer_fill = True
 
     @staticmethod
     def forward(ctx, a, value):

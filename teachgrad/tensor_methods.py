@@ -539,11 +539,7 @@ class TensorMethods:
                 value = factories.full((), value, dtype=self.dtype)
         if not _indexing.is_basic(key):
             return apply_inplace(ops.IndexPut.apply, self, value, key=key)
-        part = _basic_view(self, key)  # a view of the part (or the tensor itself), then fill_ or copy_
-        if value._data.ndim == 0:
-            apply_inplace(ops.FillTensor.apply, part, value)
-        else:
-            part.copy_(value)
+        _copy_to(_basic_view(self, key), value)  # a view of the part (or the tensor itself)
 
     def select(self, dim, index):
         dim = _checks.dim(dim, self._data.ndim)
@@ -819,6 +815,23 @@ def _basic_view(t, key):
         else:
             result = ops.Select.apply(result, key=(slice(None),) * dim + (part, Ellipsis))
     return result
+
+
+def _copy_to(part, value):
+    """``t[key] = value`` once ``part`` is the view ``t[key]``, as PyTorch's indexing does it: ``copy_`` for a
+    value of the same shape, ``fill_`` for a 0-d one, else ``copy_`` of the value without its leading
+    1-sized dims, expanded."""
+    if part._data.shape == value._data.shape:
+        part.copy_(value)
+    elif value._data.ndim == 0:
+        apply_inplace(ops.FillTensor.apply, part, value)
+    else:
+        shape = value._data.shape
+        leading = next((i for i, size in enumerate(shape) if size != 1), len(shape))
+        source = value.view(shape[leading:])
+        if source._data.shape != part._data.shape:
+            source = source.expand(part._data.shape)
+        part.copy_(source)
 
 
 def _view_key(key):

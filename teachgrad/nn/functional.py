@@ -223,8 +223,11 @@ class MseLoss(Op):
     @staticmethod
     def backward(ctx, grad):
         input, target = ctx.saved_tensors
-        g = (input.dtype.type(2 * ctx.scale) * (input - target)) * grad  # PyTorch's order of rounding
-        return g, -g
+        norm = input.dtype.type(2 * ctx.scale)
+        need_input, need_target = ctx.needs_input_grad
+        # PyTorch's formula and order of rounding, for each of the two (so that x - x gives -0.0 twice)
+        return ((norm * (input - target)) * grad if need_input else None,
+                (norm * (target - input)) * grad if need_target else None)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
