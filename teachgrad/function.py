@@ -20,7 +20,7 @@ import weakref
 import numpy as np
 
 from . import _checks, _dtypes, _exact, _layout, grad_mode
-from .graph import NO_EDGE, AsStridedBackward0, CopySlices, Node, gradient_edge
+from .graph import _FREED_MESSAGE, NO_EDGE, AsStridedBackward0, CopySlices, Node, gradient_edge
 from .tensor import Tensor
 
 __all__ = ["Function", "Op", "BackwardNode", "unbroadcast", "trace_hooks", "once_differentiable"]
@@ -31,12 +31,6 @@ _GRAD = grad_mode._State
 # hook(name, inputs, output, grad_enabled), so a drawing can show what ran even where no graph was built.
 trace_hooks = []
 
-_FREED_MESSAGE = (
-    "Trying to backward through the graph a second time (or directly access saved tensors after they "
-    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
-    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second "
-    "time or if you need to access saved tensors after calling backward."
-)
 
 
 class BackwardNode(Node):
@@ -61,8 +55,9 @@ class BackwardNode(Node):
     # apply(grad) is the op's _backward (see Function.__init_subclass__): the chain rule for this node.
 
     def release(self):
+        # Running backward again fails only where something was saved (and is now gone), as in PyTorch.
+        self._freed = self._freed or any(v is not None for v in self._saved)
         self._saved = self._versions = ()
-        self._freed = True
 
     def save_for_backward(self, *values):
         self._saved = values
@@ -301,15 +296,20 @@ class Op(Function):
             arrays = _promoted(cls, args, arrays)
         with np.errstate(all="ignore"):  # overflow and 0/0 give inf and nan silently, as in PyTorch
             out = cls.forward(ctx, *arrays, **kwargs)
-        if cls.layout is not None and type(out) is np.ndarray and out.ndim > 1:
-            laid_out = _layout.contiguous(out) if cls.layout == "contiguous" else _layout.elementwise(out, arrays)
-            if laid_out is not out and ctx._saved:  # forward saved its output: save the one it returns
-                ctx._saved = tuple(laid_out if v is out else v for v in ctx._saved)
-            out = laid_out
-        return Tensor._make(out)
+        if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result
+            result = np.asarray(out)
+        elif cls.layout is not None and out.ndim > 1:
+            result = _layout.contiguous(out) if cls.layout == "contiguous" else _layout.elementwise(out, arrays)
+        else:
+            result = out
+        if result is not out and ctx._saved:  # forward saved its output: save the array it becomes
+            ctx._saved = tuple(result if v is out else v for v in ctx._saved)
+        return Tensor._make(result)
 
     @staticmethod
     def _backward(ctx, grad):
+        if ctx._versions or ctx._freed:  # PyTorch checks every saved value first, used or not
+            ctx.saved_tensors  # noqa: B018 - raises if one was freed or changed in place
         with np.errstate(all="ignore"):
             grads = ctx._function.backward(ctx, grad)
         if type(grads) is not tuple:

@@ -28,6 +28,13 @@ __all__ = ["Node", "AccumulateGrad", "CopySlices", "AsStridedBackward0", "gradie
 
 NO_EDGE = (None, 0)
 
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second "
+    "time or if you need to access saved tensors after calling backward."
+)
+
 
 class Node:
     """A node of the backward graph: what ``tensor.grad_fn`` returns."""
@@ -119,6 +126,8 @@ class CopySlices(Node):
         return "torch::autograd::CopySlices"
 
     def apply(self, grad):
+        if self._op_node is None:  # released by an earlier backward
+            raise RuntimeError(_FREED_MESSAGE)
         result = np.array(grad, dtype=self._dtype)
         part = replay_view(self._view_ops, result)  # the changed part, inside result's memory
         grads = self._op_node.apply(np.array(part))
@@ -126,7 +135,7 @@ class CopySlices(Node):
         return (result,) + tuple(grads[1:])
 
     def release(self):
-        self._op_node.release()
+        self._op_node = None
 
 
 class AsStridedBackward0(Node):

@@ -576,7 +576,13 @@ class Norm(Op):
 
     @staticmethod
     def forward(ctx, a, p=2, dim=None, keepdim=False):
-        out = np.sum(np.abs(a) ** p, axis=dim, keepdims=keepdim) ** (1.0 / p)
+        size = np.abs(a)
+        if p == 0:  # how many elements are not zero
+            out = np.sum(size != 0, axis=dim, keepdims=keepdim)
+        elif np.isinf(p):
+            out = (np.max if p > 0 else np.min)(size, axis=dim, keepdims=keepdim)
+        else:  # accumulated in float64 also for float32 tensors, as PyTorch does
+            out = np.sum(size.astype(np.float64) ** p, axis=dim, keepdims=keepdim) ** (1.0 / p)
         out = np.asarray(out, dtype=a.dtype)
         ctx.save_for_backward(a, out)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
@@ -584,13 +590,26 @@ class Norm(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        """PyTorch's formulas, case by case (its masks give 0 where the norm is 0)."""
         a, out = ctx.saved_tensors
-        shape = a.shape
-        out = _expand_back(out, shape, ctx.dim, ctx.keepdim)
-        grad = _expand_back(grad, shape, ctx.dim, ctx.keepdim)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.sign(a) * np.abs(a) ** (ctx.p - 1) / out ** (ctx.p - 1)
-        return grad * np.where(out == 0, 0.0, scale)
+        p, zero = ctx.p, a.dtype.type(0)
+        if p == 0:
+            return None
+        if ctx.dim is not None and not ctx.keepdim and a.ndim:
+            grad, out = np.expand_dims(grad, ctx.dim), np.expand_dims(out, ctx.dim)
+        if p == 1:
+            return sign(a) * grad
+        if p == 2:
+            return grad * np.where(out == 0, zero, a / out)
+        if np.isinf(p):
+            winners = (np.abs(a) == out) | np.isnan(a)
+            count = np.sum(winners, axis=ctx.dim, keepdims=True).astype(a.dtype)
+            return sign(a) * ((grad / count) * winners)
+        if p < 1:
+            scaled = sign(a) * np.where(a == 0, zero, np.abs(a) ** a.dtype.type(p - 1))
+            return scaled * grad * out ** a.dtype.type(1 - p)
+        scaled = sign(a) * np.abs(a) ** a.dtype.type(p - 1) if p < 2 else a * np.abs(a) ** a.dtype.type(p - 2)
+        return scaled * np.where(out == 0, zero, grad / out ** a.dtype.type(p - 1))
 
 
 # --- matrix products ---------------------------------------------------------------------------------

@@ -377,8 +377,11 @@ class TensorMethods:
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         p = {"fro": 2}.get(p, p)
+        if not self.dtype.is_floating_point:
+            raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                               f"{_checks.scalar_name(self.dtype)}")
         dims = None if dim is None else _reduced_dims(self, dim)
-        return ops.Norm.apply(_floating(self), p=p, dim=dims, keepdim=keepdim)
+        return ops.Norm.apply(self, p=p, dim=dims, keepdim=keepdim)
 
     def softmax(self, dim, dtype=None):
         source = self if dtype is None else self.to(dtype)

@@ -42,6 +42,16 @@ def _windows(padded, kernel, stride, dilation, out_size):
         (s_n, s_c, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1]), writeable=False)
 
 
+def _grouped(x, weight, stride, padding, dilation, groups, out_size):
+    """The input's windows (N, groups, C / groups, Ho, Wo, kH, kW) and the weight by group."""
+    n = x.shape[0]
+    o, c_g, kh, kw = weight.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    windows = _windows(padded, (kh, kw), stride, dilation, out_size)
+    return (windows.reshape(n, groups, c_g, out_size[0], out_size[1], kh, kw),
+            weight.reshape(groups, o // groups, c_g, kh, kw))
+
+
 def _silent():
     return np.errstate(invalid="ignore", over="ignore", divide="ignore")
 
@@ -52,25 +62,25 @@ class Convolution(Op):
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_size):
-        n, c = x.shape[:2]
-        o, c_g, kh, kw = weight.shape
-        padded = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
-        windows = _windows(padded, (kh, kw), stride, dilation, out_size)
-        w = weight.reshape(groups, o // groups, c_g, kh, kw)
-        win = windows.reshape(n, groups, c_g, out_size[0], out_size[1], kh, kw)
+        o = weight.shape[0]
+        win, w = _grouped(x, weight, stride, padding, dilation, groups, out_size)
         with _silent():  # inf and nan pass through silently, as in PyTorch
-            out = np.einsum("ngchwij,gocij->ngohw", win, w, optimize=True).reshape(n, o, *out_size)
+            out = np.einsum("ngchwij,gocij->ngohw", win, w, optimize=True).reshape(x.shape[0], o, *out_size)
         if bias is not None:
             out = out + bias.reshape(1, o, 1, 1)
-        need_x, need_w, _ = ctx.needs_input_grad
-        ctx.save_for_backward(win if need_w else None, w if need_x else None)
-        ctx.settings = (x.shape, padded.shape, stride, padding, dilation, groups)
+        ctx.save_for_backward(x, weight)  # as PyTorch: changing either in place breaks backward
+        ctx.settings = (stride, padding, dilation, groups, out_size)
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
-        win, w = ctx.saved_tensors
-        x_shape, padded_shape, stride, padding, dilation, groups = ctx.settings
+        x, weight = ctx.saved_tensors
+        stride, padding, dilation, groups, out_size = ctx.settings
+        need_x, need_w, _ = ctx.needs_input_grad
+        win, w = _grouped(x, weight, stride, padding, dilation, groups, out_size)
+        x_shape, padded_shape = x.shape, (x.shape[0], x.shape[1], x.shape[2] + 2 * padding[0],
+                                          x.shape[3] + 2 * padding[1])
+        win, w = (win if need_w else None), (w if need_x else None)
         n, o, ho, wo = grad.shape
         g = grad.reshape(n, groups, o // groups, ho, wo)
         grad_w = grad_x = None
@@ -166,6 +176,7 @@ class MaxPool2DWithIndices(Op):
         cols = np.arange(out_size[1])[None, :] * stride[1] + kj * dilation[1] - padding[1]
         ctx.indices = rows * w + cols
         ctx.shape = x.shape
+        ctx.save_for_backward(x)  # as PyTorch: changing the input in place breaks backward
         values = values.astype(x.dtype, copy=False)
         return values if ctx.batched else values[0]
 
