@@ -48,7 +48,9 @@ SETUP_TEXT = """\
 Run this cell first. `teachgrad` stands in for PyTorch: with `import torch` in place of
 `import teachgrad as torch` (and `torch.nn`, `torch.optim` for `teachgrad.nn`, `teachgrad.optim`)
 every cell of this lesson prints the same, except the few marked *teachgrad only* (drawings,
-explorers and the engine's own source), which show teachgrad itself."""
+explorers and the engine's own source), which show teachgrad itself. The last line seeds the random
+number generator, so that random numbers come out the same on every run; `torch.manual_seed` returns
+the generator object, and assigning it to `_` keeps Jupyter from displaying it."""
 
 
 def number(stem):
@@ -76,7 +78,7 @@ def setup_code(imports):
     lines = ["import teachgrad as torch"]
     for mod in imports:
         lines.append(f"import teachgrad.{mod} as {IMPORT_ALIASES[mod]}")
-    return "\n".join(lines) + "\n\ntorch.manual_seed(0)"
+    return "\n".join(lines) + "\n\n_ = torch.manual_seed(0)"
 
 
 def contents_table():
@@ -233,6 +235,16 @@ def generate(check=False):
 # recording outputs
 # ---------------------------------------------------------------------------------------------
 
+def _relative_paths(output):
+    """Name the repository's files relative to it in a stored output (tracebacks, warnings): where the
+    lessons were recorded is nobody's business, and it differs from machine to machine."""
+    prefix = str(ROOT) + "/"
+    if output.get("output_type") == "error":
+        output["traceback"] = [line.replace(prefix, "") for line in output["traceback"]]
+    elif output.get("output_type") == "stream":
+        output["text"] = output["text"].replace(prefix, "")
+
+
 def record(numbers=()):
     """Execute lessons in place (outputs and widget state stored, execution timestamps stripped)."""
     import nbformat
@@ -249,6 +261,8 @@ def record(numbers=()):
         client.execute()
         for cell in nb.cells:
             cell.metadata.pop("execution", None)
+            for output in cell.get("outputs", []):
+                _relative_paths(output)
         nbformat.write(nb, path)
         print(f"lessons: recorded {path.relative_to(ROOT)}", flush=True)
 
