@@ -290,7 +290,7 @@ def sum(array, axes=None, keepdims=False):
         row = array.ravel(order="K")
         total = (_vectorized_inner(row) if row.size >= 32 // dtype.itemsize else _row_sum(row)) + zero
         kept = () if len(axes) == ndim else tuple(1 for d in range(ndim) if d not in axes)
-        return np.asarray(total).reshape((1,) * ndim if keepdims else kept)
+        return np.array(total).reshape((1,) * ndim if keepdims else kept).copy()  # a new array, not a view
     plan = _plan(array.shape, array.strides, axes, dtype.itemsize)
     # The data as TensorIterator walks it: (size0, size1, outer dims...), fastest first.
     values = array.transpose(plan.order).reshape(plan.view_shape).transpose(plan.fastest_first)
@@ -302,7 +302,8 @@ def sum(array, axes=None, keepdims=False):
     if plan.summed_outer:
         values = _running_sum(values.reshape(plan.kept_sizes + (-1,)), len(plan.kept_sizes))
     values = (values + zero).reshape(plan.kept_dim_sizes).transpose(plan.to_output)
-    return values.reshape(plan.out_shape if keepdims else plan.result_shape)
+    result = values.reshape(plan.out_shape if keepdims else plan.result_shape)
+    return result if result.base is None else result.copy()  # a new array, not a view
 
 
 class _Plan:

@@ -108,6 +108,13 @@ def _empty_strided(shape, strides, dtype):
     return np.lib.stride_tricks.as_strided(block, shape, [s * itemsize for s in strides])
 
 
+def expanded(array, shape):
+    """``array`` broadcast to ``shape`` as PyTorch's ``expand`` makes it: a view (stride 0 where it
+    repeats) that in-place ops may write to where it does not repeat (NumPy's is read-only)."""
+    view = np.broadcast_to(array, shape)
+    return np.lib.stride_tricks.as_strided(array, view.shape, view.strides)
+
+
 def internal_overlap(array):
     """Does writing to ``array`` write some memory twice (an expanded view, stride 0)?"""
     return any(stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape))

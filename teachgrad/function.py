@@ -360,7 +360,8 @@ def unbroadcast(grad, shape):
     extra = grad.ndim - len(shape)
     # the dimensions that broadcasting added in front, and those of size 1 that it stretched
     axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1)
-    return _exact.sum(grad, axes, keepdims=True).reshape(shape)  # added up in PyTorch's order
+    summed = np.array(_exact.sum(grad, axes, keepdims=True))  # added up in PyTorch's order, a new array
+    return summed.reshape(shape) if extra else summed  # (without the added dims: a view, as in PyTorch)
 
 
 def once_differentiable(fn):

@@ -430,10 +430,10 @@ class Clamp(Op):
 # --- reductions ---------------------------------------------------------------------------------------
 
 def _expand_back(grad, shape, dim, keepdim):
-    """Undo a reduction's shape change so ``grad`` broadcasts over the reduced input."""
+    """Undo a reduction's shape change: ``grad`` expanded over the reduced input (a view, as in PyTorch)."""
     if dim is not None and not keepdim:
         grad = np.expand_dims(grad, dim)
-    return np.broadcast_to(grad, shape)
+    return _layout.expanded(grad, shape)
 
 
 class Sum(Op):
@@ -446,7 +446,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.broadcast_to(grad, ctx.shape)
+        return _layout.expanded(grad, ctx.shape)
 
 
 class SumDim(Op):
@@ -474,7 +474,7 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.broadcast_to(grad / max(int(np.prod(ctx.shape)), 1), ctx.shape)
+        return np.broadcast_to(grad, ctx.shape) / max(int(np.prod(ctx.shape)), 1)  # expanded, then divided
 
 
 class MeanDim(Op):
@@ -490,7 +490,7 @@ class MeanDim(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return _expand_back(grad / ctx.count, ctx.shape, ctx.dim, ctx.keepdim)
+        return _expand_back(grad, ctx.shape, ctx.dim, ctx.keepdim) / ctx.count
 
 
 class Maximum(Op):
@@ -614,6 +614,23 @@ class Norm(Op):
 
 # --- matrix products ---------------------------------------------------------------------------------
 
+def column_major(matrix):
+    return matrix.strides[0] == matrix.itemsize and matrix.strides[1] == matrix.shape[0] * matrix.itemsize
+
+
+def mm_gradients(ctx, grad, a, b):
+    """The gradients of ``a @ b``: ``grad @ b.T`` and ``a.T @ grad``; for an input stored column by
+    column (a transposed matrix) PyTorch computes the transposed product and transposes it back, so
+    that the gradient is laid out like the input."""
+    a_columns, b_columns = ctx.column_major
+    grad_a = grad_b = None
+    if b is not None:
+        grad_a = (b @ grad.T).T if a_columns else grad @ b.T
+    if a is not None:
+        grad_b = (grad.T @ a).T if b_columns else a.T @ grad
+    return grad_a, grad_b
+
+
 class Mm(Op):
     """matrix @ matrix"""
     layout = "contiguous"
@@ -622,12 +639,13 @@ class Mm(Op):
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
+        ctx.column_major = column_major(a), column_major(b)
         return a @ b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return None if b is None else grad @ b.T, None if a is None else a.T @ grad
+        return mm_gradients(ctx, grad, a, b)
 
 
 class Mv(Op):
@@ -765,8 +783,7 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx, a, shape):
-        view = np.broadcast_to(a, shape)  # read-only; the same view, writable like PyTorch's
-        return np.lib.stride_tricks.as_strided(a, view.shape, view.strides, writeable=True)
+        return _layout.expanded(a, shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -784,10 +801,20 @@ class Repeat(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        own = (1,) * (len(ctx.repeats) - len(ctx.shape)) + ctx.shape
-        # split every dimension into (copies, size) and sum over the copies
-        split = grad.reshape([n for pair in zip(ctx.repeats, own) for n in pair])
-        return _exact.sum(split, tuple(range(0, split.ndim, 2))).reshape(ctx.shape)
+        repeats, shape = ctx.repeats, ctx.shape
+        if 0 in repeats:
+            return np.zeros(shape, grad.dtype)
+        added = len(repeats) - len(shape)
+        for _ in range(added):  # PyTorch: the dims repeat() added in front are summed first, one by one
+            grad = _exact.sum(grad, (0,))
+        # then each repeated dim is split into (copies, size) and all the copies are summed at once
+        split, copies = [], []
+        for size, repeat in zip(shape, repeats[added:]):
+            if repeat != 1:
+                copies.append(len(split))
+                split.append(repeat)
+            split.append(size)
+        return _exact.sum(grad.reshape(split), tuple(copies)) if copies else grad
 
 
 class Diagonal(Op):

@@ -54,8 +54,6 @@ REGISTRY = [
     "BoolTensor", "DoubleTensor", "IntTensor", "LongTensor",
     # torch.where with two Python scalars gives float64
     "where",
-    # Arithmetic not in PyTorch's order: repeat's backward
-    "Tensor.repeat",
     "Tensor.untyped_storage",
 ]
 

@@ -14,7 +14,7 @@ import numpy as np
 from .. import _checks, _exact
 from ..function import Op, apply_inplace
 from ..more_ops import LeakyRelu
-from ..ops import DivScalar, MulScalar
+from ..ops import DivScalar, MulScalar, column_major, mm_gradients
 from ..tensor import Tensor
 from ..tensor_methods import broadcast_tensors
 from .conv import conv2d, max_pool2d
@@ -39,6 +39,7 @@ class Addmm(Op):
         # Like PyTorch, keep only what backward will use: x for w's gradient, w_t for x's gradient.
         _, need_x, need_w = ctx.needs_input_grad
         ctx.save_for_backward(x if need_w else None, w_t if need_x else None)
+        ctx.column_major = column_major(x), column_major(w_t)
         out = np.dot(x, w_t)  # x @ w_t (np.dot: the same product for matrices, called with less overhead)
         out += bias
         return out
@@ -46,12 +47,10 @@ class Addmm(Op):
     @staticmethod
     def backward(ctx, grad):
         x, w_t = ctx.saved_tensors
-        need_bias, need_x, need_w = ctx.needs_input_grad
-        # The gradient of w_t is x.T @ grad; computed as (grad.T @ x).T it is laid out like the weight
-        # itself, so after TBackward0 transposes it back, weight.grad is a plain row-major array.
-        return (grad if need_bias else None,
-                np.dot(grad, w_t.T) if need_x else None,
-                np.dot(grad.T, x).T if need_w else None)
+        # w_t is the weight transposed (stored column by column): its gradient is computed transposed,
+        # so after TBackward0 transposes it back, weight.grad is a plain row-major array.
+        grad_x, grad_w = mm_gradients(ctx, grad, x, w_t)
+        return grad if ctx.needs_input_grad[0] else None, grad_x, grad_w
 
 
 def linear(input, weight, bias=None):
@@ -378,8 +377,9 @@ class NllLoss(Op):
             # PyTorch: -(grad / total_weight) for the mean, then times each target's weight
             one = -(grad / ctx.total_weight) if ctx.reduction == "mean" else -grad
             g[rows, classes] = one if w is None else w * one
-        g = g.reshape(moved_shape)
-        return (np.ascontiguousarray(np.moveaxis(g, -1, 1)) if len(moved_shape) > 2 else g,)
+        if len(moved_shape) <= 2:
+            return g if g.shape == moved_shape else g.reshape(moved_shape)
+        return np.ascontiguousarray(np.moveaxis(g.reshape(moved_shape), -1, 1))
 
 
 def _rows(log_probs):
