@@ -405,7 +405,7 @@ def apply_inplace(compute, target, *others, overlap_check=True, **kwargs):
     if node is not None:
         _take_over_output(node, target, counter)
         if target._base is None:
-            target._grad_fn, target._requires_grad = node, True
+            target._set_grad_fn(node)
         else:
             _rebase_view(target, node)
     return target
@@ -456,7 +456,6 @@ def _rebase_view(view, node):
     into that part (``CopySlices``); the view becomes a fresh view of the new base."""
     base = view._base
     copy = CopySlices(gradient_edge(base), view._view_ops, node, base._data)
-    base._grad_fn, base._requires_grad = copy, True
-    view._grad_fn = AsStridedBackward0(base, view._view_ops)
-    view._requires_grad = True
+    base._set_grad_fn(copy)
+    view._set_grad_fn(AsStridedBackward0(base, view._view_ops))
     view._view_version = view._version_box[0]

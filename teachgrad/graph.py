@@ -447,7 +447,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         _run(backward_steps(roots, grads, bool(retain_graph), set(input_nodes), captured))
     finally:
         grad_mode._State.enabled = previous
-    results, bases = [], {}
+    results, made = [], {}
     for i, (t, node) in enumerate(zip(inputs, input_nodes)):
         g = captured.get(node)
         if g is None:
@@ -456,22 +456,24 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             results.append(type(t)._make(np.zeros_like(t._data)) if materialize_grads else None)
         else:
-            results.append(_gradient_tensor(type(t), g.astype(t._data.dtype, copy=False), bases))
+            g = g.astype(t._data.dtype, copy=False)
+            results.append(made.setdefault(id(g), type(t)._make(g)))
+    for result in results:
+        if result is not None:
+            _mark_view(result, made)
     return tuple(results)
 
 
-def _gradient_tensor(tensor_class, grad, bases):
-    """A gradient handed back as a tensor: the array itself, not a copy, as PyTorch returns its gradient
-    tensors; where backward made it as a view (``sum``'s gradient is an expanded one), a view of a
-    tensor of its own, shared by the gradients that view the same memory."""
-    result = tensor_class._make(grad)
-    owner = grad
+def _mark_view(result, made):
+    """The gradients are the arrays backward made, not copies, as PyTorch returns its gradient tensors.
+    One that backward made as a view (``sum``'s gradient is an expanded one) is a view of the tensor it
+    was made from: another of the results, or a tensor of its own."""
+    grad = owner = result._data
     while getattr(owner, "base", None) is not None:
         owner = owner.base
-    if owner is not grad:
-        base = bases.get(id(owner))
+    if owner is not grad and result._base is None:
+        base = made.get(id(owner))
         if base is None:
-            base = bases[id(owner)] = tensor_class._make(np.asarray(owner))
+            base = made[id(owner)] = type(result)._make(np.asarray(owner))
         result._base, result._view_without_grad = base, True
         result._version_box = base._version_counter()
-    return result

@@ -614,6 +614,14 @@ class Norm(Op):
 
 # --- matrix products ---------------------------------------------------------------------------------
 
+def matrix_product(a, b):
+    """``a @ b`` for matrices.  With a single inner term (k = 1) and more than one row and column,
+    PyTorch's BLAS writes each product itself, so a product of -1 and 0 stays -0.0."""
+    if a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1:
+        return a * b
+    return a @ b
+
+
 def column_major(matrix):
     return matrix.strides[0] == matrix.itemsize and matrix.strides[1] == matrix.shape[0] * matrix.itemsize
 
@@ -640,7 +648,7 @@ class Mm(Op):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
         ctx.column_major = column_major(a), column_major(b)
-        return a @ b
+        return matrix_product(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -672,7 +680,7 @@ class Dot(Op):
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
-        return np.dot(a, b)
+        return np.dot(a, b) + a.dtype.type(0)  # BLAS adds up from +0.0: never -0.0
 
     @staticmethod
     def backward(ctx, grad):

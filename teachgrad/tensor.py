@@ -211,9 +211,17 @@ class Tensor:
         self._view_version = version
         base = self._base
         if base.requires_grad:
-            self._grad_fn, self._requires_grad = graph.AsStridedBackward0(base, self._view_ops), True
+            self._set_grad_fn(graph.AsStridedBackward0(base, self._view_ops))
         elif self._grad_fn is not None:  # PyTorch regenerates it as not requiring grad
             self._grad_fn, self._requires_grad = None, False
+
+    def _set_grad_fn(self, node):
+        """A new node for this tensor (after an in-place change): retain_grad() moves to it; hooks
+        registered before stay with the old node, as in PyTorch."""
+        old = self._grad_fn
+        if old is not None and old._retained is not None and old._retained() is self:
+            node._retained, old._retained = old._retained, None
+        self._grad_fn, self._requires_grad = node, True
 
     def _is_view(self):
         return self._base is not None
