@@ -47,7 +47,7 @@ def output_strides(shape, arrays):
     same_shape = all(a.shape == shape for a in arrays)
     if same_shape:
         first = arrays[0].strides
-        if all(a.strides == first for a in arrays) and _dense(arrays[0]):
+        if all(a.strides == first for a in arrays) and dense(arrays[0]):
             return tuple(s // arrays[0].itemsize for s in first)  # PyTorch's fast path: the inputs' strides
     # The operands' strides after broadcasting (0 where a dim is broadcast), fastest dim first.
     operand_strides = []
@@ -89,7 +89,7 @@ def output_strides(shape, arrays):
     return tuple(strides)
 
 
-def _dense(array):
+def dense(array):
     """PyTorch's is_non_overlapping_and_dense: the elements fill a block of memory exactly once."""
     if array.flags.c_contiguous or array.flags.f_contiguous:
         return True
@@ -123,7 +123,7 @@ def internal_overlap(array):
 def partial_overlap(out, source):
     """PyTorch's check before an in-place op reads ``source``: True when both are dense, their memory
     overlaps, and they are not the same elements in the same order (``x.add_(x.T)``)."""
-    if out.size == 0 or source.size == 0 or not (_dense(out) and _dense(source)):
+    if out.size == 0 or source.size == 0 or not (dense(out) and dense(source)):
         return False  # (overlaps PyTorch cannot judge cheaply are let through)
     begin, other = out.__array_interface__["data"][0], source.__array_interface__["data"][0]
     end, other_end = begin + out.nbytes, other + source.nbytes

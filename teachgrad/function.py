@@ -125,14 +125,11 @@ def _modified_message(tensor, version, expected, producer):
     what = ""
     if tensor is not None:
         what = f"[{_checks.type_string(tensor.dtype)} {list(tensor.shape)}]"
-        node = producer or tensor._grad_fn
+        # the tensor's node now (a view whose memory changed in place is a fresh AsStrided view)
+        node = producer or tensor.grad_fn
         if node is not None:
-            # A view whose memory changed in place is, for PyTorch, a fresh AsStrided view of it.
-            if producer is None and getattr(getattr(node, "_function", None), "is_view", False):
-                name = "AsStrided"
-            else:
-                base, backward, number = node.name().partition("Backward")  # PowBackward0 -> Pow, ...1 -> Pow1
-                name = base + number.lstrip("0") if backward and number.isdigit() else node.name()
+            base, backward, number = node.name().partition("Backward")  # PowBackward0 -> Pow, ...1 -> Pow1
+            name = base + number.lstrip("0") if backward and number.isdigit() else node.name()
             what += f", which is output 0 of {name},"
     return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
             f"{what} is at version {version}; expected version {expected} instead. Hint: enable anomaly detection "

@@ -20,7 +20,7 @@ import weakref
 
 import numpy as np
 
-from . import grad_mode
+from . import _layout, grad_mode
 from .utils.hooks import RemovableHandle
 
 __all__ = ["Node", "AccumulateGrad", "CopySlices", "AsStridedBackward0", "gradient_edge", "topological_order", "backward_steps", "backward", "step_through",
@@ -98,8 +98,9 @@ class AccumulateGrad(Node):
         if not variable._requires_grad:  # the flag was switched off after forward: nothing to do
             return ()
         if variable._grad is None:
-            if grad.dtype != variable._data.dtype or not _unshared(grad):
-                grad = np.array(grad, dtype=variable._data.dtype)  # a copy: the array is used elsewhere too
+            if grad.dtype != variable._data.dtype or not (_unshared(grad) and _obeys_layout(grad, variable._data)):
+                # a copy (the array is used elsewhere too, or laid out otherwise), laid out like the tensor
+                grad = _layout.like(np.array(grad, dtype=variable._data.dtype), variable._data)
             variable._grad = type(variable)._make(grad)
         else:  # in place: a tensor you hold as .grad sees the sum (and its version goes up)
             existing = variable._grad
@@ -149,7 +150,11 @@ class AsStridedBackward0(Node):
 
     def apply(self, grad):
         result = np.zeros(self._shape, dtype=grad.dtype)
-        replay_view(self._view_ops, result)[...] += grad
+        positions = replay_view(self._view_ops, np.arange(result.size).reshape(self._shape))
+        if np.unique(positions).size == positions.size:
+            result.reshape(-1)[positions] = grad  # each element of the view gets its gradient (copied, as PyTorch)
+        else:  # the view repeats elements (expand): PyTorch adds up all their gradients
+            np.add.at(result.reshape(-1), positions, grad)
         return (result,)
 
 
@@ -175,15 +180,18 @@ _REFERENCES_IN_TRANSIT = 4
 
 
 def _unshared(array):
-    """True if only the backward pass refers to ``array`` (and to the array whose memory it views), so
-    that AccumulateGrad may keep it as ``.grad`` without a copy -- PyTorch makes the same check."""
-    if sys.getrefcount(array) > _REFERENCES_IN_TRANSIT:
-        return False
-    base = array.base
-    if base is None:
-        return True
-    # A writable view of an array that only the view refers to (the view, `base` here, getrefcount's argument).
-    return type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3 and array.flags.writeable
+    """True if only the backward pass refers to ``array``, so that AccumulateGrad may keep it as
+    ``.grad`` without a copy -- PyTorch makes the same check (on the tensor, not on its memory: a
+    gradient that views your gradient tensor becomes .grad as it is)."""
+    return sys.getrefcount(array) <= _REFERENCES_IN_TRANSIT and array.flags.writeable
+
+
+def _obeys_layout(grad, like):
+    """PyTorch's gradient layout contract: a .grad is laid out like its tensor (for a tensor whose
+    elements fill a block of memory; else row-major)."""
+    if not _layout.dense(like):
+        return grad.flags.c_contiguous
+    return all(g == v if size != 1 else g != 0 for g, v, size in zip(grad.strides, like.strides, grad.shape))
 
 
 def gradient_edge(tensor):

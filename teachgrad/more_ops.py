@@ -344,6 +344,7 @@ def _region(index_shape, dim):
 
 class MaskedFill(Op):
     """``a`` with ``value`` where ``mask`` is True; the filled places get no gradient."""
+    layout = "contiguous"
     broadcasts = True
 
     @staticmethod
@@ -360,6 +361,7 @@ class MaskedFill(Op):
 class MaskedFillTensor(Op):
     """``masked_fill`` with a 0-d tensor value: it gets the gradient of every filled place."""
     node_name = "MaskedFillBackward1"
+    layout = "contiguous"
     broadcasts = True
 
     @staticmethod

@@ -84,12 +84,12 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)  # each gradient needs the other
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         return None if b is None else grad * b, None if a is None else grad * a
 
 
@@ -134,12 +134,12 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b)  # a's gradient needs b; b's needs both
+        ctx.save_for_backward(b, a if need_b else None)  # a's gradient needs b; b's needs both
         return a / b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return grad / b if need_a else None, -grad * ((a / b) / b) if need_b else None
 
@@ -546,22 +546,23 @@ class MaxDim(Op):
     node_name = "MaxBackward0"
 
     @staticmethod
-    def forward(ctx, a, index, dim, keepdim=False):
-        ctx.save_for_backward(index)
+    def forward(ctx, a, indices, dim, keepdim=False):
+        ctx.save_for_backward(indices)  # the indices returned with the values (changing them breaks backward)
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         if a.ndim == 0:  # the only element
             return a.copy()
-        values = np.take_along_axis(a, index, axis=dim)
+        values = np.take_along_axis(a, indices if keepdim else np.expand_dims(indices, dim), axis=dim)
         return values if keepdim else np.squeeze(values, dim)
 
     @staticmethod
     def backward(ctx, grad):
-        index, = ctx.saved_tensors
+        indices, = ctx.saved_tensors
         if not ctx.shape:
             return grad
         out = np.zeros(ctx.shape, dtype=grad.dtype)
-        grad = grad if ctx.keepdim else np.expand_dims(grad, ctx.dim)
-        np.put_along_axis(out, index, grad, axis=ctx.dim)
+        if not ctx.keepdim:
+            grad, indices = np.expand_dims(grad, ctx.dim), np.expand_dims(indices, ctx.dim)
+        np.put_along_axis(out, indices, grad, axis=ctx.dim)
         return out
 
 
@@ -646,13 +647,13 @@ class Mm(Op):
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)  # each gradient needs the other
         ctx.column_major = column_major(a), column_major(b)
         return matrix_product(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         return mm_gradients(ctx, grad, a, b)
 
 
@@ -663,12 +664,12 @@ class Mv(Op):
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)  # each gradient needs the other
         return a @ b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         return None if b is None else np.outer(grad, b), None if a is None else a.T @ grad
 
 
@@ -679,12 +680,12 @@ class Dot(Op):
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)  # each gradient needs the other
         return np.dot(a, b) + a.dtype.type(0)  # BLAS adds up from +0.0: never -0.0
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         return None if b is None else grad * b, None if a is None else grad * a
 
 
@@ -695,12 +696,12 @@ class Bmm(Op):
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)  # each gradient needs the other
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         return (None if b is None else grad @ np.swapaxes(b, 1, 2),
                 None if a is None else np.swapaxes(a, 1, 2) @ grad)
 
@@ -779,6 +780,11 @@ class SqueezeLast(View):
     """vector @ matrix drops the row it added with an in-place squeeze of a fresh result: not a view."""
     node_name = "SqueezeBackward4"
     is_view = False
+
+
+class ReshapeAlias(View):
+    """``reshape`` of a tensor that is not contiguous but can still be viewed in the new shape."""
+    node_name = "ReshapeAliasBackward0"
 
 
 class UnsafeView(View):
@@ -864,13 +870,15 @@ class Index(Op):
 
     @staticmethod
     def forward(ctx, a, key):
-        ctx.shape, ctx.dtype, ctx.key = a.shape, a.dtype, key
+        ctx.shape = a.shape
+        ctx.save_for_backward(key)  # the index (PyTorch keeps its index tensors)
         return np.array(a[key])  # advanced indexing copies, as in PyTorch
 
     @staticmethod
     def backward(ctx, grad):
+        key, = ctx.saved_tensors
         out = np.zeros(ctx.shape, dtype=grad.dtype)
-        np.add.at(out, ctx.key, grad)
+        np.add.at(out, key, grad)
         return out
 
 
@@ -901,16 +909,17 @@ class IndexPut(Op):
 
     @staticmethod
     def forward(ctx, a, value, key):
-        ctx.key = key
+        ctx.save_for_backward(key)  # the index (PyTorch keeps its index tensors)
         out = a.copy()
         out[key] = value
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        key, = ctx.saved_tensors
         grad_a = grad.copy()
-        grad_a[ctx.key] = 0
-        return grad_a, np.asarray(grad[ctx.key])
+        grad_a[key] = 0
+        return grad_a, np.asarray(grad[key])
 
 
 class Cat(Op):

@@ -350,10 +350,10 @@ class TensorMethods:
         if self._data.ndim and self._data.shape[dim] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
         pick = np.argmax if name == "max" else np.argmin
-        index = np.expand_dims(pick(self._data, axis=dim), dim) if self._data.ndim else np.zeros((), np.int64)
-        values = (ops.MaxDim if name == "max" else ops.MinDim).apply(self, index=index, dim=dim, keepdim=keepdim)
-        indices = index if keepdim or not self._data.ndim else np.squeeze(index, dim)
-        return _ValuesIndices(name, values, Tensor._make(indices.astype(np.int64)))
+        index = pick(self._data, axis=dim, keepdims=keepdim) if self._data.ndim else np.zeros((), np.int64)
+        indices = Tensor._make(index.astype(np.int64, copy=False))  # backward keeps them, as in PyTorch
+        values = (ops.MaxDim if name == "max" else ops.MinDim).apply(self, indices=indices, dim=dim, keepdim=keepdim)
+        return _ValuesIndices(name, values, indices)
 
     def max(self, dim=None, keepdim=False):
         return self._extreme(dim, keepdim, "max")
@@ -424,8 +424,10 @@ class TensorMethods:
     def reshape(self, *shape):
         """A view when the memory layout allows one, else a copy (``UnsafeViewBackward0`` after ``CloneBackward0``)."""
         target = self._target_shape(shape)
-        if _viewable(self._data, target):
+        if self._data.flags.c_contiguous:
             return ops.View.apply(self, shape=target)
+        if _viewable(self._data, target):
+            return ops.ReshapeAlias.apply(self, shape=target)
         return ops.UnsafeView.apply(ops.Clone.apply(self, contiguous=True), shape=target)
 
     def view_as(self, other):

@@ -86,7 +86,7 @@ class Convolution(Op):
         grad_w = grad_x = None
         if win is not None:
             with _silent():
-                grad_w = np.einsum("ngohw,ngchwij->gocij", g, win, optimize=True).reshape(o, -1, *win.shape[-2:])
+                grad_w = np.einsum("ngohw,ngchwij->gocij", g, win, optimize=True).reshape(o, -1, *win.shape[-2:]).copy()
         if w is not None:
             kh, kw = w.shape[-2:]
             with _silent():
@@ -97,7 +97,7 @@ class Convolution(Op):
                     rows = slice(i * dilation[0], i * dilation[0] + stride[0] * (ho - 1) + 1, stride[0])
                     cols = slice(j * dilation[1], j * dilation[1] + stride[1] * (wo - 1) + 1, stride[1])
                     padded[:, :, rows, cols] += per_window[..., i, j].reshape(n, -1, ho, wo)
-            grad_x = padded[:, :, padding[0]:padding[0] + x_shape[2], padding[1]:padding[1] + x_shape[3]]
+            grad_x = padded[:, :, padding[0]:padding[0] + x_shape[2], padding[1]:padding[1] + x_shape[3]].copy()
         grad_b = grad.sum(axis=(0, 2, 3)) if ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
 
@@ -160,6 +160,7 @@ class MaxPool2DWithIndices(Op):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_size):
+        ctx.save_for_backward(x)  # as PyTorch: changing the input in place breaks backward
         ctx.batched = x.ndim == 4
         x = x if ctx.batched else x[None]  # (C, H, W) images are pooled as a batch of one
         n, c, h, w = x.shape
@@ -176,7 +177,6 @@ class MaxPool2DWithIndices(Op):
         cols = np.arange(out_size[1])[None, :] * stride[1] + kj * dilation[1] - padding[1]
         ctx.indices = rows * w + cols
         ctx.shape = x.shape
-        ctx.save_for_backward(x)  # as PyTorch: changing the input in place breaks backward
         values = values.astype(x.dtype, copy=False)
         return values if ctx.batched else values[0]
 

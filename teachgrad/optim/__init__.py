@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from .. import _checks
 from .._exact import fma
 from ..grad_mode import enable_grad
 from ..nn.module import _typename
@@ -57,10 +58,13 @@ class Optimizer:
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {_typename(p)}")
-            if not p.is_leaf:
+            if not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
             param_group.setdefault(name, default)
+        if len({id(p) for p in params}) != len(params):
+            _checks.warn("optimizer contains a parameter group with duplicate parameters; in future, this will cause "
+                         "an error; see github.com/pytorch/pytorch/issues/40967 for more information")
         known = {id(p) for group in self.param_groups for p in group["params"]}
         if any(id(p) in known for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
