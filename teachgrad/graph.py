@@ -15,6 +15,7 @@ read on its own.
 """
 
 import collections
+import itertools
 import sys
 import weakref
 
@@ -27,6 +28,7 @@ __all__ = ["Node", "AccumulateGrad", "CopySlices", "AsStridedBackward0", "gradie
            "grad"]
 
 NO_EDGE = (None, 0)
+_SEQUENCE = itertools.count(1)  # numbers the nodes in the order they are made
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -40,11 +42,16 @@ class Node:
     """A node of the backward graph: what ``tensor.grad_fn`` returns."""
 
     next_functions = ()
+    # When it was made: among the nodes ready to run, backward runs the most recent first (as PyTorch).
+    _sequence = 0
     _hooks = None  # a tensor's register_hook(), applied to the gradient before this node runs
     _retained = None  # weak reference to a tensor that asked for retain_grad()
     _prehooks = None  # node.register_prehook(fn(grad_outputs))
     _posthooks = None  # node.register_hook(fn(grad_inputs, grad_outputs))
     _tensor_class = None  # set by the node types of function.py, to hand gradients to hooks as tensors
+
+    def __init__(self):
+        self._sequence = next(_SEQUENCE)
 
     def name(self):
         return type(self).__name__
@@ -87,6 +94,8 @@ class AccumulateGrad(Node):
     PyTorch accumulates, it never overwrites: call backward twice and ``.grad`` holds the sum.
     """
 
+    _sequence = float("inf")  # a leaf's gradient is stored as soon as it is complete
+
     def __init__(self, variable):
         self.variable = variable
 
@@ -118,6 +127,7 @@ class CopySlices(Node):
     changed part, the rest of the gradient flows to the base's previous node unchanged."""
 
     def __init__(self, base_edge, view_ops, op_node, base_array):
+        super().__init__()
         self.next_functions = (base_edge,) + op_node.next_functions[1:]
         self._view_ops, self._op_node = view_ops, op_node
         self._tensor_class = op_node._tensor_class
@@ -144,6 +154,7 @@ class AsStridedBackward0(Node):
     lands in its part of the base."""
 
     def __init__(self, base, view_ops):
+        super().__init__()
         self.next_functions = (gradient_edge(base),)
         self._view_ops, self._shape = view_ops, base._data.shape
         self._tensor_class = type(base)
@@ -246,23 +257,32 @@ def backward_steps(roots, root_grads, retain_graph=False, inputs=None, captured=
     (a set of nodes) only the nodes that lead to them run, and the gradients reaching them are put
     in ``captured`` instead of being accumulated into ``.grad``.
     """
-    # Phase 1: every node after all the nodes that send it a gradient.
+    # Phase 1: the nodes backward will reach, and how many gradients each one waits for.
     order = topological_order(roots)
     if inputs is not None:
         order, useful = _leading_to(order, inputs)
-    # Phase 2: the chain rule, from the outputs back to the leaves.
+    waiting = collections.Counter(child for node in order for child, _ in node.next_functions if child is not None)
+    # Phase 2: the chain rule, from the outputs back to the leaves.  A node runs once it has all its
+    # gradients; of the nodes ready, the most recently made first, as PyTorch's engine chooses.
     pending = {}  # node -> sum of the gradients w.r.t. that node's output received so far
     for node, grad in zip(roots, root_grads):
         pending[node] = pending[node] + grad if node in pending else grad
-    for node in order:
+    ready = _ReadyQueue()
+    for node in dict.fromkeys(roots):
+        if not waiting[node] and (inputs is None or node in useful):
+            ready.push(node)
+    while ready:
+        node = ready.pop()
         grad = pending.pop(node, None)
-        if grad is None:
+        if grad is None:  # no gradient reached it: nothing to run, but its inputs wait no longer
+            _release_children(node, waiting, ready, useful if inputs is not None else None)
             continue
         if node._hooks is not None or node._retained is not None:
             grad = _tensor_hooks(node, grad)
         if inputs is not None and node in inputs:
             captured[node] = grad
             if not any(child in useful for child, _ in node.next_functions):
+                _release_children(node, waiting, ready, useful)
                 continue  # nothing beyond this node is asked for: its gradient is the answer
         if node._prehooks is not None:
             grad = _run_prehooks(node, grad)
@@ -272,10 +292,68 @@ def backward_steps(roots, root_grads, retain_graph=False, inputs=None, captured=
         if not retain_graph:  # free what forward saved: this part of the graph has done its work
             node.release()
         for (child, _), child_grad in zip(node.next_functions, input_grads):
-            if child is not None and child_grad is not None:
+            if child is None or (inputs is not None and child not in useful):
+                continue
+            if child_grad is not None:
                 pending[child] = pending[child] + child_grad if child in pending else child_grad
+            waiting[child] -= 1
+            if not waiting[child]:
+                ready.push(child)
         yield node, grad, input_grads, pending
         input_grads = child_grad = None  # let go of the arrays: AccumulateGrad can then keep them
+
+
+def _release_children(node, waiting, ready, useful):
+    """The inputs of a node that did not run no longer wait for it."""
+    for child, _ in node.next_functions:
+        if child is not None and (useful is None or child in useful):
+            waiting[child] -= 1
+            if not waiting[child]:
+                ready.push(child)
+
+
+class _ReadyQueue:
+    """The nodes ready to run, the most recently made first: a binary max-heap on ``_sequence``, pushed
+    and popped as C++'s std::priority_queue does it, which also decides between equal keys (leaves'
+    AccumulateGrad nodes) as PyTorch's engine does."""
+
+    def __init__(self):
+        self.heap = []
+
+    def __bool__(self):
+        return bool(self.heap)
+
+    def push(self, node):
+        heap = self.heap
+        heap.append(node)
+        self._sift_up(len(heap) - 1, 0, node)
+
+    def pop(self):
+        heap = self.heap
+        top, last = heap[0], heap.pop()
+        if heap:  # the last node fills the hole left at the top, moving down the larger children
+            hole, length = 0, len(heap)
+            child = 0
+            while child < (length - 1) // 2:
+                child = 2 * (child + 1)
+                if heap[child]._sequence < heap[child - 1]._sequence:
+                    child -= 1
+                heap[hole] = heap[child]
+                hole = child
+            if length % 2 == 0 and child == (length - 2) // 2:
+                child = 2 * (child + 1)
+                heap[hole] = heap[child - 1]
+                hole = child - 1
+            self._sift_up(hole, 0, last)
+        return top
+
+    def _sift_up(self, hole, top, node):
+        heap = self.heap
+        parent = (hole - 1) // 2
+        while hole > top and heap[parent]._sequence < node._sequence:
+            heap[hole] = heap[parent]
+            hole, parent = parent, (parent - 1) // 2
+        heap[hole] = node
 
 
 def _run(steps):
