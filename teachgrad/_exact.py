@@ -144,6 +144,14 @@ def power(a, exponent):
     return np.power(a, exponent).astype(a.dtype, copy=False)
 
 
+def power_tensor(a, b):
+    """``a ** b`` elementwise; float32 computed in float64 and rounded once (closer to PyTorch's SLEEF
+    powf than NumPy's float32 routine)."""
+    if a.dtype == _F32 and b.dtype == _F32:
+        return np.power(a.astype(_F64), b.astype(_F64)).astype(_F32)
+    return a ** b
+
+
 # ---------------------------------------------------------------------------------------------------
 # arange and linspace
 # ---------------------------------------------------------------------------------------------------

@@ -111,6 +111,9 @@ class AccumulateGrad(Node):
                 # a copy (the array is used elsewhere too, or laid out otherwise), laid out like the tensor
                 grad = _layout.like(np.array(grad, dtype=variable._data.dtype), variable._data)
             variable._grad = type(variable)._make(grad)
+            given = _given_tensor(grad) if _given else None
+            if given is not None:  # it views your gradient tensor: changing either shows in both versions
+                variable._grad._version_box = given._version_counter()
         else:  # in place: a tensor you hold as .grad sees the sum (and its version goes up)
             existing = variable._grad
             existing._data += grad
@@ -458,16 +461,35 @@ def _root_gradients(outputs, gradients):
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(g._data.shape)}) "
                     f"and output[{i}] has a shape of torch.Size({list(out._data.shape)}).")
+            given = g
             g = g._data.astype(out._data.dtype, copy=False)
+            _given[id(g)] = given
         roots.append(gradient_edge(out)[0])
         grads.append(g)
     return roots, grads
+
+
+# The gradient tensors you passed to backward(gradient=...) or grad(grad_outputs=...), by their arrays,
+# during the backward pass they start: a .grad or a returned gradient that views one of them shares
+# its version counter, as in PyTorch.
+_given = {}
+
+
+def _given_tensor(array):
+    """The tensor you passed whose memory ``array`` is (or views), if any."""
+    while array is not None:
+        tensor = _given.get(id(array))
+        if tensor is not None:
+            return tensor
+        array = getattr(array, "base", None)
+    return None
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Compute gradients of ``tensors`` and accumulate them into the ``.grad`` of the leaves."""
     if create_graph:
         raise NotImplementedError("teachgrad does not build graphs of gradients (create_graph=True)")
+    _given.clear()
     roots, grads = _root_gradients(_as_list(tensors), grad_tensors)
     targets = None
     if inputs is not None:
@@ -491,21 +513,26 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                         node.apply(g)
     finally:
         grad_mode._State.enabled = previous
+        _given.clear()
 
 
 def step_through(tensor, gradient=None, retain_graph=False):
     """``tensor.backward(gradient)`` one node at a time: the steps of ``backward_steps``, each run with
     grad mode off as in ``backward``.  Leaves get their ``.grad`` when the steps reach them."""
+    _given.clear()
     roots, grads = _root_gradients([tensor], gradient)
+    given = dict(_given)
     steps = backward_steps(roots, grads, retain_graph)
     while True:
         previous = grad_mode._State.enabled
         grad_mode._State.enabled = False
+        _given.update(given)
         try:
             with np.errstate(all="ignore"):
                 step = next(steps, None)
         finally:
             grad_mode._State.enabled = previous
+            _given.clear()
         if step is None:
             return
         yield step
@@ -521,7 +548,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                          "but got: allow_unused=False.")
     allow_unused = materialize_grads if allow_unused is None else allow_unused
     outputs, inputs = _as_list(outputs), _as_list(inputs)
+    _given.clear()
     roots, grads = _root_gradients(outputs, grad_outputs)
+    made = dict(_given)  # a gradient that is (or views) a grad_outputs tensor returns (or views) it
     for t in inputs:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
@@ -533,7 +562,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         _run(backward_steps(roots, grads, bool(retain_graph), set(input_nodes), captured))
     finally:
         grad_mode._State.enabled = previous
-    results, made = [], {}
+        _given.clear()
+    results = []
     for i, (t, node) in enumerate(zip(inputs, input_nodes)):
         g = captured.get(node)
         if g is None:
@@ -553,12 +583,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def _mark_view(result, made):
     """The gradients are the arrays backward made, not copies, as PyTorch returns its gradient tensors.
     One that backward made as a view (``sum``'s gradient is an expanded one) is a view of the tensor it
-    was made from: another of the results, or a tensor of its own."""
+    was made from: another of the results, a ``grad_outputs`` tensor, or a tensor of its own."""
     grad = owner = result._data
     while getattr(owner, "base", None) is not None:
-        owner = owner.base
+        owner = owner.base  # (a view's base is the tensor at the start of a chain of views)
     if owner is not grad and result._base is None:
-        base = made.get(id(owner))
+        base = made.get(id(owner))  # another result, a grad_outputs tensor, or one of its own
         if base is None:
             base = made[id(owner)] = type(result)._make(np.asarray(owner))
         result._base, result._view_without_grad = base, True

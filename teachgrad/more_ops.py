@@ -77,13 +77,13 @@ class Remainder(Op):
     def forward(ctx, a, b):
         if np.result_type(a, b).kind in "biu" and np.any(np.asarray(b) == 0):
             raise RuntimeError("ZeroDivisionError")
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(b, a)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.remainder(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad, -grad * np.floor_divide(a, b)
 
@@ -113,13 +113,13 @@ class ClampTensor(Op):
 
     @staticmethod
     def forward(ctx, a, low, high):
-        ctx.save_for_backward(a, low, high)
+        ctx.save_for_backward(high, low, a)
         out = a if low is None else _exact.maximum(a, low)
         return out if high is None else _exact.minimum(out, high)
 
     @staticmethod
     def backward(ctx, grad):
-        a, low, high = ctx.saved_tensors
+        high, low, a = ctx.saved_tensors
         need_a, need_low, need_high = ctx.needs_input_grad
         # PyTorch: the input gets the gradient inside the bounds; where low < high is false, low gets
         # nothing and high all the gradient of the values it clipped
@@ -317,7 +317,7 @@ class Gather(Op):
 
     @staticmethod
     def forward(ctx, a, dim, index):
-        ctx.save_for_backward(a, index)  # (PyTorch keeps both: changing either in place breaks backward)
+        ctx.save_for_backward(index, a)  # (PyTorch keeps both: changing either in place breaks backward)
         ctx.dim = dim
         if a.ndim == 0:
             return np.full(index.shape, a[()])
@@ -326,7 +326,7 @@ class Gather(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        a, index = ctx.saved_tensors
+        index, a = ctx.saved_tensors
         out = np.zeros(a.shape, dtype=grad.dtype)
         if out.ndim == 0:
             return np.asarray(grad.sum(), dtype=grad.dtype)

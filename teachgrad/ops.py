@@ -171,25 +171,25 @@ class PowTensor(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a ** b
-        ctx.save_for_backward(a, b, out)
+        out = _exact.power_tensor(a, b)
+        ctx.save_for_backward(b, a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        a, b, out = ctx.saved_tensors
+        b, a, out = ctx.saved_tensors
+        zero = grad.dtype.type(0)
         grad_a = grad_b = None
-        if ctx.needs_input_grad[0]:
-            grad_a = np.where(b == 0, 0.0, grad * b * a ** (b - 1))
-        if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad_b = np.where((a == 0) & (b >= 0), 0.0, grad * out * np.log(a))
+        if ctx.needs_input_grad[0]:  # PyTorch: grad * (b * a ** (b - 1)), 0 where b == 0
+            grad_a = np.where(b == 0, zero, grad * (b * _exact.power_tensor(a, b - 1)))
+        if ctx.needs_input_grad[1]:  # grad * (a ** b * log(a)), 0 where a == 0 and b >= 0
+            grad_b = grad * np.where((a == 0) & (b >= 0), zero, out * np.log(a))
         return grad_a, grad_b
 
 
 class RPow(Op):
     """``number ** tensor``."""
-    layout = "elementwise"
+    layout = "contiguous"
     node_name = "PowBackward2"
 
     @staticmethod
@@ -501,12 +501,12 @@ class Maximum(Op):
 
     @classmethod
     def forward(cls, ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(b, a)
         return cls.pick(a, b)
 
     @classmethod
     def backward(cls, ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         a_loses, b_loses = (a < b, a > b) if cls.pick is _exact.maximum else (a > b, a < b)
         both = np.where(a == b, grad / 2, grad)
         return np.where(a_loses, 0, both), np.where(b_loses, 0, both)
@@ -664,12 +664,12 @@ class Mv(Op):
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(b if need_a else None, a if need_b else None)  # each gradient needs the other
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
         return a @ b
 
     @staticmethod
     def backward(ctx, grad):
-        b, a = ctx.saved_tensors
+        a, b = ctx.saved_tensors
         return None if b is None else np.outer(grad, b), None if a is None else a.T @ grad
 
 
@@ -680,12 +680,12 @@ class Dot(Op):
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(b if need_a else None, a if need_b else None)  # each gradient needs the other
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
         return np.dot(a, b) + a.dtype.type(0)  # BLAS adds up from +0.0: never -0.0
 
     @staticmethod
     def backward(ctx, grad):
-        b, a = ctx.saved_tensors
+        a, b = ctx.saved_tensors
         return None if b is None else grad * b, None if a is None else grad * a
 
 

@@ -36,9 +36,9 @@ class Addmm(Op):
 
     @staticmethod
     def forward(ctx, bias, x, w_t):
-        # Like PyTorch, keep only what backward will use (in its order): w_t for x's gradient, x for w's.
+        # Like PyTorch, keep only what backward will use: x for w's gradient, w_t for x's gradient.
         _, need_x, need_w = ctx.needs_input_grad
-        ctx.save_for_backward(w_t if need_x else None, x if need_w else None)
+        ctx.save_for_backward(x if need_w else None, w_t if need_x else None)
         ctx.column_major = column_major(x), column_major(w_t)
         out = matrix_product(x, w_t)
         out += bias
@@ -46,7 +46,7 @@ class Addmm(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        w_t, x = ctx.saved_tensors
+        x, w_t = ctx.saved_tensors
         # w_t is the weight transposed (stored column by column): its gradient is computed transposed,
         # so after TBackward0 transposes it back, weight.grad is a plain row-major array.
         grad_x, grad_w = mm_gradients(ctx, grad, x, w_t)

@@ -23,9 +23,9 @@ How values are compared depends on how exactly PyTorch computes them (the *level
   softmax; optimizers that take square roots from MKL): each element within 64 float32
   epsilons of the tensor's scale (float32's epsilon also for float64 results, which may carry
   float32 roundings from before a cast). The scale is max(1, the largest magnitude in PyTorch's
-  tensor, the scale of the DRIFT values it was computed from): an error of a few epsilons of 900
-  in x is still there, at that size, in sin(x), whose own values are at most 1. NaN/inf positions
-  must still agree.
+  tensor, the scale of the inexact values it was computed from): an error of a few epsilons of 900
+  in x (a BLAS result, or exp of 6.8) is still there, at that size, in sin(x), whose own values are
+  at most 1. NaN/inf positions must still agree.
 - _version: the bumps since the variable was first observed must agree (some PyTorch kernels
   return fresh outputs at version 1).
 Gradients get the level of the output they were computed from (max over backward calls), and at
@@ -81,7 +81,7 @@ class Taint:
         for d in stmt.defines:
             self.level[d] = level
             self.backward[d] = backward
-            self.scale[d] = max(inherited, _magnitude(snap.vars.get(d))) if level == DRIFT else 0.0
+            self.scale[d] = max(inherited, _magnitude(snap.vars.get(d))) if level >= ULP else 0.0
             for v in snap.vars:
                 if v.startswith((d + ".", d + "[")):  # a module's parameters: initialised by PyTorch's RNG, exact
                     self.level.setdefault(v, EXACT)
@@ -90,7 +90,7 @@ class Taint:
             for a in hit:
                 self.level[a] = max(self.of(a), combine(stmt.level, max(in_level, self.of(a))))
                 self.backward[a] = max(self.backward.get(a, EXACT), backward)
-                if self.level[a] == DRIFT:
+                if self.level[a] >= ULP:
                     self.scale[a] = max(self.scale_of(a), inherited, _magnitude(snap.vars.get(a)))
         if stmt.grad_root is not None:
             self.grad_level = max(self.grad_level, combine(stmt.level, self.of(stmt.grad_root)),
