@@ -15,7 +15,7 @@ from . import autograd, grad_mode
 from ._dtypes import Size, device, dtype, float32, float64, int32, int64
 from ._dtypes import bool_ as bool  # noqa: A001 - PyTorch's name
 from .factories import (
-    Generator, arange, as_tensor, default_generator, empty, empty_like, eye, from_numpy, full, full_like,
+    BoolTensor, DoubleTensor, FloatTensor, Generator, IntTensor, LongTensor, arange, as_tensor, default_generator, empty, empty_like, eye, from_numpy, full, full_like,
     get_default_device, get_default_dtype, get_rng_state, initial_seed, linspace, manual_seed, normal, ones,
     ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed, set_default_device,
     set_default_dtype, set_rng_state, tensor, zeros, zeros_like,
@@ -36,7 +36,6 @@ float = float32  # noqa: A001
 double = float64
 long = int64
 int = int32  # noqa: A001
-FloatTensor = DoubleTensor = LongTensor = IntTensor = BoolTensor = Tensor
 
 __version__ = "0.1.0"
 

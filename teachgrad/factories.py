@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from . import _checks, _dtypes, _exact, _random
-from ._conversion import check_dtype_argument, infer_dtype, to_array
+from ._conversion import check_dtype_argument, infer_dtype, legacy_tensor_data, to_array
 from ._dtypes import default_float, int64
 from .tensor import Tensor
 
@@ -19,8 +19,31 @@ __all__ = [
     "zeros_like", "ones_like", "empty_like", "full_like", "Generator", "default_generator", "manual_seed", "seed",
     "initial_seed", "get_rng_state", "set_rng_state", "rand", "randn", "normal", "randint", "randperm", "rand_like",
     "randn_like", "randint_like", "get_default_dtype", "set_default_dtype", "get_default_device",
-    "set_default_device",
+    "set_default_device", "FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor",
 ]
+
+
+class _LegacyType(type):
+    """``torch.FloatTensor`` and the other pre-2018 tensor types: called, they make a tensor of their
+    dtype as ``torch.Tensor(...)`` does; ``isinstance(t, torch.FloatTensor)`` asks whether t is float32."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype.numpy
+
+    def __call__(cls, *args):
+        return Tensor._make(legacy_tensor_data(args, cls.dtype))
+
+
+def _legacy_type(name, dtype):
+    return _LegacyType(name, (), {"dtype": dtype, "__module__": "torch", "__qualname__": name,
+                                  "__doc__": f"A {dtype} tensor, the pre-2018 way."})
+
+
+FloatTensor = _legacy_type("FloatTensor", _dtypes.float32)
+DoubleTensor = _legacy_type("DoubleTensor", _dtypes.float64)
+LongTensor = _legacy_type("LongTensor", _dtypes.int64)
+IntTensor = _legacy_type("IntTensor", _dtypes.int32)
+BoolTensor = _legacy_type("BoolTensor", _dtypes.bool_)
 
 
 def _device(device):

@@ -242,7 +242,8 @@ class Tensor:
         return self._data.__array_interface__["data"][0]
 
     def untyped_storage(self):
-        raise NotImplementedError("teachgrad tensors have no separate storage object; compare data_ptr() instead")
+        """The block of memory the elements live in, shared with every view of this tensor."""
+        return UntypedStorage(self._data)
 
     # --- facts ----------------------------------------------------------------------------------
 
@@ -391,6 +392,34 @@ class Tensor:
         if self._data.ndim == 0:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
+
+
+class UntypedStorage:
+    """A tensor's memory as bytes: the same object for a tensor and its views (``nbytes()``,
+    ``data_ptr()``); teachgrad keeps no separate storage, so this is a window on the array's memory."""
+
+    def __init__(self, array):
+        while isinstance(getattr(array, "base", None), np.ndarray):  # the array that owns the memory
+            array = array.base
+        self._array = array
+
+    def nbytes(self):
+        return self._array.nbytes
+
+    def size(self):
+        return self._array.nbytes
+
+    __len__ = size
+
+    def data_ptr(self):
+        return self._array.__array_interface__["data"][0]
+
+    def element_size(self):
+        return 1
+
+    @property
+    def device(self):
+        return _dtypes.CPU
 
 
 def _rebuild(data, requires_grad):

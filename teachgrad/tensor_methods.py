@@ -1080,6 +1080,9 @@ def where(condition, input=None, other=None):
     cond_shape, a_shape, b_shape = (np.shape(_raw(x)) for x in (condition, input, other))
     _checks.broadcast(cond_shape, a_shape)  # in PyTorch's order: condition and input, then other
     _checks.broadcast(np.broadcast_shapes(cond_shape, a_shape), b_shape)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: a float is float32
+        dtype = _dtypes.promote([(_dtypes.default_for_category(_dtypes.category_of_number(x)), 2) for x in (input, other)])
+        input, other = factories.full((), input, dtype=dtype), factories.full((), other, dtype=dtype)
     return ops.Where.apply(input, other, condition=condition)
 
 
