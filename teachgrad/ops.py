@@ -577,14 +577,7 @@ class Norm(Op):
 
     @staticmethod
     def forward(ctx, a, p=2, dim=None, keepdim=False):
-        size = np.abs(a)
-        if p == 0:  # how many elements are not zero
-            out = np.sum(size != 0, axis=dim, keepdims=keepdim)
-        elif np.isinf(p):
-            out = (np.max if p > 0 else np.min)(size, axis=dim, keepdims=keepdim)
-        else:  # accumulated in float64 also for float32 tensors, as PyTorch does
-            out = np.sum(size.astype(np.float64) ** p, axis=dim, keepdims=keepdim) ** (1.0 / p)
-        out = np.asarray(out, dtype=a.dtype)
+        out = _exact.norm(a, p, dim, keepdim)  # in PyTorch's order and dtype (a float32 sum can overflow)
         ctx.save_for_backward(a, out)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
         return out
