@@ -14,7 +14,7 @@ Checking arguments and PyTorch's type promotion happen before an op runs, in ``t
 import numpy as np
 
 from ._dtypes import default_float
-from . import _exact, _layout, factories
+from . import _checks, _exact, _indexing, _layout, factories
 from ._exact import fma
 from .function import Op
 
@@ -862,14 +862,16 @@ class Index(Op):
     layout = "contiguous"
 
     @staticmethod
-    def forward(ctx, a, key):
+    def forward(ctx, a, key, indices=()):
+        # ``indices``: the tensors in the index.  PyTorch keeps them for backward (so a later in-place
+        # change of one is an error there): the index is saved, and its arrays, to check their versions.
         ctx.shape = a.shape
-        ctx.save_for_backward(key)  # the index (PyTorch keeps its index tensors)
+        ctx.save_for_backward(key, *_indexing.arrays_in(key))
         return np.array(a[key])  # advanced indexing copies, as in PyTorch
 
     @staticmethod
     def backward(ctx, grad):
-        key, = ctx.saved_tensors
+        key = ctx.saved_tensors[0]
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         np.add.at(out, key, grad)
         return out
@@ -901,15 +903,15 @@ class IndexPut(Op):
     broadcasts = True
 
     @staticmethod
-    def forward(ctx, a, value, key):
-        ctx.save_for_backward(key)  # the index (PyTorch keeps its index tensors)
+    def forward(ctx, a, value, key, indices=()):
+        ctx.save_for_backward(key, *_indexing.arrays_in(key))  # as Index does
         out = a.copy()
         out[key] = value
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        key, = ctx.saved_tensors
+        key = ctx.saved_tensors[0]
         grad_a = grad.copy()
         grad_a[key] = 0
         return grad_a, np.asarray(grad[key])

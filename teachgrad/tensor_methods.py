@@ -527,15 +527,17 @@ class TensorMethods:
     # --- indexing -------------------------------------------------------------------------------
 
     def __getitem__(self, key):
+        indices = _indexing.tensors_in(key)
         key = _indexing.normalize(key, self._data.shape)
         if not _indexing.is_basic(key):
-            return ops.Index.apply(self, key=key)
+            return ops.Index.apply(self, key=key, indices=indices)
         if not isinstance(key, tuple) and isinstance(key, slice):  # t[a:b] always has its own node
             return ops.Slice.apply(self, key=_view_key(key))
         part = _basic_view(self, key)
         return ops.Alias.apply(self) if part is self else part
 
     def __setitem__(self, key, value):
+        indices = _indexing.tensors_in(key)
         key = _indexing.normalize(key, self._data.shape)
         if not isinstance(value, Tensor):
             if not _is_scalar(value):
@@ -543,7 +545,7 @@ class TensorMethods:
             else:  # PyTorch fills with the number as a 0-d tensor (FillBackward3, no gradient for it)
                 value = factories.full((), value, dtype=self.dtype)
         if not _indexing.is_basic(key):
-            return apply_inplace(ops.IndexPut.apply, self, value, key=key)
+            return apply_inplace(ops.IndexPut.apply, self, value, key=key, indices=indices)
         _copy_to(_basic_view(self, key), value)  # a view of the part (or the tensor itself)
 
     def select(self, dim, index):
