@@ -183,7 +183,7 @@ class Function:
                 if recording:
                     if a._base is not None and a._view_version != a._version_box[0]:
                         a._refresh_view()  # the view's base changed in place since the view was made
-                    if a._requires_grad:
+                    if a._requires_grad or (a._base is not None and a._base._requires_grad):
                         needs.append(True)
                         edges.append((a._grad_fn, 0) if a._grad_fn is not None else gradient_edge(a))
                         continue
