@@ -181,6 +181,8 @@ class PowTensor(Op):
         zero = grad.dtype.type(0)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:  # PyTorch: grad * (b * a ** (b - 1)), 0 where b == 0
+            if ctx._input_meta[1][1].kind == "b":  # (b - 1 of a bool exponent fails there)
+                raise RuntimeError(_checks.BOOL_SUBTRACTION)
             grad_a = np.where(b == 0, zero, grad * (b * _exact.power_tensor(a, b - 1)))
         if ctx.needs_input_grad[1]:  # grad * (a ** b * log(a)), 0 where a == 0 and b >= 0
             grad_b = grad * np.where((a == 0) & (b >= 0), zero, out * np.log(a))
@@ -737,7 +739,7 @@ class Transpose(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.swapaxes(grad, *ctx.dims) if grad.ndim else grad
+        return np.swapaxes(grad, *ctx.dims) if grad.ndim else grad.view()
 
 
 class T(Op):

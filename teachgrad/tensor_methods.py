@@ -78,8 +78,7 @@ def _refuse_bool_subtraction(a, b):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                            "`logical_xor()` operator instead.")
     if _is_bool(a) or _is_bool(b):
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
-                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise RuntimeError(_checks.BOOL_SUBTRACTION)
 
 
 class TensorMethods:
@@ -906,7 +905,9 @@ def _matmul(a, b):
     if a._data.ndim == 2 and b._data.ndim == 1:
         return _mv(a, b)
     if a._data.ndim == 1 and b._data.ndim == 2:  # vector @ matrix: a one-row matrix product
-        return ops.SqueezeLast.apply(_mm(a.unsqueeze(0), b), shape=sb[1:])
+        output = ops.SqueezeLast.apply(_mm(a.unsqueeze(0), b), shape=sb[1:])
+        output._version_box = [1]  # PyTorch drops the row with squeeze_, an in-place op that counts
+        return output
     if a._data.ndim == 2 and b._data.ndim == 2:
         return _mm(a, b)
     if _should_fold(a, b):  # fold the batch dims of the larger operand into a matrix: one mm or mv
