@@ -22,6 +22,7 @@ import weakref
 import numpy as np
 
 from . import _layout, grad_mode
+from ._dtypes import TENSOR_TYPE_NAMES
 from .utils.hooks import RemovableHandle
 
 __all__ = ["Node", "AccumulateGrad", "CopySlices", "AsStridedBackward0", "gradient_edge", "topological_order", "backward_steps", "backward", "step_through",
@@ -383,7 +384,7 @@ def _tensor_hooks(node, grad):
         for hook in list(hooks.values()):
             result = hook(make(grad))
             if result is not None:
-                grad = _checked_replacement(result, grad, "hook")
+                grad = _checked_replacement(result, grad, hook)
     retained = node._retained_tensor()
     if retained is not None:
         _accumulate(retained, grad)
@@ -394,21 +395,29 @@ def _tensor_maker(node):
     return type(node.variable)._make if type(node) is AccumulateGrad else node._tensor_class._make
 
 
-def _checked_replacement(result, grad, what):
+def _checked_replacement(result, grad, hook):
+    """The gradient a hook returned, checked as PyTorch checks it (type, size, dtype)."""
     data = getattr(result, "_data", None)
     if data is None:
-        raise TypeError(f"expected a Tensor or None to be returned from the {what}, but got "
-                        f"{type(result).__name__}")
+        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
     if data.shape != grad.shape:
-        raise RuntimeError(f"{what} 'hook' has changed the size of value")
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+    if data.dtype != grad.dtype:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was "
+                           f"{TENSOR_TYPE_NAMES.get(grad.dtype.name)} got {TENSOR_TYPE_NAMES.get(data.dtype.name)})")
     return data
+
+
+def _hook_name(hook):
+    name = getattr(hook, "__name__", None)
+    return name if isinstance(name, str) else "<unknown>"
 
 
 def _run_prehooks(node, grad):
     for hook in list(node._prehooks.values()):
         result = hook((node._tensor_class._make(grad),))
         if result is not None:
-            grad = _checked_replacement(result[0], grad, "hook")
+            grad = _checked_replacement(result[0], grad, hook)
     return grad
 
 
