@@ -25,7 +25,9 @@ A check cell wraps its tests in ``with exercise():`` and reads the learner's ans
   short digest of the rounded answer (:func:`digest`, :func:`matches`), so reading a check cell
   does not give the answer away.
 
-The checks work with teachgrad and with real PyTorch tensors alike.
+The checks work with teachgrad and with real PyTorch tensors alike. Verdicts and the hints written
+here follow :func:`teachgrad.set_language` (``✅ 正解です`` / ``❌ まだです。ヒント: ...`` in Japanese); the
+hints a check cell passes to :func:`check` are the lesson's own text.
 """
 
 import contextlib
@@ -35,6 +37,8 @@ import signal
 import sys
 import threading
 import time
+
+from .language import pick
 
 __all__ = ["exercise", "answer", "call", "check", "matches", "digest", "close", "Incomplete", "TIME_LIMIT"]
 
@@ -48,12 +52,13 @@ class Incomplete(AssertionError):
     """Raised by a check whose exercise is not solved yet. Jupyter shows only its hint."""
 
     def __init__(self, hint):
-        super().__init__(f"Not yet. Hint: {hint}")
+        self.verdict = pick("Not yet. Hint: ", ja="まだです。ヒント: ") + hint
+        super().__init__(self.verdict)
         self.hint = hint
 
     def _render_traceback_(self):
         # IPython shows these lines instead of a traceback: the hint is all the learner needs.
-        return [f"{_NOT_YET} Not yet. Hint: {self.hint}"]
+        return [f"{_NOT_YET} {self.verdict}"]
 
 
 class _TimeUp(BaseException):
@@ -72,8 +77,8 @@ class exercise:
     """``with exercise():`` around a check cell's tests: prints ``✅ Correct!`` when all of them
     passed, and turns every other outcome into a one-line hint (:class:`Incomplete`)."""
 
-    def __init__(self, success="Correct!"):
-        self.success = success
+    def __init__(self, success=None):
+        self.success = success if success is not None else _correct()
 
     def __enter__(self):
         _open_blocks.append(self)
@@ -91,36 +96,55 @@ class exercise:
         raise Incomplete(_explain(exc)) from None
 
 
+def _correct():
+    return pick("Correct!", ja="正解です")
+
+
+def _not_defined(name):
+    return pick(f"`{name}` is not defined yet. Write your answer in the solution cell above and run that cell "
+                "(Shift+Enter) before this one.",
+                ja=f"`{name}` がまだ定義されていません。上の解答セルに答えを書き、このセルより先にそのセルを"
+                   "実行してください（Shift+Enter）。")
+
+
 def _explain(exc):
     """A hint for an exception that escaped the checks (an answer of a kind nobody expected)."""
     if isinstance(exc, NameError):
         name = getattr(exc, "name", None) or str(exc).split("'")[1 if "'" in str(exc) else 0]
-        return (f"`{name}` is not defined yet. Write your answer in the solution cell above and run "
-                "that cell (Shift+Enter) before this one.")
+        return _not_defined(name)
     if isinstance(exc, _TimeUp):
-        return f"your code did not finish within {TIME_LIMIT:g} seconds and was stopped."
-    return ("your answer could not be checked: working with it raised "
-            f"{type(exc).__name__}: {_short(exc)}.{_tip(exc) or ' Compare what you stored with what the task asks for.'}")
+        return pick(f"your code did not finish within {TIME_LIMIT:g} seconds and was stopped.",
+                    ja=f"コードが {TIME_LIMIT:g} 秒以内に終わらなかったので止めました。")
+    compare = pick(" Compare what you stored with what the task asks for.",
+                   ja="変数に入れたものと、問題が求めているものを見比べてください。")
+    return pick(f"your answer could not be checked: working with it raised {type(exc).__name__}: {_short(exc)}.",
+                ja=f"答えを確かめられませんでした。扱おうとしたところ {type(exc).__name__}: {_short(exc)} が"
+                   "発生しました。") + (_tip(exc) or compare)
 
 
 # PyTorch errors a learner meets in the exercises, with what to do about them (appended to the hint).
 _ERROR_TIPS = (
     ("leaf Variable that requires grad is being used in an in-place operation",
-     "Change a parameter in place only inside `with torch.no_grad():`."),
+     "Change a parameter in place only inside `with torch.no_grad():`.",
+     "パラメータをその場で（in-place で）変更するのは `with torch.no_grad():` の中だけにしてください。"),
     ("Trying to backward through the graph a second time",
-     "Build the graph again (run the forward computation once more) before calling backward() again."),
+     "Build the graph again (run the forward computation once more) before calling backward() again.",
+     "もう一度 backward() を呼ぶ前に、計算グラフを作り直してください（順伝播の計算をもう一度実行します）。"),
     ("does not require grad and does not have a grad_fn",
-     "Nothing in this computation requires grad: which tensor should have requires_grad=True?"),
+     "Nothing in this computation requires grad: which tensor should have requires_grad=True?",
+     "この計算には requires_grad が True のテンソルがありません。どのテンソルを requires_grad=True に"
+     "すべきでしょうか？"),
     ("grad can be implicitly created only for scalar outputs",
-     "backward() without an argument needs a single number: reduce with .sum() or .mean() first."),
+     "backward() without an argument needs a single number: reduce with .sum() or .mean() first.",
+     "引数なしの backward() はスカラー（要素 1 つ）にしか使えません。先に .sum() や .mean() でまとめてください。"),
 )
 
 
 def _tip(exc):
     text = str(exc)
-    for needle, tip in _ERROR_TIPS:
+    for needle, tip, tip_ja in _ERROR_TIPS:
         if needle in text:
-            return " " + tip
+            return pick(" " + tip, ja=tip_ja)
     return ""
 
 
@@ -148,7 +172,7 @@ def check(condition, hint, success=None):
     if success is not None:
         print(f"{_OK} {success}")
     elif not _open_blocks:
-        print(f"{_OK} Correct!")
+        print(f"{_OK} {_correct()}")
 
 
 def _truth(condition):
@@ -181,17 +205,22 @@ def _truth(condition):
 # ---------------------------------------------------------------------------------------------
 
 _KINDS = {
-    "tensor": "a tensor",
-    "number": "a number (a Python int or float)",
-    "float": "a Python float",
-    "int": "a Python int",
-    "set": "a Python set",
-    "dict": "a Python dict",
-    "list": "a Python list",
-    "str": "a string",
-    "function": "a function",
-    "any": "a value",
+    "tensor": ("a tensor", "テンソル"),
+    "number": ("a number (a Python int or float)", "数値（Python の int か float）"),
+    "float": ("a Python float", "Python の float"),
+    "int": ("a Python int", "Python の int"),
+    "set": ("a Python set", "Python の set"),
+    "dict": ("a Python dict", "Python の dict"),
+    "list": ("a Python list", "Python の list"),
+    "str": ("a string", "文字列"),
+    "function": ("a function", "関数"),
+    "any": ("a value", "値"),
 }
+
+
+def _kind(kind):
+    en, ja = _KINDS[kind]
+    return pick(en, ja=ja)
 
 
 def _describe(value):
@@ -199,9 +228,9 @@ def _describe(value):
         return "None"
     if _is_tensor(value):
         shape = tuple(value.shape)
-        return f"a tensor of shape {_shape_text(shape)}"
+        return pick(f"a tensor of shape {_shape_text(shape)}", ja=f"形状 {_shape_text(shape)} のテンソル")
     name = type(value).__name__
-    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+    return pick(f"{'an' if name[:1] in 'aeiou' else 'a'} {name}", ja=name)
 
 
 def _shape_text(shape):
@@ -257,15 +286,19 @@ def answer(name, kind="any", shape=None, allow_none=False):
     scope = frame.f_globals
     del frame
     if name not in scope:
-        raise Incomplete(f"`{name}` is not defined yet. Write your answer in the solution cell above "
-                         "and run that cell (Shift+Enter) before this one.")
+        raise Incomplete(_not_defined(name))
     value = scope[name]
     if value is None and not allow_none:
-        raise Incomplete(f"`{name}` is None. Write your answer in the solution cell above (in place of "
-                         "`raise NotImplementedError()`) and run it; if you did, check that it assigns "
-                         f"`{name}` (a function without `return` gives None).")
+        raise Incomplete(pick(
+            f"`{name}` is None. Write your answer in the solution cell above (in place of "
+            "`raise NotImplementedError()`) and run it; if you did, check that it assigns "
+            f"`{name}` (a function without `return` gives None).",
+            ja=f"`{name}` が None のままです。上の解答セルに（`raise NotImplementedError()` の代わりに）答えを書いて"
+               f"実行してください。実行済みなら、そのセルが `{name}` に代入しているか確かめてください"
+               "（`return` のない関数は None を返します）。"))
     if isinstance(value, type(Ellipsis)):
-        raise Incomplete(f"`{name}` still holds `...`: replace it with your answer.")
+        raise Incomplete(pick(f"`{name}` still holds `...`: replace it with your answer.",
+                              ja=f"`{name}` がまだ `...` のままです。答えに置き換えてください。"))
     _validate(value, kind, shape, f"`{name}`")
     return value
 
@@ -288,32 +321,51 @@ def _validate(value, kind, shape, label, returned=False):
     """Raise Incomplete if ``value`` (the variable ``label``, or what the function ``label``
     returned) is not of ``kind`` or ``shape``, or holds NaN."""
     __tracebackhide__ = True
-    should, got = ("should return", "it returned") if returned else ("should be", "it is")
     if not _KIND_TESTS[kind](value):
         extra = ""
         if kind in ("number", "float", "int") and _is_tensor(value):
             if _numel(value) == 1:
-                extra = " Use .item() to turn a one-element tensor into a Python number."
+                extra = pick(" Use .item() to turn a one-element tensor into a Python number.",
+                             ja="要素が 1 つのテンソルは .item() で Python の数値に変換できます。")
             else:
-                extra = (" A number is one value: reduce the tensor to one element first (.sum(), .mean(), "
-                         "...), then use .item().")
+                extra = pick(" A number is one value: reduce the tensor to one element first (.sum(), .mean(), "
+                             "...), then use .item().",
+                             ja="数値は値 1 つです。まずテンソルを要素 1 つにまとめ（.sum() や .mean() など）、"
+                                "それから .item() を使ってください。")
         elif kind == "float" and isinstance(value, int):
-            extra = " Write it with a decimal point (or convert with float(...))."
+            extra = pick(" Write it with a decimal point (or convert with float(...)).",
+                         ja="小数点を付けて書いてください（または float(...) で変換します）。")
         elif kind == "tensor" and isinstance(value, (list, tuple)):
-            extra = " Make a tensor from it with torch.tensor(...)."
+            extra = pick(" Make a tensor from it with torch.tensor(...).",
+                         ja="torch.tensor(...) でテンソルにしてください。")
         elif kind == "set" and isinstance(value, (list, tuple, str)):
-            extra = ' Write a set with braces, for example {"a", "b"}.'
+            extra = pick(' Write a set with braces, for example {"a", "b"}.',
+                         ja='set は波かっこで書きます。例: {"a", "b"}')
         elif returned and value is None:
-            extra = " (A function without `return` returns None.)"
-        raise Incomplete(f"{label} {should} {_KINDS[kind]}, but {got} {_describe(value)}.{extra}")
+            extra = pick(" (A function without `return` returns None.)",
+                         ja="（`return` のない関数は None を返します。）")
+        if returned:
+            raise Incomplete(pick(f"{label} should return {_kind(kind)}, but it returned {_describe(value)}.",
+                                  ja=f"{label} は{_kind(kind)}を返すはずですが、{_describe(value)} を返しました。")
+                             + extra)
+        raise Incomplete(pick(f"{label} should be {_kind(kind)}, but it is {_describe(value)}.",
+                              ja=f"{label} は{_kind(kind)}のはずですが、{_describe(value)} です。") + extra)
     if shape is not None and kind == "tensor" and tuple(value.shape) != tuple(shape):
         want, have = _shape_text(tuple(shape)), _shape_text(tuple(value.shape))
         if returned:
-            raise Incomplete(f"{label} should return a tensor of shape {want}, but it returned one of shape {have}.")
-        raise Incomplete(f"{label} should have shape {want}, but it has shape {have}.")
+            raise Incomplete(pick(
+                f"{label} should return a tensor of shape {want}, but it returned one of shape {have}.",
+                ja=f"{label} は形状 {want} のテンソルを返すはずですが、返したのは形状 {have} のテンソルです。"))
+        raise Incomplete(pick(f"{label} should have shape {want}, but it has shape {have}.",
+                              ja=f"{label} の形状は {want} のはずですが、{have} になっています。"))
     if _has_nan(value):
-        what = f"What {label} returned" if returned else label
-        raise Incomplete(f"{what} contains NaN (not a number): some computation went wrong on the way.")
+        if returned:
+            raise Incomplete(pick(f"What {label} returned contains NaN (not a number): some computation went "
+                                  "wrong on the way.",
+                                  ja=f"{label} の返した値に NaN（非数）が含まれています。途中の計算のどこかが"
+                                     "おかしくなっています。"))
+        raise Incomplete(pick(f"{label} contains NaN (not a number): some computation went wrong on the way.",
+                              ja=f"{label} に NaN（非数）が含まれています。途中の計算のどこかがおかしくなっています。"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,25 +411,34 @@ def call(function, *args, name=None, time_limit=None, returns=None, shape=None, 
              tensor: anything else (None, a list, NaN, ...) becomes a hint naming what was expected.
     """
     __tracebackhide__ = True
-    label = name or getattr(function, "__name__", "your function")
+    label = name or getattr(function, "__name__", pick("your function", ja="あなたの関数"))
     limit = TIME_LIMIT if time_limit is None else time_limit
     if not callable(function):
-        raise Incomplete(f"`{label}` should be a function, but it is {_describe(function)}.")
+        raise Incomplete(pick(f"`{label}` should be a function, but it is {_describe(function)}.",
+                              ja=f"`{label}` は関数のはずですが、{_describe(function)} です。"))
     try:
         with _time_limit(limit):
             result = function(*args, **kwargs)
     except _TimeUp:
-        raise Incomplete(f"{label} did not finish within {limit:g} second{'' if limit == 1 else 's'}, so the "
-                         "check stopped it. Is there a loop whose condition never becomes false?") from None
+        raise Incomplete(pick(
+            f"{label} did not finish within {limit:g} second{'' if limit == 1 else 's'}, so the "
+            "check stopped it. Is there a loop whose condition never becomes false?",
+            ja=f"{label} が {limit:g} 秒以内に終わらなかったので、チェックが止めました。"
+               "条件がいつまでも偽にならないループはありませんか？")) from None
     except NotImplementedError:
-        raise Incomplete(f"{label} still raises NotImplementedError: replace "
-                         "`raise NotImplementedError()` with your code.") from None
+        raise Incomplete(pick(f"{label} still raises NotImplementedError: replace "
+                              "`raise NotImplementedError()` with your code.",
+                              ja=f"{label} はまだ NotImplementedError を送出しています。"
+                                 "`raise NotImplementedError()` をあなたのコードに置き換えてください。")) from None
     except Incomplete:
         raise
     except RecursionError:
-        raise Incomplete(f"{label} called itself without end (RecursionError).") from None
+        raise Incomplete(pick(f"{label} called itself without end (RecursionError).",
+                              ja=f"{label} が自分自身を際限なく呼び出しました（RecursionError）。")) from None
     except Exception as exc:  # noqa: BLE001 - the learner's error, shown as a hint
-        raise Incomplete(f"{label} raised {type(exc).__name__}: {_short(exc)}{_tip(exc)}") from None
+        raise Incomplete(pick(f"{label} raised {type(exc).__name__}: {_short(exc)}",
+                              ja=f"{label} で {type(exc).__name__}: {_short(exc)} が発生しました。")
+                         + _tip(exc)) from None
     if returns is not None:
         _validate(result, returns, shape, label, returned=True)
     return result

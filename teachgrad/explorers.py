@@ -16,9 +16,14 @@ tested without a browser. :mod:`teachgrad.widgets` puts controls around them.
 - the engine's own backward loop, one node at a time (lesson 8, teachgrad only): :class:`BackwardSteps`,
   :func:`diamond`;
 - errors explained in a line: :func:`friendly_error`.
+
+Tables and messages follow :func:`teachgrad.set_language`; PyTorch's own messages stay as PyTorch
+prints them.
 """
 
 import importlib
+
+from .language import display_width, pad, pick
 
 __all__ = [
     "CHAIN_LEAVES", "CHAIN_VALUES", "CHAIN_GRADS", "CHAIN_TOGGLES", "chain_leaves", "chain_code",
@@ -48,24 +53,30 @@ def _num(v):
 _EXPLANATIONS = (
     ("Trying to backward through the graph a second time",
      "The previous backward() freed the values the graph had saved. Tick retain_graph before the "
-     "earlier backward(), or build the graph again (new graph)."),
+     "earlier backward(), or build the graph again (new graph).",
+     "前回の backward() が、グラフに保存されていた値を解放しました。前の backward() の前に retain_graph に"
+     "チェックを入れるか、グラフを作り直してください（新しいグラフ）。"),
     ("does not require grad and does not have a grad_fn",
-     "Nothing in this computation requires grad, so there is no graph to go backward through."),
+     "Nothing in this computation requires grad, so there is no graph to go backward through.",
+     "この計算には requires_grad が True のテンソルがないので、逆伝播でたどる計算グラフがありません。"),
     ("grad can be implicitly created only for scalar outputs",
      "backward() without an argument works only for a single number; pass a gradient of the "
-     "output's shape."),
+     "output's shape.",
+     "引数なしの backward() はスカラー（要素 1 つ）にしか使えません。出力と同じ形状の勾配を渡してください。"),
     ("you can only change requires_grad flags of leaf variables",
      "Only leaves (tensors you created) have a requires_grad flag you can set; use .detach() for a "
-     "computed tensor."),
+     "computed tensor.",
+     "requires_grad フラグを変更できるのは葉テンソル（自分で作ったテンソル）だけです。計算結果のテンソルには "
+     ".detach() を使ってください。"),
 )
 
 
 def friendly_error(exc):
     """``"RuntimeError: <PyTorch's message>"`` plus a one-line explanation when we know one."""
     text = f"{type(exc).__name__}: {exc}"
-    for needle, explanation in _EXPLANATIONS:
+    for needle, explanation, explanation_ja in _EXPLANATIONS:
         if needle in str(exc):
-            return f"{text}\n{explanation}"
+            return f"{text}\n{pick(explanation, ja=explanation_ja)}"
     return text
 
 
@@ -95,7 +106,7 @@ def print_chain_grads(leaves, y, z, w):
     """Print y, z, w and each leaf's .grad beside its value in the plain (unblocked) chain."""
     for name, t in (("y", y), ("z", z), ("w", w)):
         print(f"{name} = {t.item():6.1f}   requires_grad={t.requires_grad}")
-    print(f"{'leaf':<6}{'.grad':<16}plain chain")
+    print(pick(f"{'leaf':<6}{'.grad':<16}plain chain", ja=f"{pad('葉', 6)}{'.grad':<16}何も止めない場合"))
     for name, t in zip(CHAIN_LEAVES, leaves):
         print(f"{name:<6}{str(t.grad):<16}{CHAIN_GRADS[name]}")
 
@@ -174,8 +185,13 @@ def chain_table(result):
     rows = [f"{k}  {_num(result['grads'][k])}" for k in CHAIN_LEAVES]
     rows.append(f"w = {_num(result['values']['w'])}, requires_grad={result['w_requires_grad']}")
     if result["error"]:
-        rows.append("w.backward() failed: " + result["error"].split("\n")[0])
+        rows.append(_failed("w.backward()") + result["error"].split("\n")[0])
     return "\n".join(rows)
+
+
+def _failed(call):
+    """``"w.backward() failed: "``: the start of a line that reports an error."""
+    return pick(f"{call} failed: ", ja=f"{call} が失敗しました: ")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,12 +209,15 @@ class AccumulationLab:
         self.message = ""
         self.history = []  # the code that ran, one line per action
         self.new_graph()
-        self.message = "out = (inp + 1).pow(2) built; inp.grad is None until the first backward()."
+        self.message = pick("out = (inp + 1).pow(2) built; inp.grad is None until the first backward().",
+                            ja="out = (inp + 1).pow(2) を作りました。最初の backward() までは inp.grad は None です。")
 
     def new_graph(self):
         self.out = (self.inp + 1).pow(2)
         self.history.append("out = (inp + 1).pow(2)")
-        self.message = "New graph: out = (inp + 1).pow(2). inp.grad is kept: only zeroing clears it."
+        self.message = pick("New graph: out = (inp + 1).pow(2). inp.grad is kept: only zeroing clears it.",
+                            ja="新しいグラフ: out = (inp + 1).pow(2)。inp.grad はそのまま残ります。"
+                               "消えるのはゼロにしたときだけです。")
 
     def backward(self, retain_graph=True):
         torch = self.torch
@@ -211,20 +230,27 @@ class AccumulationLab:
             return False
         self.calls += 1
         if retain_graph:
-            self.message = "backward() added d(out)/d(inp) = 2*(inp + 1) to inp.grad; the graph was kept."
+            self.message = pick("backward() added d(out)/d(inp) = 2*(inp + 1) to inp.grad; the graph was kept.",
+                                ja="backward() が d(out)/d(inp) = 2*(inp + 1) を inp.grad に足しました。"
+                                   "グラフは残っています。")
         else:
-            self.message = ("backward() added d(out)/d(inp) = 2*(inp + 1) to inp.grad and freed the graph: "
-                            "another backward() will fail.")
+            self.message = pick("backward() added d(out)/d(inp) = 2*(inp + 1) to inp.grad and freed the graph: "
+                                "another backward() will fail.",
+                                ja="backward() が d(out)/d(inp) = 2*(inp + 1) を inp.grad に足し、グラフを"
+                                   "解放しました。もう一度 backward() を呼ぶと失敗します。")
         return True
 
     def zero_grad(self):
         self.history.append("inp.grad.zero_()")
         if self.inp.grad is None:
-            self.message = ("inp.grad is None: there is nothing to zero yet (inp.grad.zero_() would raise "
-                            "AttributeError). Run backward first.")
+            self.message = pick("inp.grad is None: there is nothing to zero yet (inp.grad.zero_() would raise "
+                                "AttributeError). Run backward first.",
+                                ja="inp.grad は None なので、まだゼロにするものがありません（inp.grad.zero_() は "
+                                   "AttributeError になります）。先に backward を実行してください。")
             return False
         self.inp.grad.zero_()
-        self.message = "inp.grad.zero_() set every entry of inp.grad to 0."
+        self.message = pick("inp.grad.zero_() set every entry of inp.grad to 0.",
+                            ja="inp.grad.zero_() が inp.grad の要素をすべて 0 にしました。")
         return True
 
     def grad_values(self):
@@ -234,9 +260,11 @@ class AccumulationLab:
 
     def table(self, message=True):
         grad = self.inp.grad
-        lines = [f"backward calls: {self.calls}", "inp.grad:", "None" if grad is None else str(grad)]
+        lines = [pick(f"backward calls: {self.calls}", ja=f"backward の呼び出し回数: {self.calls}"), "inp.grad:",
+                 "None" if grad is None else str(grad)]
         if message and self.message:
-            lines.append("message: " + self.message.replace("\n", "\n         "))
+            head = pick("message: ", ja="メッセージ: ")
+            lines.append(head + self.message.replace("\n", "\n" + " " * display_width(head)))
         return "\n".join(lines)
 
 
@@ -379,9 +407,9 @@ def sequential_table(result):
     lines = [f"model(x): requires_grad={result['out_requires_grad']}, grad_fn={result['out_grad_fn']}"]
     for name in SEQUENTIAL_PARAMS + ("input",):
         g = result["grads"][name]
-        lines.append(f"{name:<9} {'None' if g is None else 'grad shape ' + _shape(g)}")
+        lines.append(f"{name:<9} {'None' if g is None else pick('grad shape ', ja='grad の形状 ') + _shape(g)}")
     if result["error"]:
-        lines.append("y.backward() failed: " + result["error"].split("\n")[0])
+        lines.append(_failed("y.backward()") + result["error"].split("\n")[0])
     return "\n".join(lines)
 
 
@@ -485,33 +513,39 @@ class BackwardSteps:
 
     def marks(self):
         """For viz.graph_svg(marks=...): done nodes, pending gradients, the next node."""
-        marks = {node: ("done", f"received {_grad_text(grad)}") for node, grad, _ in self.done}
+        marks = {node: ("done", pick(f"received {_grad_text(grad)}", ja=f"受け取った勾配 {_grad_text(grad)}"))
+                 for node, grad, _ in self.done}
         for node, grad in self.pending.items():
-            marks[node] = ("pending", f"pending {_grad_text(grad)}")
+            marks[node] = ("pending", pick(f"pending {_grad_text(grad)}", ja=f"待機中 {_grad_text(grad)}"))
         nxt = self.next_node()
         if nxt is not None:
-            note = marks.get(nxt, (None, "gets the output's gradient, 1.0"))[1]
+            note = marks.get(nxt, (None, pick("gets the output's gradient, 1.0", ja="出力の勾配 1.0 を受け取る")))[1]
             marks[nxt] = ("next", note)
         return marks
 
     def table(self):
         ran = {node: (grad, sent) for node, grad, sent in self.done}
         nxt = self.next_node()
-        lines = [f"ran {len(self.done)} of {len(self.order)} nodes" + (" - backward is done" if self.finished else "")]
+        done, total = len(self.done), len(self.order)
+        lines = [pick(f"ran {done} of {total} nodes" + (" - backward is done" if self.finished else ""),
+                      ja=f"{total} ノード中 {done} ノードを実行" + ("（逆伝播は完了）" if self.finished else ""))]
         width = max(len(self.label(n)) for n in self.order)
         for i, node in enumerate(self.order, 1):
             if node in ran:
                 grad, sent = ran[node]
-                to = ", ".join(f"{_grad_text(g)} to {self._short(c)}" for c, g in sent)
-                what = f"received {_grad_text(grad)}" + (f", sent {to}" if to else "")
-                state = "done"
+                to = pick(", ", ja="、").join(pick(f"{_grad_text(g)} to {self._short(c)}", ja=f"{self._short(c)} へ {_grad_text(g)}")
+                               for c, g in sent)
+                what = (pick(f"received {_grad_text(grad)}", ja=f"受け取り {_grad_text(grad)}")
+                        + (pick(f", sent {to}", ja=f"、送信 {to}") if to else ""))
+                state = pick("done", ja="済み")
             else:
-                what = f"pending {_grad_text(self.pending[node])}" if node in self.pending else ""
-                state = "next ->" if node is nxt else ""
-            lines.append(f"{state:<7} {i}. {self.label(node):<{width}}  {what}".rstrip())
+                what = (pick(f"pending {_grad_text(self.pending[node])}", ja=f"待機中 {_grad_text(self.pending[node])}")
+                        if node in self.pending else "")
+                state = pick("next ->", ja="次 ->") if node is nxt else ""
+            lines.append(f"{pad(state, 7)} {i}. {self.label(node):<{width}}  {what}".rstrip())
         waiting = ", ".join(f"{self._short(n)}: {_grad_text(g)}" for n, g in self.pending.items())
         lines.append(f"pending: {{{waiting}}}")
         leaves = [(name, t) for name, t in self.names.items() if t.grad_fn is None and t.requires_grad]
-        lines.append("leaf .grad: " + ", ".join(f"{name}={_grad_text(None if t.grad is None else t.grad.item())}"
-                                                 for name, t in leaves))
+        lines.append(pick("leaf .grad: ", ja="葉の .grad: ")
+                     + ", ".join(f"{name}={_grad_text(None if t.grad is None else t.grad.item())}" for name, t in leaves))
         return "\n".join(lines)

@@ -1,0 +1,153 @@
+"""The language setting: English by default, Japanese for the Japanese lessons.
+
+What the lesson helpers say (check verdicts and hints, explorer tables, labels and messages, words in
+drawings) follows ``teachgrad.set_language``; what the engine prints (tensors, PyTorch's errors) never
+does. Japanese text in drawings is drawn with the font installed with the lessons: an SVG embeds the
+glyphs it uses, a matplotlib figure falls back to IPAexGothic.
+"""
+
+import base64
+import io
+import re
+
+import pytest
+
+import teachgrad
+from teachgrad import checks, explorers, viz
+from teachgrad.language import display_width, language, pad, pick
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    yield
+    teachgrad.set_language("en")
+
+
+def test_default_is_english_and_unknown_languages_are_refused():
+    assert teachgrad.get_language() == "en"
+    assert pick("Correct!", ja="正解です") == "Correct!"
+    with pytest.raises(ValueError, match="unknown language 'fr'"):
+        teachgrad.set_language("fr")
+    assert teachgrad.get_language() == "en"
+    with language("ja"):
+        assert pick("Correct!", ja="正解です") == "正解です"
+        assert pick("only English") == "only English"  # no translation given: English
+    assert teachgrad.get_language() == "en"
+
+
+def test_japanese_text_is_two_columns_wide():
+    assert display_width("葉の .grad") == 10
+    assert pad("済み", 7) == "済み   " and pad("done", 7) == "done   "
+    assert pad("次", 4, ">") == "  次"
+
+
+def verdict(capsys, block):
+    """What a check cell shows: its printed lines, or the hint IPython shows instead of a traceback."""
+    try:
+        block()
+    except checks.Incomplete as exc:
+        return exc._render_traceback_()[0]
+    return capsys.readouterr().out.strip()
+
+
+def test_check_verdicts_and_generic_hints_in_japanese(capsys):
+    def right():
+        with checks.exercise():
+            checks.check(True, "unused")
+
+    def undefined():
+        with checks.exercise():
+            checks.answer("no_such_answer_anywhere")
+
+    def wrong_kind():
+        with checks.exercise():
+            checks.call(lambda: [1.0], name="f", returns="tensor")
+
+    assert verdict(capsys, right) == "\u2705 Correct!"
+    assert verdict(capsys, undefined).startswith("\u274c Not yet. Hint: `no_such_answer_anywhere` is not defined")
+    teachgrad.set_language("ja")
+    assert verdict(capsys, right) == "\u2705 正解です"
+    assert verdict(capsys, undefined) == (
+        "\u274c まだです。ヒント: `no_such_answer_anywhere` がまだ定義されていません。上の解答セルに答えを書き、"
+        "このセルより先にそのセルを実行してください（Shift+Enter）。")
+    assert verdict(capsys, wrong_kind) == ("\u274c まだです。ヒント: f はテンソルを返すはずですが、list を返しました。"
+                                           "torch.tensor(...) でテンソルにしてください。")
+    with checks.exercise(success="t は勾配を追跡します"):
+        pass
+    assert capsys.readouterr().out.strip() == "\u2705 t は勾配を追跡します"
+
+
+def test_explorer_tables_in_japanese_keep_pytorchs_messages():
+    teachgrad.set_language("ja")
+    r = explorers.chain_gradients(requires_grad={k: False for k in explorers.CHAIN_LEAVES})
+    table = explorers.chain_table(r)
+    assert "a  None" in table and "w = 2125.0, requires_grad=False" in table
+    assert ("w.backward() が失敗しました: RuntimeError: element 0 of tensors does not require grad and does not "
+            "have a grad_fn") in table
+    assert "requires_grad が True のテンソルがない" in r["error"]
+    steps = explorers.BackwardSteps()
+    steps.step()
+    steps.step()
+    lines = steps.table().splitlines()
+    assert lines[0] == "8 ノード中 2 ノードを実行"
+    assert lines[-2] == "pending: {hb: 1.0, h: 7.0, c2.grad: 6.0}"
+    # the columns stay aligned although "済み" and "次" are Japanese
+    assert len({display_width(line.split(". ")[0]) for line in lines[1:9]}) == 1
+    teachgrad.set_language("en")
+    assert explorers.BackwardSteps().table().splitlines()[0] == "ran 0 of 8 nodes"
+
+
+def test_widget_labels_follow_the_language():
+    pytest.importorskip("ipywidgets")
+    from teachgrad.widgets import ChainExplorer
+
+    teachgrad.set_language("ja")
+    ex = ChainExplorer()
+    assert ex.controls["no_grad_z"].description == "z を no_grad で囲む"
+    ex.controls["no_grad_z"].value = True
+    assert "e  192.0" in ex.table() and "a  None" in ex.table()
+    teachgrad.set_language("en")
+    assert ChainExplorer().controls["no_grad_z"].description == "no_grad around z"
+
+
+def embedded_font(svg):
+    from fontTools.ttLib import TTFont
+
+    m = re.search(r"url\(data:font/ttf;base64,([A-Za-z0-9+/=]+)\)", svg)
+    return None if m is None else TTFont(io.BytesIO(base64.b64decode(m.group(1))))
+
+
+def test_svg_drawings_embed_the_japanese_glyphs_they_use():
+    if viz.japanese_font_path() is None:
+        pytest.skip("matplotlib-fontja (the lessons' Japanese font) is not installed")
+    r = explorers.chain_gradients(detach_y=True, requires_grad={"c": False}, trace=True)
+    names = dict(r["tensors"])
+    english = viz.graph_svg(r["tensors"]["w"], trace=r["trace"], names=names)
+    assert "@font-face" not in english and "backward flows" in english
+    teachgrad.set_language("ja")
+    svg = viz.graph_svg(r["tensors"]["w"], trace=r["trace"], names=names)
+    assert "逆伝播が流れる" in svg and "grad_fn なし" in svg
+    font = embedded_font(svg)
+    assert font is not None, "the Japanese glyphs are embedded"
+    used = {ch for ch in re.sub(r"<[^>]*>", "", svg) if ord(ch) > 0x2E7F}
+    assert used <= {chr(c) for c in font.getBestCmap()}, "every Japanese character has its glyph"
+    assert 'font-family="DejaVu Sans Mono, Menlo, Consolas, teachgrad-ja, monospace"' in svg
+    chart = viz.line_chart_svg([{"x": [1, 2], "y": [3, 1], "label": "訓練"}], title="各ステップの損失")
+    assert {"訓", "練", "損", "失"} <= {chr(c) for c in embedded_font(chart).getBestCmap()}
+
+
+def test_matplotlib_figures_fall_back_to_the_japanese_font():
+    if viz.japanese_font_path() is None:
+        pytest.skip("matplotlib-fontja (the lessons' Japanese font) is not installed")
+    pytest.importorskip("matplotlib")
+    import warnings
+
+    x = teachgrad.tensor(2.0, requires_grad=True)
+    assert viz._families("DejaVu Sans") == ["DejaVu Sans"]
+    teachgrad.set_language("ja")
+    assert viz._families("DejaVu Sans") == ["DejaVu Sans", viz.JAPANESE_FONT]
+    fig = viz.draw_graph(x * 3, title="日本語のタイトル", names={"x": x})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font(s)" would be a tofu box
+        png = viz.figure_to_png(fig)
+    assert png[:4] == b"\x89PNG"
