@@ -2,7 +2,8 @@
 messages, and the words in drawings. English by default; the Japanese lessons start with
 ``teachgrad.set_language("ja")``.
 
-The engine itself is not translated: tensors, ``grad_fn`` names and error messages stay exactly what
+With Japanese, matplotlib figures (pyplot's too) fall back to the Japanese font installed with the
+lessons for characters their usual font lacks. The engine itself is not translated: tensors, ``grad_fn`` names and error messages stay exactly what
 PyTorch prints, in every language.
 
 Each message is written once per language, side by side where it is used::
@@ -25,6 +26,10 @@ def set_language(code):
     global _current
     if code not in LANGUAGES:
         raise ValueError(f"unknown language {code!r}; choose one of {', '.join(map(repr, LANGUAGES))}")
+    if code != _current and "ja" in (code, _current):
+        from . import viz  # matplotlib's figures (pyplot's too) get the Japanese font, or lose it
+
+        viz.use_japanese_font(code == "ja")
     _current = code
 
 

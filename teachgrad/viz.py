@@ -859,6 +859,24 @@ def _register_japanese_font():
     return True
 
 
+def use_japanese_font(on=True):
+    """Let every matplotlib figure of this kernel (pyplot's too) draw Japanese text with IPAexGothic,
+    after DejaVu Sans for Latin letters; ``on=False`` restores matplotlib's default. Called by
+    ``teachgrad.set_language``; does nothing without matplotlib or the font."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
+    family = matplotlib.rcParams["font.family"]
+    if on and _register_japanese_font():
+        if JAPANESE_FONT not in family:
+            matplotlib.rcParams["font.family"] = ["DejaVu Sans", JAPANESE_FONT]
+        return True
+    if JAPANESE_FONT in family:
+        matplotlib.rcParams["font.family"] = matplotlib.rcParamsDefault["font.family"]
+    return False
+
+
 def _families(base):
     """matplotlib font families for text: ``base`` for Latin letters, then IPAexGothic for Japanese
     (matplotlib takes each glyph from the first family that has it)."""

@@ -151,3 +151,25 @@ def test_matplotlib_figures_fall_back_to_the_japanese_font():
         warnings.simplefilter("error")  # "Glyph ... missing from font(s)" would be a tofu box
         png = viz.figure_to_png(fig)
     assert png[:4] == b"\x89PNG"
+
+
+def test_pyplot_figures_draw_japanese_labels_after_set_language():
+    if viz.japanese_font_path() is None:
+        pytest.skip("matplotlib-fontja (the lessons' Japanese font) is not installed")
+    matplotlib = pytest.importorskip("matplotlib")
+    import warnings
+
+    from matplotlib.figure import Figure
+
+    default = list(matplotlib.rcParams["font.family"])
+    teachgrad.set_language("ja")
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.plot([1, 2], [2, 1], label="毎ステップ opt.zero_grad()")
+    ax.set_title("損失（対数目盛）")
+    ax.legend()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph warns, and would be drawn as a box
+        fig.savefig(io.BytesIO(), format="png")
+    teachgrad.set_language("en")
+    assert list(matplotlib.rcParams["font.family"]) == default
