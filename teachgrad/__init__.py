@@ -23,7 +23,7 @@ from .factories import (
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor
 from .tensor_methods import (
-    allclose, bmm, cat, clone, concat, concatenate, equal, is_tensor, isclose, matmul, maximum, minimum, mm, numel,
+    allclose, bmm, broadcast_tensors, cat, clone, concat, concatenate, equal, is_tensor, isclose, matmul, maximum, minimum, mm, numel,
     stack, where,
 )
 from .more_ops import (

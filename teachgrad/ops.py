@@ -130,7 +130,7 @@ class Div(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return grad / b, -grad * a / (b * b)
+        return grad / b, -grad * ((a / b) / b)
 
 
 class Pow(Op):
@@ -299,7 +299,7 @@ class Reciprocal(Op):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return -grad * out * out
+        return -grad * (out * out)
 
 
 class Relu(Op):
@@ -312,7 +312,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return grad * (out > 0)
+        return np.where(out <= 0, 0, grad)  # where, not a product: no -0.0 where grad is negative
 
 
 class Sigmoid(Op):
@@ -327,7 +327,7 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return grad * out * (1 - out)
+        return grad * (1 - out) * out
 
 
 class Tanh(Op):
@@ -361,7 +361,7 @@ class Clamp(Op):
             inside &= a >= low
         if high is not None:
             inside &= a <= high
-        return grad * inside
+        return np.where(inside, grad, 0)
 
 
 # --- reductions ---------------------------------------------------------------------------------------
@@ -648,7 +648,9 @@ class SqueezeDims(View):
 
 
 class SqueezeLast(View):
+    """vector @ matrix drops the row it added with an in-place squeeze of a fresh result: not a view."""
     node_name = "SqueezeBackward4"
+    is_view = False
 
 
 class UnsafeView(View):

@@ -57,6 +57,15 @@ def _is_bool(x):
     return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
 
 
+def _refuse_bool_subtraction(a, b):
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 class TensorMethods:
     """The methods copied onto ``Tensor`` (see the end of this module)."""
 
@@ -69,15 +78,13 @@ class TensorMethods:
         return _binary(ops.Add, self, other)
 
     def __sub__(self, other):
-        if _is_bool(self) or _is_bool(other):
-            raise RuntimeError(_SUB_BOOL)
+        _refuse_bool_subtraction(self, other)
         return _binary(ops.Sub, self, other)
 
     def __rsub__(self, other):
         if not _is_scalar(other):
             return NotImplemented
-        if _is_bool(self) or _is_bool(other):
-            raise RuntimeError(_SUB_BOOL)
+        _refuse_bool_subtraction(self, other)
         return ops.Rsub.apply(self, other=other)  # PyTorch records only the tensor as an input
 
     def __mul__(self, other):
@@ -149,6 +156,7 @@ class TensorMethods:
         return _into(result, out)
 
     def sub(self, other, *, alpha=1, out=None):
+        _refuse_bool_subtraction(self, other)
         result = _binary(ops.Sub, self, other, alpha=alpha) if alpha != 1 else self - other
         return _into(result, out)
 
@@ -485,13 +493,14 @@ class TensorMethods:
                                f"number of sizes provided ({len(shape)}) must be greater or equal to the number of "
                                f"dimensions in the tensor ({len(own)})")
         offset = len(shape) - len(own)
-        for i, size in enumerate(own):
-            target = shape[offset + i]
+        requested = ", ".join(map(str, shape))
+        for i in reversed(range(len(own))):  # PyTorch checks from the last dimension
+            size, target = own[i], shape[offset + i]
             if target == -1:
                 shape[offset + i] = size
             elif size != 1 and size != target:
                 raise RuntimeError(f"The expanded size of the tensor ({target}) must match the existing size ({size}) "
-                                   f"at non-singleton dimension {offset + i}.  Target sizes: [{', '.join(map(str, shape))}]."
+                                   f"at non-singleton dimension {offset + i}.  Target sizes: [{requested}]."
                                    f"  Tensor sizes: [{', '.join(map(str, own))}]")
         for i in range(offset):
             if shape[i] == -1:
@@ -744,8 +753,6 @@ class TensorMethods:
         return factories.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
-_SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
-             "mask, use the `~` or `logical_not()` operator instead.")
 _T_DEPRECATED = (
     "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will throw "
     "an error in a future release. Consider `x.mT` to transpose batches of matrices or `x.permute(*torch.arange("
@@ -857,32 +864,16 @@ def matmul(a, b, *, out=None):
     if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a._data.ndim}D and "
                            f"{b._data.ndim}D")
-    if a.dtype is not b.dtype:
-        if a._data.ndim == 1 and b._data.ndim == 1:
-            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_checks.scalar_name(a.dtype)} "
-                               f"and {_checks.scalar_name(b.dtype)}")
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dtype_name(a.dtype)} != "
-                           f"{_dtype_name(b.dtype)}")
     sa, sb = a._data.shape, b._data.shape
+    # Each case is one of PyTorch's kernels, which checks shapes and dtypes in its own order and words.
     if a._data.ndim == 1 and b._data.ndim == 1:
-        if sa != sb:
-            raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the "
-                               f"same number of elements, but got {sa[0]} and {sb[0]} elements respectively")
-        return _into(ops.Dot.apply(a, b), out)
+        return _into(_dot(a, b), out)
     if a._data.ndim == 2 and b._data.ndim == 1:
-        if sa[1] != sb[0]:
-            raise RuntimeError(f"size mismatch, got input ({sa[0]}), mat ({sa[0]}x{sa[1]}), vec ({sb[0]})")
-        return _into(ops.Mv.apply(a, b), out)
-    inner_b = sb[0] if b._data.ndim == 1 else sb[-2]
-    if sa[-1] != inner_b:
-        rows = math.prod(sa[:-1])
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and "
-                           f"{sb[-2] if b._data.ndim > 1 else sb[0]}x{sb[-1] if b._data.ndim > 1 else 1})")
+        return _into(_mv(a, b), out)
+    if a._data.ndim == 1 and b._data.ndim == 2:  # vector @ matrix: a one-row matrix product
+        return _into(ops.SqueezeLast.apply(_mm(a.unsqueeze(0), b), shape=sb[1:]), out)
     if a._data.ndim == 2 and b._data.ndim == 2:
-        return _into(ops.Mm.apply(a, b), out)
-    # The other cases reduce to the ones above, built from the same pieces as in PyTorch.
-    if a._data.ndim == 1:  # vector @ matrix
-        return _into(ops.SqueezeLast.apply(ops.Mm.apply(a.unsqueeze(0), b), shape=sb[1:]), out)
+        return _into(_mm(a, b), out)
     if _should_fold(a, b):  # fold the batch dims of the larger operand into a matrix: one mm or mv
         transpose = b._data.ndim > a._data.ndim
         t1 = b.mT if transpose else a
@@ -890,10 +881,51 @@ def matmul(a, b, *, out=None):
         output_shape = t1.shape[:-1]
         folded = t1.reshape(math.prod(output_shape), t1.shape[-1])
         if t2.dim() == 2:
-            output = ops.UnsafeView.apply(ops.Mm.apply(folded, t2), shape=tuple(output_shape) + (t2.shape[1],))
+            output = ops.UnsafeView.apply(_mm(folded, t2), shape=tuple(output_shape) + (t2.shape[1],))
             return _into(output.mT.contiguous() if transpose else output, out)
-        return _into(ops.UnsafeView.apply(ops.Mv.apply(folded, t2), shape=tuple(output_shape)), out)
+        return _into(ops.UnsafeView.apply(_mv(folded, t2), shape=tuple(output_shape)), out)
     return _into(_batched_matmul(a, b), out)
+
+
+def _dot(a, b):
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_checks.scalar_name(a.dtype)} "
+                           f"and {_checks.scalar_name(b.dtype)}")
+    (n,), (m,) = a._data.shape, b._data.shape
+    if n != m:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+                           f"of elements, but got {n} and {m} elements respectively")
+    return ops.Dot.apply(a, b)
+
+
+def _mv(matrix, vector):
+    (rows, columns), (length,) = matrix._data.shape, vector._data.shape
+    if columns != length:
+        raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{columns}), vec ({length})")
+    if matrix.dtype is not vector.dtype:  # the result takes the vector's dtype before the check
+        vec, mat = _checks.scalar_name(vector.dtype), _checks.scalar_name(matrix.dtype)
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {vec}, {mat}, and {vec}")
+    return ops.Mv.apply(matrix, vector)
+
+
+def _mm(a, b):
+    (n, m), (k, p) = a._data.shape, b._data.shape
+    if m != k:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {k}x{p})")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dtype_name(a.dtype)} != "
+                           f"{_dtype_name(b.dtype)}")
+    return ops.Mm.apply(a, b)
+
+
+def _bmm(a, b):
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
+                           f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected scalar type {_checks.scalar_name(a.dtype)} but found "
+                           f"{_checks.scalar_name(b.dtype)}")
+    return ops.Bmm.apply(a, b)
 
 
 def _should_fold(a, b):
@@ -928,6 +960,7 @@ def _batched_matmul(a, b):
             return matmul(a.squeeze(0), b)
         if batch_b[0] == 1 and b.requires_grad:
             return matmul(a, b.squeeze(0))
+    _checks.broadcast(batch_a, batch_b)
     batch = tuple(np.broadcast_shapes(batch_a, batch_b))
     count = math.prod(batch)
     a3 = a.expand(batch + (n, m1)).reshape(count, n, m1)
@@ -936,7 +969,7 @@ def _batched_matmul(a, b):
     else:
         b3 = b.expand(batch + (m2, p)).reshape(count, m2, p)
     output_shape = batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ())
-    product = ops.Bmm.apply(a3, b3)
+    product = _bmm(a3, b3)
     if db == 1:
         product = product.squeeze(-1)
     return ops.UnsafeView.apply(product, shape=output_shape)
@@ -955,13 +988,21 @@ def bmm(a, b, *, out=None):
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.dim() != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
-                           f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
-    if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected scalar type {_checks.scalar_name(a.dtype)} but found "
-                           f"{_checks.scalar_name(b.dtype)}")
-    return _into(ops.Bmm.apply(a, b), out)
+    return _into(_bmm(a, b), out)
+
+
+def broadcast_tensors(*tensors):
+    """Each tensor expanded to the common shape; a tensor that already has it is returned itself."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    for number, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {number} in argument 0, but got {type(t).__name__}")
+    shape = ()
+    for t in tensors:
+        _checks.broadcast(shape, t._data.shape)
+        shape = np.broadcast_shapes(shape, t._data.shape)
+    return tuple(t if t._data.shape == shape else t.expand(shape) for t in tensors)
 
 
 def cat(tensors, dim=0, *, out=None):

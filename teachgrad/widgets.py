@@ -369,14 +369,15 @@ class TrainingCurveExplorer(_Explorer):
 
     ``train(optimizer_name, lr=..., steps=..., on_progress=...)`` must return ``(model, history)``
     with ``history = {"train": [...], "val": [...]}`` and call ``on_progress(step, history)`` after
-    each step; the chart is redrawn every ``redraw_every`` steps.
+    each step. While training runs the chart is redrawn at most every ``redraw_seconds`` (so drawing
+    never slows training down much), and once more at the end.
     """
 
-    def __init__(self, train, optimizers=("SGD", "Adam"), lr=0.05, steps=300, redraw_every=10, torch=None):
+    def __init__(self, train, optimizers=("SGD", "Adam"), lr=0.05, steps=300, redraw_seconds=0.1, torch=None):
         super().__init__(torch)
         W = self._W
         self._train = train
-        self.redraw_every = int(redraw_every)
+        self.redraw_seconds = float(redraw_seconds)
         common = dict(layout=W.Layout(width="300px"), style={"description_width": "70px"})
         opt = W.Dropdown(options=list(optimizers), value=optimizers[0], description="optimizer",
                          layout=W.Layout(width="220px"), style={"description_width": "70px"})
@@ -417,9 +418,13 @@ class TrainingCurveExplorer(_Explorer):
         self._title = f"{name}, lr={lr:g}"
         self._set_message(pick(f"training {steps} steps ...", ja=f"{steps} ステップ学習中 ..."))
 
+        last_drawn = time.perf_counter()
+
         def on_progress(step, history):
-            if (step + 1) % self.redraw_every == 0:  # redraw while training runs
+            nonlocal last_drawn
+            if time.perf_counter() - last_drawn >= self.redraw_seconds:  # redraw while training runs
                 self._plot.value = self._chart(history)
+                last_drawn = time.perf_counter()
 
         _, self.history = self._train(name, lr=lr, steps=steps, on_progress=on_progress)
         self._update()
@@ -516,8 +521,8 @@ def time_updates(repeats=5):
     Returns ``{"ChainExplorer: requires_grad_c": 0.003, ...}``. A checkbox is toggled, a button
     clicked, a slider moved between two values; each change is one full recompute and redraw.
     TrainingCurveExplorer's train button runs a stand-in for the lesson's train function that returns
-    300 steps of precomputed curves: its figure is the explorer's own cost (the redraws every 10
-    steps, the table, the final chart); the lesson's training comes on top.
+    300 steps of precomputed curves: its figure is the explorer's own cost (the table and the final
+    chart; the live redraws come at most every 0.1 s of training); the lesson's training comes on top.
     """
     import statistics
 

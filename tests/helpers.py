@@ -10,7 +10,7 @@ test is a function that receives the *module* (``teachgrad`` or ``torch``) as it
 
 Self-check: with ``TEACHGRAD_TEST_BACKEND=torch`` the module standing in for teachgrad is real
 PyTorch, so every comparison is torch-against-torch and every hard-coded expectation in the tests
-(the seed articles' numbers, flags, names) is checked against PyTorch itself. Use it to validate a
+(the articles' numbers, flags, names) is checked against PyTorch itself. Use it to validate a
 test before blaming the engine; never in CI.
 """
 

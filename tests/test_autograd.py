@@ -64,7 +64,7 @@ def test_grad_assignable():
     same(f)
 
 
-def test_grad_data_assignment_as_in_seed_004():
+def test_grad_data_assignment_as_in_the_detach_article():
     def f(t):
         a = t.tensor(2.0, requires_grad=True)
         (a * 3).backward()
@@ -85,7 +85,7 @@ def test_int_and_bool_results_never_require_grad():
 
 # ============================================================================ grad_fn and next_functions
 GRAPHS = {
-    "seed004_chain": lambda t, a, b, x: a * x + b,
+    "detach_article_chain": lambda t, a, b, x: a * x + b,
     "mul_const": lambda t, a, b, x: a * 2,
     "mul_untracked": lambda t, a, b, x: a * t.ones(()),
     "same_twice": lambda t, a, b, x: a * a,

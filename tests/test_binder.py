@@ -1,4 +1,4 @@
-"""Binder (issue 5): binder/ follows repo2docker's conventions and really runs the lessons.
+"""Binder: binder/ follows repo2docker's conventions and really runs the lessons.
 
 What these tests prove:
 - repo2docker itself accepts the repository (`jupyter-repo2docker --no-build --debug .`, a dry run

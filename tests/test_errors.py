@@ -1,7 +1,7 @@
 """Errors compared with real PyTorch 2.13: the same exception type and the same message, taken from
 torch itself at test time (not a copy). Three groups:
 
-- LISTED: the errors issue 2 names explicitly (exact type and message);
+- LISTED: the errors learners meet first (exact type and message);
 - COMMON: other mistakes learners make daily (shape and dimension errors; exact type and message);
 - BAD_INPUT: nonsense input (ragged lists, strings, wrong argument types): the same exception type
   as PyTorch, a non-empty message, and raised by teachgrad itself, not from deep inside NumPy.

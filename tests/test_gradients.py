@@ -245,7 +245,7 @@ def test_stack_many(shape, seed, n):
 
 # ---------------------------------------------------------------------------------------------
 # the curriculum's chains
-def test_seed004_chain():
+def test_detach_article_chain():
     def chain(t, a, b, c, d, e, f, x):
         y = a * x + b
         z = c * y + d
@@ -253,5 +253,5 @@ def test_seed004_chain():
     check_grad(chain, [np.array(v) for v in (2.0, 3.0, 5.0, 7.0, 11.0, 13.0, 17.0)])
 
 
-def test_seed002_mean():
+def test_repl_article_mean():
     check_grad(lambda t, x: ((x + 2) * (x + 2) * 3).mean(), [np.ones((2, 2))])

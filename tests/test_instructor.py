@@ -1,4 +1,4 @@
-"""The instructor workflow (issue 5): nbgrader markup in the lessons, student versions, autograding.
+"""The instructor workflow: nbgrader markup in the lessons, student versions, autograding.
 
 What these tests prove:
 - every lesson carries nbgrader's markup in a form nbgrader accepts, with checked exercises;

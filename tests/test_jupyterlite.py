@@ -1,4 +1,4 @@
-"""JupyterLite (issue 5): the lessons as a static site that runs in the browser with no server.
+"""JupyterLite: the lessons as a static site that runs in the browser with no server.
 
 What these tests prove, on a site built exactly as `./run lite` builds it:
 - the site contains every lesson twice, as student version (student/) and full lesson (notebooks/),

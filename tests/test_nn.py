@@ -43,7 +43,7 @@ def mlp(t):
 
 
 def mlpnet_class(t):
-    """Seed 003's MLPNet (smaller), written exactly as the article writes it."""
+    """The optimiser article's MLPNet (smaller), written exactly as the article writes it."""
     nn, F = t.nn, t.nn.functional
 
     class MLPNet(nn.Module):
@@ -102,7 +102,7 @@ def test_linear_bias_repr_matches_torch_after_copy():
 # ------------------------------------------------------------------------- parameters and modules
 
 def test_named_parameters_order_and_flags():
-    # seed 003: every parameter of a freshly built network requires grad
+    # the optimiser article: every parameter of a freshly built network requires grad
     got = same(lambda t: [(n, p.requires_grad, tuple(p.shape)) for n, p in mlpnet_class(t)().named_parameters()])
     assert [n for n, *_ in got] == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"]
 
@@ -163,7 +163,7 @@ def test_setattr_errors_like_torch():
 
 
 def test_replacing_a_parameter_vs_assigning_data():
-    # seed 003: a new Parameter is not the tensor the optimizer holds; assigning .data keeps them one
+    # the optimiser article: a new Parameter is not the tensor the optimizer holds; assigning .data keeps them one
     def run(t):
         net = mlpnet_class(t)()
         opt = t.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
@@ -267,7 +267,7 @@ def test_to_dtype_keeps_parameter_objects():
     same_error(lambda t: t.nn.Linear(1, 1).to(t.int64))
 
 
-def test_seed000_sequential_output_requires_grad():
+def test_sequential_article_output_requires_grad():
     def run(t):
         x = t.tensor([[1.0, -1.0], [1.0, -1.0]])
         model = mlp(t)
@@ -443,7 +443,7 @@ def test_dropout_masks_identical_to_torch():
             out.append(t.nn.Dropout2d(0.5)(t.ones(3, 4)))
         return out
     same(run, rtol=0, atol=0)
-    # seed 003's MLPNet in training mode: same init, same masks (matmul rounding may differ in BLAS)
+    # the optimiser article's MLPNet in training mode: same init, same masks (matmul rounding may differ in BLAS)
     same(lambda t: (t.manual_seed(0), mlpnet_class(t)()(t.ones(4, 16)))[1])
 
 
@@ -582,7 +582,7 @@ def test_loss_graphs_match_torch():
     same(run)
 
 
-def test_seed003_mse_on_scalars():
+def test_mse_on_scalars_as_in_the_optimiser_article():
     def run(t):
         w = t.tensor(2.0, requires_grad=True)
         b = t.tensor(1.0, requires_grad=True)

@@ -1,4 +1,4 @@
-"""Every op of issue 2 compared with real PyTorch: forward values, shape, dtype, requires_grad,
+"""Every op teachgrad exports compared with real PyTorch: forward values, shape, dtype, requires_grad,
 grad_fn name, and the gradient of every input (tinygrad-style one-line tests).
 
 Run ``TEACHGRAD_TEST_BACKEND=torch pytest tests/test_ops.py`` to self-check against PyTorch itself.
@@ -174,7 +174,7 @@ def test_matmul_mat_vec(): check_op([(3, 4), (4,)], lambda x, y: x @ y)
 def test_matmul_vec_mat(): check_op([(4,), (4, 5)], lambda x, y: x @ y)
 def test_matmul_batched(): check_op([(2, 3, 4), (4, 5)], lambda x, y: x @ y)
 def test_matmul_batched_both(): check_op([(2, 3, 4), (2, 4, 5)], lambda x, y: x @ y)
-def test_matmul_seed001(): check_fn([(5,), (5, 3), (3,)], lambda t, x, w, b: t.matmul(x, w) + b)
+def test_matmul_autograd_tutorial(): check_fn([(5,), (5, 3), (3,)], lambda t, x, w, b: t.matmul(x, w) + b)
 def test_linear_by_hand(): check_op([(8, 2), (4, 2), (4,)], lambda x, w, b: x @ w.T + b)
 def test_linear_by_hand_t(): check_op([(8, 2), (4, 2), (4,)], lambda x, w, b: x.mm(w.t()) + b)
 

@@ -107,9 +107,9 @@ def test_changing_lr_in_param_groups_takes_effect():
     compare_trajectories(make)
 
 
-# --------------------------------------------------------------------- seed 003: the w, b loop
+# ------------------------------------------------------- the optimiser article: the w, b loop
 
-def seed003_loop(t, epochs=3, zero_grad=True, lr=0.01, momentum=0.9):
+def optimiser_article_loop(t, epochs=3, zero_grad=True, lr=0.01, momentum=0.9):
     x = t.tensor(3.0, requires_grad=True)
     w = t.tensor(2.0, requires_grad=True)
     b = t.tensor(1.0, requires_grad=True)
@@ -128,19 +128,19 @@ def seed003_loop(t, epochs=3, zero_grad=True, lr=0.01, momentum=0.9):
     return rows
 
 
-def test_seed003_loop():
-    got = same(lambda t: seed003_loop(t), rtol=0, atol=0)
+def test_optimiser_article_loop():
+    got = same(lambda t: optimiser_article_loop(t), rtol=0, atol=0)
     # by hand: loss (2*3+1-5)^2 = 4, dL/dw = 2*2*3 = 12, dL/db = 4; first step w = 2 - 0.01*12
     assert got[0][0] == 4.0 and got[0][3] == 12.0 and got[0][4] == 4.0
     assert abs(got[0][1] - 1.88) < 1e-6 and abs(got[0][2] - 0.96) < 1e-6
 
 
-def test_seed003_loop_without_zero_grad_and_long_runs():
-    same(lambda t: seed003_loop(t, epochs=5, zero_grad=False), rtol=0, atol=0)
+def test_optimiser_article_loop_without_zero_grad_and_long_runs():
+    same(lambda t: optimiser_article_loop(t, epochs=5, zero_grad=False), rtol=0, atol=0)
     # Long runs stay identical to the last bit (updates are fused multiply-adds, as in PyTorch).
-    same(lambda t: seed003_loop(t, epochs=50), rtol=0, atol=0)
-    same(lambda t: seed003_loop(t, epochs=50, zero_grad=False), rtol=0, atol=0)
-    same(lambda t: seed003_loop(t, epochs=50, zero_grad=False, momentum=0.0), rtol=0, atol=0)
+    same(lambda t: optimiser_article_loop(t, epochs=50), rtol=0, atol=0)
+    same(lambda t: optimiser_article_loop(t, epochs=50, zero_grad=False), rtol=0, atol=0)
+    same(lambda t: optimiser_article_loop(t, epochs=50, zero_grad=False, momentum=0.0), rtol=0, atol=0)
 
 
 # ------------------------------------------------------------------------------ structure, repr

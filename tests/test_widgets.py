@@ -61,7 +61,7 @@ def _combo(bits):
     return rg, toggles
 
 
-def test_chain_default_matches_seed_004(lib):
+def test_chain_default_matches_the_detach_article(lib):
     r = tx.chain_gradients(torch=lib)
     assert r["values"] == {"y": 37.0, "z": 192.0, "w": 2125.0}
     assert r["grads"] == FULL
@@ -80,7 +80,7 @@ def test_chain_default_matches_seed_004(lib):
     (dict(requires_grad={"c": False, "d": False}), "cd"),
     (dict(requires_grad={"e": False, "f": False}), "ef"),
 ])
-def test_chain_six_experiments_of_seed_004(lib, case, expected_none):
+def test_chain_six_experiments_of_the_detach_article(lib, case, expected_none):
     r = tx.chain_gradients(torch=lib, **case)
     for k in tx.CHAIN_LEAVES:
         if k in expected_none:
@@ -156,7 +156,7 @@ def _expected(diag, off):
     return [[diag if i == j else off for j in range(5)] for i in range(5)]
 
 
-def test_accumulation_seed_001_sequence(lib):
+def test_accumulation_as_in_the_autograd_tutorial(lib):
     lab = tx.AccumulationLab(lib)
     assert _grad(lab) is None
     assert lab.backward(retain_graph=True)
@@ -295,7 +295,7 @@ def test_sequential_which_grads_are_none(lib, freeze_0, freeze_2, input_rg):
     assert ("input     None" in table) == (not input_rg)
 
 
-def test_sequential_seed_000_default(lib):
+def test_sequential_default_as_in_the_sequential_article(lib):
     r = tx.sequential_gradients(torch=lib)
     assert tx.sequential_table(r) == (
         "model(x): requires_grad=True, grad_fn=AddmmBackward0\n"
@@ -449,6 +449,26 @@ def test_training_curve_explorer_calls_the_lessons_train_function():
     assert "final train loss    nan" in ex.table()
     assert "too large" in ex._message.value
     assert "Something went wrong" not in ex._message.value
+
+
+def test_training_curve_redraws_while_training_runs_but_not_at_every_step():
+    import time
+
+    def slow_train(name, lr=0.05, steps=100, on_progress=None):
+        history = {"train": [], "val": []}
+        for step in range(steps):
+            time.sleep(0.004)  # 100 steps: about 0.4 s of "training"
+            history["train"].append(1.0 / (step + 1))
+            history["val"].append(2.0 / (step + 1))
+            on_progress(step, history)
+        return None, history
+
+    ex = tw.TrainingCurveExplorer(slow_train, steps=100, redraw_seconds=0.1)
+    drawn = []
+    ex._plot.observe(lambda change: drawn.append(change["new"]), names="value")
+    ex.controls["train"].click()
+    assert 2 <= len(drawn) <= 10  # a few live redraws and the final one, not one per step
+    assert drawn[0] != drawn[-1]  # the curve grew between them
 
 
 def test_time_updates_covers_every_control():

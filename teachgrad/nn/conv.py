@@ -42,6 +42,10 @@ def _windows(padded, kernel, stride, dilation, out_size):
         (s_n, s_c, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1]), writeable=False)
 
 
+def _silent():
+    return np.errstate(invalid="ignore", over="ignore", divide="ignore")
+
+
 class Convolution(Op):
     """``conv2d``: every output pixel is a weighted sum over a window of the input's channels."""
     broadcasts = True  # the bias is added to every pixel
@@ -54,7 +58,8 @@ class Convolution(Op):
         windows = _windows(padded, (kh, kw), stride, dilation, out_size)
         w = weight.reshape(groups, o // groups, c_g, kh, kw)
         win = windows.reshape(n, groups, c_g, out_size[0], out_size[1], kh, kw)
-        out = np.einsum("ngchwij,gocij->ngohw", win, w, optimize=True).reshape(n, o, *out_size)
+        with _silent():  # inf and nan pass through silently, as in PyTorch
+            out = np.einsum("ngchwij,gocij->ngohw", win, w, optimize=True).reshape(n, o, *out_size)
         if bias is not None:
             out = out + bias.reshape(1, o, 1, 1)
         need_x, need_w, _ = ctx.needs_input_grad
@@ -70,10 +75,12 @@ class Convolution(Op):
         g = grad.reshape(n, groups, o // groups, ho, wo)
         grad_w = grad_x = None
         if win is not None:
-            grad_w = np.einsum("ngohw,ngchwij->gocij", g, win, optimize=True).reshape(o, -1, *win.shape[-2:])
+            with _silent():
+                grad_w = np.einsum("ngohw,ngchwij->gocij", g, win, optimize=True).reshape(o, -1, *win.shape[-2:])
         if w is not None:
             kh, kw = w.shape[-2:]
-            per_window = np.einsum("ngohw,gocij->ngchwij", g, w, optimize=True)
+            with _silent():
+                per_window = np.einsum("ngohw,gocij->ngchwij", g, w, optimize=True)
             padded = np.zeros(padded_shape, grad.dtype)
             for i in range(kh):  # each kernel offset touches a strided grid of input pixels
                 for j in range(kw):

@@ -16,6 +16,7 @@ from ..function import Op, apply_inplace
 from ..more_ops import LeakyRelu
 from ..ops import DivScalar, MulScalar
 from ..tensor import Tensor
+from ..tensor_methods import broadcast_tensors
 from .conv import conv2d, max_pool2d
 
 __all__ = [
@@ -192,7 +193,6 @@ def _size_warning(input, target):
 
 
 class MseLoss(Op):
-    broadcasts = True
 
     @staticmethod
     def forward(ctx, input, target, reduction="mean"):
@@ -212,9 +212,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """Mean squared error: ``((input - target) ** 2).mean()`` as one ``MseLossBackward0`` node."""
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    if target._data.shape != input._data.shape:
-        _size_warning(input, target)
-        _checks.broadcast(input._data.shape, target._data.shape)
+    _size_warning(input, target)
+    input, target = broadcast_tensors(input, target)
     return MseLoss.apply(input, target, reduction=reduction)
 
 
@@ -223,6 +222,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     _size_warning(input, target)
+    input, target = broadcast_tensors(input, target)
     loss = (input - target).abs()
     if reduction == "none":
         return loss
@@ -327,7 +327,7 @@ class NllLoss(Op):
         rows, keep = np.arange(len(t)), t != ignore_index
         classes = np.where(keep, t, 0)
         w = (np.ones(len(t), lp.dtype) if weight is None else weight[classes]) * keep
-        loss = -lp[rows, classes] * w
+        loss = np.where(keep, -lp[rows, classes] * w, 0)  # ignored targets: +0, whatever lp holds
         if reduction == "mean":  # a weighted mean: divide by the total weight of the targets
             ctx.scale = 1 / w.sum() if w.sum() else np.nan
             out = np.asarray(loss.sum() * ctx.scale, dtype=lp.dtype)

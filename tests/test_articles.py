@@ -1,4 +1,4 @@
-"""Every experiment of the five seed articles (../shared/seeds/), run with ``import teachgrad as torch``.
+"""Every experiment of the five articles behind the lessons, run with ``import teachgrad as torch``.
 
 Each test runs the article's code on the module under test (the ``torch`` fixture is teachgrad; real
 PyTorch in self-check mode, TEACHGRAD_TEST_BACKEND=torch) and checks the values the article shows.
@@ -25,7 +25,7 @@ def grads(*ts):
 
 
 # =============================================================================================
-# seed 000: when does requires_grad become True? (nn.Sequential on an input without grad)
+# The Sequential article: when does requires_grad become True? (nn.Sequential on an input without grad)
 # =============================================================================================
 
 def test_000_tensor_default_does_not_require_grad(torch):
@@ -80,7 +80,7 @@ def test_000_it_is_the_parameters_not_sequential(torch):
 
 
 # =============================================================================================
-# seed 001: the PyTorch autograd tutorial (BCE-with-logits, no_grad/detach, Jacobian products)
+# The autograd tutorial article: PyTorch's autograd tutorial (BCE-with-logits, no_grad/detach, Jacobian products)
 # =============================================================================================
 
 # Fixed data instead of randn, chosen so that the gradients print as in the article.
@@ -88,7 +88,7 @@ W001 = [[-0.7, -0.6, -0.5], [-0.4, -0.3, -0.2], [-0.1, 0.0, 0.1], [0.2, 0.3, 0.4
 B001 = [-0.0597729341603076, 0.3470416359992212, 1.860941551459523]
 
 
-def _seed001(torch):
+def _autograd_tutorial(torch):
     x = torch.ones(5)  # input tensor
     y = torch.zeros(3)  # expected output
     w = torch.tensor(W001, requires_grad=True)
@@ -99,14 +99,14 @@ def _seed001(torch):
 
 
 def test_001_grad_fn_names(torch):
-    x, y, w, b, z, loss = _seed001(torch)
+    x, y, w, b, z, loss = _autograd_tutorial(torch)
     assert re.fullmatch(r"<AddBackward0 object at 0x[0-9a-fA-F]+>", repr(z.grad_fn))
     assert re.fullmatch(r"<BinaryCrossEntropyWithLogitsBackward0 object at 0x[0-9a-fA-F]+>", repr(loss.grad_fn))
     assert z.requires_grad and loss.requires_grad and w.is_leaf and not z.is_leaf
 
 
 def test_001_gradients(torch):
-    x, y, w, b, z, loss = _seed001(torch)
+    x, y, w, b, z, loss = _autograd_tutorial(torch)
     loss.backward()
     row = "[0.1212, 0.1953, 0.3046]"
     assert str(w.grad) == "tensor([" + ",\n        ".join([row] * 5) + "])"
@@ -119,7 +119,7 @@ def test_001_gradients(torch):
 
 
 def test_001_no_grad_and_detach(torch):
-    x, y, w, b, z, loss = _seed001(torch)
+    x, y, w, b, z, loss = _autograd_tutorial(torch)
     z = torch.matmul(x, w) + b
     assert z.requires_grad is True
     with torch.no_grad():
@@ -177,7 +177,7 @@ def test_001_backward_twice_without_retain_graph_fails(torch):
 
 
 # =============================================================================================
-# seed 002: the tutorial in the REPL (x + 2, y*y*3, mean -> 4.5; vector-Jacobian product)
+# The REPL article: PyTorch's tutorial typed into the REPL (x + 2, y*y*3, mean -> 4.5; vector-Jacobian product)
 # =============================================================================================
 
 def test_002_printing_and_grad_fn(torch):
@@ -268,7 +268,7 @@ def test_002_no_grad_block(torch):
 
 
 # =============================================================================================
-# seed 003: requires_grad, zero_grad and how optimisers update parameters
+# The optimiser article: requires_grad, zero_grad and how optimisers update parameters
 # =============================================================================================
 
 def test_003_plain_tensor_does_not_require_grad(torch):
@@ -396,7 +396,7 @@ def test_003_assigning_data_keeps_optimizer_in_sync(torch):
 
 
 # =============================================================================================
-# seed 004: .detach() vs with no_grad() vs .requires_grad = False on y = ax+b, z = cy+d, w = ez+f
+# The detach article: .detach() vs with no_grad() vs .requires_grad = False on y = ax+b, z = cy+d, w = ez+f
 # =============================================================================================
 
 NAMES = "abcdefx"

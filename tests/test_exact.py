@@ -1,0 +1,157 @@
+"""teachgrad._exact against real PyTorch, bit for bit: the places where NumPy's rounding is not
+PyTorch's and teachgrad reproduces PyTorch's.
+
+- ``sum``: PyTorch adds float32/float64 in its own cascade order (which depends on the layout);
+  NumPy's pairwise sum gives other last bits. Contiguous, transposed, sliced and strided arrays,
+  every reduced dimension, keepdim, and lengths around the cascade's block sizes.
+- ``fma``: ``p.add_(g, alpha=a)`` (and the optimizers' updates) round ``p + a * g`` once.
+- ``power``: ``x ** 2``, ``x ** 3``, ``x ** -1``, ``x ** -2`` are products and quotients in PyTorch,
+  not ``pow`` (PyTorch's square roots and general powers come from vectorised libraries whose last
+  bit NumPy does not reproduce: not tested here).
+- ``arange`` and ``linspace``: PyTorch fills the values its own way; NumPy's differ in the last bit.
+
+Values span several orders of magnitude so that rounding differences show. PyTorch is run on one
+thread here: with several threads it splits a sum of more than 32768 elements between them, and the
+last bits then depend on the machine's thread count (teachgrad gives the one-thread result).
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from teachgrad import _exact
+
+torch = pytest.importorskip("torch")
+
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+DTYPES = {"float32": (np.float32, torch.float32), "float64": (np.float64, torch.float64)}
+
+
+def spread(rng, shape, dtype):
+    """Normal numbers scaled by e^U(-3, 3): sums of these lose bits in an order-dependent way."""
+    return (rng.standard_normal(shape) * np.exp(rng.uniform(-3, 3, shape))).astype(dtype)
+
+
+def assert_bits_equal(mine, ref):
+    ref = np.asarray(ref)
+    assert np.shape(mine) == ref.shape
+    assert np.asarray(mine).dtype == ref.dtype
+    assert np.array_equal(mine, ref, equal_nan=True), (mine, ref)
+
+
+# --- sum ------------------------------------------------------------------------------------------
+
+LENGTHS = list(range(1, 70)) + [127, 128, 129, 255, 256, 257, 1023, 1024, 1025, 4096, 5000, 20000, 32768]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", LENGTHS)
+def test_sum_of_a_vector(dtype, n):
+    x = spread(np.random.default_rng(n), n, DTYPES[dtype][0])
+    assert_bits_equal(_exact.sum(x), torch.from_numpy(x).sum().numpy())
+
+
+@settings(max_examples=150, deadline=None)
+@given(shape=st.lists(st.integers(1, 40), min_size=1, max_size=4), seed=st.integers(0, 2 ** 32 - 1),
+       dtype=st.sampled_from(sorted(DTYPES)), keepdim=st.booleans(), data=st.data())
+def test_sum_over_any_dims(shape, seed, dtype, keepdim, data):
+    x = spread(np.random.default_rng(seed), tuple(shape), DTYPES[dtype][0])
+    dims = tuple(sorted(data.draw(st.sets(st.integers(0, len(shape) - 1), min_size=1))))
+    ref = torch.from_numpy(x).sum(dim=dims, keepdim=keepdim).numpy()
+    assert_bits_equal(_exact.sum(x, dims, keepdim), ref)
+
+
+@settings(max_examples=150, deadline=None)
+@given(shape=st.lists(st.integers(1, 30), min_size=2, max_size=3), seed=st.integers(0, 2 ** 32 - 1),
+       dtype=st.sampled_from(sorted(DTYPES)), layout=st.sampled_from(["transposed", "every other", "sliced"]),
+       data=st.data())
+def test_sum_of_a_view(shape, seed, dtype, layout, data):
+    """The order depends on the strides: a view is summed as PyTorch walks that view."""
+    base = spread(np.random.default_rng(seed), tuple(shape), DTYPES[dtype][0])
+    t = torch.from_numpy(base)
+    if layout == "transposed":
+        x, tv = base.T, t.permute(*reversed(range(base.ndim)))
+    elif layout == "every other":
+        x, tv = base[..., ::2], t[..., ::2]
+    else:
+        x, tv = base[1:], t[1:]
+    dims = data.draw(st.none() | st.sets(st.integers(0, x.ndim - 1), min_size=1).map(lambda s: tuple(sorted(s))))
+    if dims is None:
+        assert_bits_equal(_exact.sum(x), tv.sum().numpy())
+    else:
+        assert_bits_equal(_exact.sum(x, dims), tv.sum(dim=dims).numpy())
+
+
+def test_sum_differs_from_numpy_somewhere():
+    """The point of _exact.sum: NumPy's own order would print other digits (else this file tests nothing)."""
+    rng = np.random.default_rng(0)
+    differs = 0
+    for n in (1000, 5000, 20000):
+        x = spread(rng, n, np.float32)
+        differs += np.float32(x.sum()) != torch.from_numpy(x).sum().item()
+    assert differs
+
+
+# --- fused multiply-add ---------------------------------------------------------------------------
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.integers(1, 300), seed=st.integers(0, 2 ** 32 - 1), dtype=st.sampled_from(sorted(DTYPES)),
+       alpha=st.sampled_from([-0.01, -0.1, 0.9, 1e-3, -3.0, 0.3333333]))
+def test_fma_is_add_with_alpha(n, seed, dtype, alpha):
+    rng = np.random.default_rng(seed)
+    p, g = spread(rng, n, DTYPES[dtype][0]), spread(rng, n, DTYPES[dtype][0])
+    ref = torch.from_numpy(p.copy()).add_(torch.from_numpy(g), alpha=alpha).numpy()
+    mine = _exact.fma(g, p.dtype.type(alpha), p)
+    assert_bits_equal(mine, ref)
+
+
+def test_fma_halfway_cases():
+    """float32 results that fall exactly halfway between two floats after one rounding in float64."""
+    rng = np.random.default_rng(1)
+    p = rng.integers(1, 2 ** 24, 20000).astype(np.float32)
+    g = (rng.integers(1, 2 ** 12, 20000) * 2.0 ** -13).astype(np.float32)
+    for alpha in (np.float32(2.0 ** -11), np.float32(-0.5), np.float32(3 * 2.0 ** -12)):
+        ref = torch.from_numpy(p.copy()).add_(torch.from_numpy(g), alpha=float(alpha)).numpy()
+        assert_bits_equal(_exact.fma(g, alpha, p), ref)
+
+
+# --- powers ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("exponent", [2, 3, -1, -2, 0, 1])
+def test_power(dtype, exponent):
+    x = np.abs(spread(np.random.default_rng(5), 2000, DTYPES[dtype][0]))
+    ref = (torch.from_numpy(x) ** exponent).numpy()
+    assert_bits_equal(_exact.power(x, exponent), ref)
+
+
+# --- arange and linspace --------------------------------------------------------------------------
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.floats(-50, 50), step=st.floats(0.001, 3), count=st.integers(1, 3000), negative=st.booleans(),
+       dtype=st.sampled_from(sorted(DTYPES)))
+def test_arange(start, step, count, negative, dtype):
+    step = -step if negative else step
+    end = start + step * count
+    np_dtype, torch_dtype = DTYPES[dtype]
+    ref = torch.arange(start, end, step, dtype=torch_dtype).numpy()
+    assert_bits_equal(_exact.arange(start, end, step, np_dtype), ref)
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.floats(-50, 50), width=st.floats(-100, 100), steps=st.integers(0, 5000),
+       dtype=st.sampled_from(sorted(DTYPES)))
+def test_linspace(start, width, steps, dtype):
+    np_dtype, torch_dtype = DTYPES[dtype]
+    ref = torch.linspace(start, start + width, steps, dtype=torch_dtype).numpy()
+    assert_bits_equal(_exact.linspace(start, start + width, steps, np_dtype), ref)
