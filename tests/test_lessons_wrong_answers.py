@@ -19,7 +19,8 @@ at a time while the others stay right: a number or a tensor plus one (a tensor k
 values, a list or tuple with one element spoiled, and for functions that return a value, that value
 spoiled. These are the answers a check that only tests types would wave through.
 
-Each time the check cell must end in exactly one line ``❌ Not yet. Hint: ...`` — no traceback from the
+Each time the check cell must end in exactly one line ``❌ Not yet. Hint: ...`` (``❌ まだです。ヒント: ...`` in the
+Japanese edition, notebooks/ja/, whose check cells run the same way) — no traceback from the
 check's code or the engine, no ``Correct!``, nothing printed but ``✅`` lines and the hint, no hint that
 only says the answer "could not be checked" — and it must finish (the learner's functions run with a
 time limit, set to 1 s here to keep the test short). At the end the reference answers are restored and
@@ -39,8 +40,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-HINT = "\u274c Not yet. Hint: "
+NOTEBOOKS = ROOT / "notebooks"
+# both editions: the Japanese check cells are the English ones with Japanese hints
+LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted(NOTEBOOKS.glob("ja/[0-9][0-9]_*.ipynb"))
+# per edition: the start of a hint, the verdict of a right answer, the words of a hint that names no
+# expectation
+VERDICTS = {
+    "en": ("\u274c Not yet. Hint: ", "\u2705 Correct!", "could not be checked"),
+    "ja": ("\u274c まだです。ヒント: ", "\u2705 正解です", "確かめられませんでした"),
+}
+HINT = VERDICTS["en"][0]
 TICK = "\u2705"
 TIME_LIMIT = 1.0    # seconds per call of a learner's function (teachgrad.checks.TIME_LIMIT)
 CELL_TIMEOUT = 90   # seconds: a check cell that takes longer hangs
@@ -189,7 +198,7 @@ def exercises(student, source_nb):
     i = 0
     while i < len(cells):
         c = cells[i]
-        if c["cell_type"] == "markdown" and re.search(r"^## Exercises", source(c), re.MULTILINE):
+        if c["cell_type"] == "markdown" and re.search(r"^## (Exercises|演習)", source(c), re.MULTILINE):
             in_exercises = True
         if c["cell_type"] == "code":
             meta = nbgrader(c)
@@ -259,8 +268,9 @@ class Kernel:
         self.km.shutdown_kernel(now=True)
 
 
-def verdict_problems(outputs, finished):
+def verdict_problems(outputs, finished, lang="en"):
     """What is wrong with a check cell's outputs for a wrong answer (empty list: a proper hint)."""
+    hint, correct, vague = VERDICTS[lang]
     if not finished:
         return [f"the check cell did not finish within {CELL_TIMEOUT} s"]
     problems = []
@@ -270,8 +280,8 @@ def verdict_problems(outputs, finished):
     lines = [line for line in stdout.splitlines() if line.strip()]
     if any(not line.startswith(TICK) for line in lines):
         problems.append(f"printed more than verdicts: {lines}")
-    if any("Correct!" in line for line in lines):
-        problems.append("said Correct! to a wrong answer")
+    if any(correct in line for line in lines):
+        problems.append(f"said {correct} to a wrong answer")
     if stderr.strip():
         problems.append(f"wrote to stderr: {stderr.strip()[:300]}")
     if any(o[0] == "data" for o in outputs):
@@ -280,9 +290,9 @@ def verdict_problems(outputs, finished):
         problems.append(f"expected one hint, got {len(errors)} errors")
     for _, ename, evalue, tb in errors:
         text = "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", line) for line in tb)
-        if ename != "Incomplete" or len(tb) != 1 or not text.startswith(HINT):
+        if ename != "Incomplete" or len(tb) != 1 or not text.startswith(hint):
             problems.append(f"a traceback, not a hint: {ename}: {evalue[:200]}\n{text[:1500]}")
-        elif "could not be checked" in text:
+        elif vague in text:
             problems.append(f"a hint that names no expectation: {text}")
     return problems
 
@@ -298,10 +308,11 @@ def kernel_bool(kernel, expression):
     return text == "True"
 
 
-def assert_correct(kernel, check, grade_id, what):
+def assert_correct(kernel, check, grade_id, what, lang="en"):
     outputs, finished = kernel.run(check)
     stdout = "".join(o[1] for o in outputs if o[0] == "stdout").strip().splitlines()
-    assert finished and stdout and stdout[-1] == f"{TICK} Correct!", f"{grade_id}: {what} is not Correct!: {outputs}"
+    correct = VERDICTS[lang][1]
+    assert finished and stdout and stdout[-1] == correct, f"{grade_id}: {what} is not {correct}: {outputs}"
 
 
 @pytest.fixture(scope="module")
@@ -331,11 +342,13 @@ def test_wrong_answers_cover_variables_and_functions():
     assert "return x.exp()" in broken and "return 1.0" in broken and "return g" not in broken
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
+@pytest.mark.parametrize("lesson", LESSONS, ids=[str(p.relative_to(NOTEBOOKS).with_suffix("")) for p in LESSONS])
 def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
-    student = json.loads((student_dir / lesson.name).read_text(encoding="utf-8"))
+    rel = lesson.relative_to(NOTEBOOKS)
+    lang = "ja" if rel.parent.name == "ja" else "en"
+    student = json.loads((student_dir / rel).read_text(encoding="utf-8"))
     source_nb = json.loads(lesson.read_text(encoding="utf-8"))
-    kernel = Kernel(student_dir)
+    kernel = Kernel((student_dir / rel).parent)
     failures, tried = [], 0
     try:
         outputs, _ = kernel.run(f"import teachgrad.checks\nteachgrad.checks.TIME_LIMIT = {TIME_LIMIT}\n{SPOIL}")
@@ -356,7 +369,7 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
                     kernel.run(code)
                 kernel.run(answer)
                 outputs, finished = kernel.run(check)
-                problems = verdict_problems(outputs, finished)
+                problems = verdict_problems(outputs, finished, lang)
                 if problems:
                     failures.append(f"{grade_id}, {label}:\n  " + "\n  ".join(problems))
             for code in given:
@@ -364,7 +377,7 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
             outputs, finished = kernel.run(reference)
             assert finished and not any(o[0] == "error" for o in outputs), \
                 f"{grade_id}: the reference solution failed: {outputs}"
-            assert_correct(kernel, check, grade_id, "the reference solution")
+            assert_correct(kernel, check, grade_id, "the reference solution", lang)
             # the same kind of answer, one wrong value at a time
             variables, functions = answer_names(reference)
             spoilable = [n for n in variables if kernel_bool(kernel, f"__spoils({n})")]
@@ -380,14 +393,14 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
                 outputs, _ = kernel.run(spoil)
                 assert not any(o[0] == "error" for o in outputs), outputs
                 outputs, finished = kernel.run(check)
-                problems = verdict_problems(outputs, finished)
+                problems = verdict_problems(outputs, finished, lang)
                 if problems:
                     failures.append(f"{grade_id}, {name} spoiled:\n  " + "\n  ".join(problems))
                 kernel.run(f"{name} = __right_{name}")
-            assert_correct(kernel, check, grade_id, "the restored reference answers")
+            assert_correct(kernel, check, grade_id, "the restored reference answers", lang)
     finally:
         kernel.stop()
-    print(f"{lesson.name}: {tried} wrong answers tried")
+    print(f"{rel}: {tried} wrong answers tried")
     assert tried, "no exercise found"
-    assert not failures, f"{lesson.name}: {len(failures)} of {tried} wrong answers were not answered with a hint:\n" \
+    assert not failures, f"{rel}: {len(failures)} of {tried} wrong answers were not answered with a hint:\n" \
         + "\n".join(failures)
