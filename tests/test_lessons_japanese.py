@@ -6,7 +6,9 @@
   string literals may differ only where the English one is prose (a word and a space, or a label
   ending in a colon) or a plot's label, so that names, keys and digests like ``"tensor"`` or ``"7eee9525c86f"`` stay as they are.
   The only extra lines are the language setting of the setup cell (tools/lessons.py LANGUAGE_LINES).
-- Markdown cells are translated: none is left in English prose.
+- Markdown cells are translated: none is left in English prose, and no line of Japanese text is broken
+  between two Japanese characters (Markdown turns a line break into a space, which Japanese text does
+  not have).
 - The hints and success messages a check cell passes to ``check()`` are in Japanese, so that a learner
   never meets an English hint in the Japanese edition.
 """
@@ -108,6 +110,34 @@ def untranslated(text):
     return latin >= 30 and japanese < 0.1 * latin
 
 
+def broken_lines(text):
+    """Lines of Japanese prose broken between two Japanese characters (outside code blocks, tables
+    and headings): the rendered text would show a stray space there."""
+    found, in_code, previous = [], False, ""
+    for line in text.split("\n"):
+        if line.strip().startswith("```"):
+            in_code, previous = not in_code, ""
+            continue
+        first = line.strip()[:1]
+        if (not in_code and previous and first and JAPANESE.match(previous[-1]) and JAPANESE.match(first)
+                and not re.match(r"\s*([-*+] |\d+\. |#|\||\$\$|>)", line)):
+            found.append(previous[-10:] + "⏎" + line.strip()[:10])
+        previous = "" if in_code or line.strip().startswith(("|", "#", "$$")) else line.rstrip()
+    return found
+
+
+def test_line_break_detector():
+    assert broken_lines("計算\nグラフ") == ["計算⏎グラフ"]
+    assert broken_lines("計算グラフ。\n\n次の段落") == []
+    assert broken_lines("```\nあ\nい\n```") == []
+    assert broken_lines("- 項目\n- 次の項目") == []
+    assert broken_lines("`x` は\n`y` と同じ") == []
+
+
+def test_readme_ja_has_no_broken_japanese_lines():
+    assert broken_lines((ROOT / "README.ja.md").read_text(encoding="utf-8")) == []
+
+
 def test_untranslated_detector():
     assert untranslated("Run this cell first. `teachgrad` stands in for PyTorch: every cell prints the same.")
     assert not untranslated("最初にこのセルを実行してください。`teachgrad` は PyTorch の代わりを務めます。")
@@ -156,6 +186,8 @@ def test_japanese_lesson_is_the_english_one_translated(name):
             problems += [f"{where}: {p}" for p in code_differences(src(cell_en), src(cell_ja))]
         elif untranslated(src(cell_ja)):
             problems.append(f"{where}: still English: {src(cell_ja)[:120]!r}")
+        elif broken_lines(src(cell_ja)):
+            problems.append(f"{where}: a line break between Japanese characters: {broken_lines(src(cell_ja))}")
     assert not problems, f"{name}:\n" + "\n".join(problems)
 
 

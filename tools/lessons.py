@@ -80,11 +80,8 @@ explorers and the engine's own source), which show teachgrad itself.""",
 ## 準備
 
 最初にこのセルを実行してください。`teachgrad` は PyTorch の代わりを務めます。`import teachgrad as torch` を
-`import torch` に（`teachgrad.nn`、`teachgrad.optim` を `torch.nn`、`torch.optim` に）置き換えても、このレッスンの
-セルはどれも同じ結果を表示します。例外は *teachgrad 専用* と書いたいくつかのセル（図、エクスプローラー、
-エンジン自身のソースコード）で、これらは teachgrad そのものを見せています。
-`teachgrad.set_language("ja")` は、チェックのヒントやエクスプローラー、図の文字を日本語にします
-（PyTorch が出すメッセージは英語のままです）。""",
+`import torch` に（`teachgrad.nn`、`teachgrad.optim` を `torch.nn`、`torch.optim` に）置き換えても、このレッスンのセルはどれも同じ結果を表示します。例外は *teachgrad 専用* と書いたいくつかのセル（図、エクスプローラー、エンジン自身のソースコード）で、これらは teachgrad そのものを見せています。
+`teachgrad.set_language("ja")` は、チェックのヒントやエクスプローラー、図の文字を日本語にします（PyTorch が出すメッセージは英語のままです）。""",
 }
 
 # Headings every lesson has, by edition (tests/test_notebook_structure.py looks for them)
