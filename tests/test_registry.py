@@ -167,6 +167,11 @@ ROWS = {
     "graph": [internal("graph nodes and the backward loop")],
     "tensor_methods": [internal("the Tensor methods, one op each")],
     "language": [internal("the language of the lessons' hints, explorers and drawings")],
+    # lesson tooling, loaded only when imported (an export once another test has imported it)
+    "checks": [internal("the lessons' exercise checks")],
+    "explorers": [internal("the experiments behind the lessons' explorers")],
+    "viz": [internal("graph drawings and charts")],
+    "widgets": [internal("the lessons' live explorers")],
     "set_language": [extra("lesson tooling: hints, explorers and drawings in English or Japanese")],
     "get_language": [extra("lesson tooling: the language chosen with set_language")],
     "utils.hooks": [namespace("utils.hooks")],
