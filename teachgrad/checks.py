@@ -24,6 +24,12 @@ A check cell wraps its tests in ``with exercise():`` and reads the learner's ans
 - Values are compared either with a value the check recomputes by a route of its own, or with a
   short digest of the rounded answer (:func:`digest`, :func:`matches`), so reading a check cell
   does not give the answer away.
+- An answer that is None gets a hint that says why: the solution cell was not written yet, it
+  stopped with an error (which one), or it ran and the value really is None (``none_hint`` says
+  what None means there, e.g. a forgotten ``retain_grad()``).
+- A name the check needs that is not the learner's answer (a lesson helper, a given cell's
+  tensor) is reported as "run the lesson's earlier cells", never as a missing answer: the learner's
+  answers are read with :func:`answer` only.
 
 The checks work with teachgrad and with real PyTorch tensors alike. Verdicts and the hints written
 here follow :func:`teachgrad.set_language` (``✅ 正解です`` / ``❌ まだです。ヒント: ...`` in Japanese); the
@@ -33,6 +39,8 @@ hints a check cell passes to :func:`check` are the lesson's own text.
 import contextlib
 import hashlib
 import math
+import numbers
+import re
 import signal
 import sys
 import threading
@@ -40,11 +48,14 @@ import time
 
 from .language import pick
 
-__all__ = ["exercise", "answer", "call", "check", "matches", "digest", "close", "Incomplete", "TIME_LIMIT"]
+__all__ = ["exercise", "answer", "call", "check", "backward_once", "matches", "digest", "close", "Incomplete",
+           "TIME_LIMIT"]
 
 TIME_LIMIT = 5.0  # seconds for each call of a learner's function
 
 _OK = "\u2705"
+# JupyterLab's menu item, as its Japanese language pack names it (and in English)
+RUN_ABOVE_JA = "「実行」メニューの「選択したセルの上にあるすべてを実行」（Run \u2192 Run All Above Selected Cell）"
 _NOT_YET = "\u274c"
 
 
@@ -110,8 +121,15 @@ def _not_defined(name):
 def _explain(exc):
     """A hint for an exception that escaped the checks (an answer of a kind nobody expected)."""
     if isinstance(exc, NameError):
-        name = getattr(exc, "name", None) or str(exc).split("'")[1 if "'" in str(exc) else 0]
-        return _not_defined(name)
+        # The learner's answers are read with answer(); any other name comes from the lesson.
+        name = _missing_name(exc)
+        return pick(
+            f"`{name}` is not defined: it is made by an earlier cell of this lesson (the setup cell, a cell of the "
+            "lesson, or the exercise's given cell), not by your answer. After a kernel restart, run the cells above "
+            "this one first (Run \u2192 Run All Above Selected Cell), then this check again.",
+            ja=f"`{name}` が定義されていません。これはあなたの答えではなく、このレッスンのもっと前のセル（準備のセル、"
+               "レッスン本文のセル、演習で与えられたセル）が作るものです。カーネルを再起動したあとは、まず"
+               f"{RUN_ABOVE_JA}でこのセルより上のセルを実行し、それからもう一度このチェックを実行してください。")
     if isinstance(exc, _TimeUp):
         return pick(f"your code did not finish within {TIME_LIMIT:g} seconds and was stopped.",
                     ja=f"コードが {TIME_LIMIT:g} 秒以内に終わらなかったので止めました。")
@@ -122,7 +140,16 @@ def _explain(exc):
                    "発生しました。") + (_tip(exc) or compare)
 
 
+def _missing_name(exc):
+    name = getattr(exc, "name", None)
+    if not name:
+        found = re.search(r"'([^']+)'", str(exc))
+        name = found.group(1) if found else str(exc)
+    return name
+
+
 # PyTorch errors a learner meets in the exercises, with what to do about them (appended to the hint).
+# A check can give better advice for its own exercise with ``call(..., tips=...)``.
 _ERROR_TIPS = (
     ("leaf Variable that requires grad is being used in an in-place operation",
      "Change a parameter in place only inside `with torch.no_grad():`.",
@@ -140,17 +167,31 @@ _ERROR_TIPS = (
 )
 
 
-def _tip(exc):
+def _tip(exc, tips=()):
+    if isinstance(exc, NameError):
+        name = _missing_name(exc)
+        return pick(f" If `{name}` comes from an earlier cell of the lesson, run that cell first (after a kernel "
+                    "restart: Run \u2192 Run All Above Selected Cell); otherwise check its spelling.",
+                    ja=f"`{name}` がレッスンのもっと前のセルで作られるものなら先にそのセルを実行し、そうでなければ名前の"
+                       f"綴りを確かめてください。カーネルを再起動したあとは、{RUN_ABOVE_JA}で上のセルをまとめて"
+                       "実行できます。")
     text = str(exc)
+    for needle, tip in tips:  # the exercise's own advice, in the lesson's language
+        if needle in text:
+            return pick(" ", ja="") + tip
     for needle, tip, tip_ja in _ERROR_TIPS:
         if needle in text:
             return pick(" " + tip, ja=tip_ja)
     return ""
 
 
-def _short(exc, limit=300):
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return text if len(text) <= limit else text[:limit] + "..."
+def _short(exc, limit=1000):
+    """The exception's message on one line, whole: PyTorch's messages are shown as they are. Only a
+    message longer than ``limit`` (say, one that prints a whole tensor) is shortened, at a space."""
+    text = " ".join(line.strip() for line in str(exc).strip().splitlines() if line.strip())
+    if len(text) <= limit:
+        return text.rstrip(".")
+    return text[:limit].rsplit(" ", 1)[0] + " \u2026"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,12 +315,16 @@ def _has_nan(value):
     return False
 
 
-def answer(name, kind="any", shape=None, allow_none=False):
+def answer(name, kind="any", shape=None, allow_none=False, none_hint=None, floating=False):
     """The value of the learner's variable ``name``, or a hint saying what is wrong with it.
 
-    kind   "tensor", "number" (int or float), "float", "int", "set", "dict", "list", "str",
-           "function" or "any".
-    shape  for tensors: the expected shape, a tuple.
+    kind       "tensor", "number" (int or float), "float", "int", "set", "dict", "list", "str",
+               "function" or "any".
+    shape      for tensors: the expected shape, a tuple.
+    none_hint  what a None in ``name`` means in this exercise, for a learner whose cell ran and
+               stored None (e.g. "h.grad is None unless h.retain_grad() was called before backward()").
+    floating   for tensors: the values must be floating-point (True, or the hint to give instead of
+               the standard one).
     """
     __tracebackhide__ = True
     frame = sys._getframe(1)
@@ -289,25 +334,74 @@ def answer(name, kind="any", shape=None, allow_none=False):
         raise Incomplete(_not_defined(name))
     value = scope[name]
     if value is None and not allow_none:
-        raise Incomplete(pick(
-            f"`{name}` is None. Write your answer in the solution cell above (in place of "
-            "`raise NotImplementedError()`) and run it; if you did, check that it assigns "
-            f"`{name}` (a function without `return` gives None).",
-            ja=f"`{name}` が None のままです。上の解答セルに（`raise NotImplementedError()` の代わりに）答えを書いて"
-               f"実行してください。実行済みなら、そのセルが `{name}` に代入しているか確かめてください"
-               "（`return` のない関数は None を返します）。"))
+        raise Incomplete(_none_message(name, none_hint))
     if isinstance(value, type(Ellipsis)):
         raise Incomplete(pick(f"`{name}` still holds `...`: replace it with your answer.",
                               ja=f"`{name}` がまだ `...` のままです。答えに置き換えてください。"))
     _validate(value, kind, shape, f"`{name}`")
+    if floating and _is_tensor(value) and not value.is_floating_point():
+        advice = floating if isinstance(floating, str) else pick(
+            "Write the numbers with a decimal point (1. rather than 1), or convert with .float().",
+            ja="数を小数点付きで書くか（1 ではなく 1.）、.float() で変換してください。")
+        raise Incomplete(pick(f"`{name}` should hold floating-point numbers, but its dtype is {value.dtype}. ",
+                              ja=f"`{name}` は浮動小数点数を持つはずですが、dtype が {value.dtype} です。") + advice)
     return value
+
+
+def _previous_cell():
+    """(source, exception) of the cell that ran just before the check cell, when the lessons run in
+    IPython (JupyterLab, nbgrader, nbval); (None, None) elsewhere."""
+    try:
+        shell = sys.modules["IPython"].get_ipython()
+        result = shell.last_execution_result
+        return result.info.raw_cell, result.error_in_exec or result.error_before_exec
+    except Exception:  # noqa: BLE001 - no IPython, or one that keeps no such record
+        return None, None
+
+
+def _none_message(name, none_hint):
+    """Why ``name`` is None: the solution cell is still unsolved, it stopped with an error, or it
+    ran and stored None (then ``none_hint`` says what that means in this exercise)."""
+    source, error = _previous_cell()
+    meaning = none_hint or pick(
+        f"check that it assigns your answer to `{name}` (a function without `return` gives None, and so do "
+        "in-place methods such as list.sort()).",
+        ja=f"答えを `{name}` に代入しているか確かめてください（`return` のない関数は None を返します。list.sort() "
+           "のようなその場で変更するメソッドも None を返します）。")
+    ran_the_answer = (isinstance(source, str) and re.search(rf"\b{re.escape(name)}\b", source)
+                      and "with exercise()" not in source)
+    if ran_the_answer:
+        if isinstance(error, NotImplementedError):
+            return pick(f"`{name}` is None: your solution cell still raises NotImplementedError. Replace "
+                        "`raise NotImplementedError()` with your answer and run the cell again.",
+                        ja=f"`{name}` が None です。解答セルがまだ NotImplementedError を送出しています。"
+                           "`raise NotImplementedError()` を答えに置き換えて、セルをもう一度実行してください。")
+        if isinstance(error, BaseException) and not isinstance(error, Incomplete):
+            what = f"{type(error).__name__}: {_short(error)}"
+            return pick(f"`{name}` is None because the cell you ran before this one stopped with an error before "
+                        f"it could assign `{name}`: {what}.{_tip(error)} Fix that error, run the cell again, then "
+                        "this check.",
+                        ja=f"`{name}` が None なのは、このセルの前に実行したセルが `{name}` に代入する前にエラーで"
+                           f"止まったからです: {what}。{_tip(error)}そのエラーを直してセルをもう一度実行し、それから"
+                           "このチェックを実行してください。")
+        if error is None:
+            return pick(f"your cell ran, but the value it stored in `{name}` is None: {meaning}",
+                        ja=f"セルは実行されましたが、`{name}` に入った値が None です。{meaning}")
+    return pick(f"`{name}` is None. Write your answer in the solution cell above (in place of "
+                "`raise NotImplementedError()`) and run it; if that cell stops with an error, fix the error first. "
+                f"If it ran and `{name}` is still None: {meaning}",
+                ja=f"`{name}` が None です。上の解答セルに（`raise NotImplementedError()` の代わりに）答えを書いて"
+                   "実行してください。そのセルがエラーで止まるなら、まずそのエラーを直します。実行できたのに "
+                   f"`{name}` が None のままなら: {meaning}")
 
 
 _KIND_TESTS = {
     "tensor": _is_tensor,
     "number": _is_number,
-    "float": lambda v: isinstance(v, float),
-    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    # NumPy's scalars count as what they are: np.int64(4) is an int, np.float32(0.5) a float.
+    "float": lambda v: isinstance(v, float) or (_is_number(v) and isinstance(v, numbers.Real)
+                                                 and not isinstance(v, numbers.Integral)),
+    "int": lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and _is_number(v),
     "set": lambda v: isinstance(v, (set, frozenset)),
     "dict": lambda v: isinstance(v, dict),
     "list": lambda v: isinstance(v, list),
@@ -328,10 +422,12 @@ def _validate(value, kind, shape, label, returned=False):
                 extra = pick(" Use .item() to turn a one-element tensor into a Python number.",
                              ja="要素が 1 つのテンソルは .item() で Python の数値に変換できます。")
             else:
-                extra = pick(" A number is one value: reduce the tensor to one element first (.sum(), .mean(), "
-                             "...), then use .item().",
-                             ja="数値は値 1 つです。まずテンソルを要素 1 つにまとめ（.sum() や .mean() など）、"
-                                "それから .item() を使ってください。")
+                n = _numel(value)
+                extra = pick(f" A number is one value, and this tensor holds {n}: reduce it the way the task asks "
+                             "(.mean(), .sum(), ...) or pick the one entry it asks for (t[0]), then use .item().",
+                             ja=f"数値は値 1 つですが、このテンソルには {n} 個の値があります。問題の指示どおりにまとめるか"
+                                "（.mean() や .sum() など）、求められている 1 つの要素を取り出して（t[0]）、それから "
+                                ".item() を使ってください。")
         elif kind == "float" and isinstance(value, int):
             extra = pick(" Write it with a decimal point (or convert with float(...)).",
                          ja="小数点を付けて書いてください（または float(...) で変換します）。")
@@ -403,12 +499,14 @@ def _time_limit(seconds):
         sys.settrace(previous)
 
 
-def call(function, *args, name=None, time_limit=None, returns=None, shape=None, **kwargs):
+def call(function, *args, name=None, time_limit=None, returns=None, shape=None, tips=(), **kwargs):
     """``function(*args, **kwargs)``, run with a time limit; every failure becomes a hint.
 
     name     what to call the function in the hint (default: its ``__name__``).
     returns  the kind of value it must return (the kinds of :func:`answer`), and ``shape`` for a
              tensor: anything else (None, a list, NaN, ...) becomes a hint naming what was expected.
+    tips     ``(part of an error message, what to do)`` pairs for this exercise, tried before the
+             general tips for PyTorch's errors.
     """
     __tracebackhide__ = True
     label = name or getattr(function, "__name__", pick("your function", ja="あなたの関数"))
@@ -436,12 +534,42 @@ def call(function, *args, name=None, time_limit=None, returns=None, shape=None, 
         raise Incomplete(pick(f"{label} called itself without end (RecursionError).",
                               ja=f"{label} が自分自身を際限なく呼び出しました（RecursionError）。")) from None
     except Exception as exc:  # noqa: BLE001 - the learner's error, shown as a hint
-        raise Incomplete(pick(f"{label} raised {type(exc).__name__}: {_short(exc)}",
+        raise Incomplete(pick(f"{label} raised {type(exc).__name__}: {_short(exc)}.",
                               ja=f"{label} で {type(exc).__name__}: {_short(exc)} が発生しました。")
-                         + _tip(exc)) from None
+                         + _tip(exc, tips)) from None
     if returns is not None:
         _validate(result, returns, shape, label, returned=True)
     return result
+
+
+def backward_once(loss, parameters, name="backward()"):
+    """Leave in ``parameters`` the gradients of one ``loss.backward()``, for the check to examine.
+
+    The check's own pass runs on gradients set to None first, with ``retain_graph=True`` (so the
+    check cell can run twice). A learner whose cell already called ``loss.backward()`` - natural
+    when a task says "after loss.backward() ..." - has freed the graph; then the gradients that call
+    left are put back and examined instead (a cell run twice leaves twice the gradient, which the
+    check's value tests catch). Returns True if the check ran the backward pass itself."""
+    __tracebackhide__ = True
+    params = list(parameters)
+    left = [p.grad for p in params]
+    for p in params:
+        p.grad = None
+    try:
+        with _time_limit(TIME_LIMIT):
+            loss.backward(retain_graph=True)
+    except _TimeUp:
+        raise Incomplete(pick(f"{name} did not finish within {TIME_LIMIT:g} seconds, so the check stopped it.",
+                              ja=f"{name} が {TIME_LIMIT:g} 秒以内に終わらなかったので、チェックが止めました。")) from None
+    except Exception as exc:  # noqa: BLE001 - PyTorch's error, shown as a hint
+        if "backward through the graph a second time" not in str(exc):
+            raise Incomplete(pick(f"{name} raised {type(exc).__name__}: {_short(exc)}.",
+                                  ja=f"{name} で {type(exc).__name__}: {_short(exc)} が発生しました。")
+                             + _tip(exc)) from None
+        for p, grad in zip(params, left):
+            p.grad = grad
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,9 @@ tested without a browser. :mod:`teachgrad.widgets` puts controls around them.
   :func:`training_table`;
 - ``nn.Sequential`` on an input that does not require grad (lesson 6): :func:`sequential_gradients`,
   :func:`sequential_table`;
+- the models the lessons define in their own cells, kept here too (as d2l keeps its ``#@save``
+  code) so that exercise checks work after a kernel restart: lesson 6's :func:`mlp_net` and
+  lesson 7's :func:`make_model`;
 - the engine's own backward loop, one node at a time (lesson 8, teachgrad only): :class:`BackwardSteps`,
   :func:`diamond`;
 - errors explained in a line: :func:`friendly_error`.
@@ -28,7 +31,8 @@ from .language import display_width, pad, pick
 __all__ = [
     "CHAIN_LEAVES", "CHAIN_VALUES", "CHAIN_GRADS", "CHAIN_TOGGLES", "chain_leaves", "chain_code",
     "chain_gradients", "chain_table", "print_chain_grads", "AccumulationLab", "training_run",
-    "training_table", "SEQUENTIAL_PARAMS", "sequential_gradients", "sequential_table", "friendly_error",
+    "training_table", "SEQUENTIAL_PARAMS", "sequential_gradients", "sequential_table", "mlp_net", "make_model",
+    "friendly_error",
     "BackwardSteps", "diamond",
 ]
 
@@ -411,6 +415,46 @@ def sequential_table(result):
     if result["error"]:
         lines.append(_failed("y.backward()") + result["error"].split("\n")[0])
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# the models of lessons 6 and 7 (the same code as the lessons' cells; tests/test_checks.py compares)
+# ---------------------------------------------------------------------------------------------
+
+def mlp_net(torch=None):
+    """A new ``MLPNet`` of lesson 6: the gradient-update article's network for 28x28 digits
+    (``fc1`` 784 -> 512, ``fc2`` 512 -> 512, ``fc3`` 512 -> 10, dropout 0.2 after the first two)."""
+    lib = _lib(torch)
+    nn, F = _sub(lib, "nn"), _sub(lib, "nn.functional")
+
+    class MLPNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(1 * 28 * 28, 512)
+            self.fc2 = nn.Linear(512, 512)
+            self.fc3 = nn.Linear(512, 10)
+            self.dropout1 = nn.Dropout(0.2)
+            self.dropout2 = nn.Dropout(0.2)
+
+        def forward(self, x):
+            x = F.relu(self.fc1(x))
+            x = self.dropout1(x)
+            x = F.relu(self.fc2(x))
+            x = self.dropout2(x)
+            return F.relu(self.fc3(x))
+
+    return MLPNet()
+
+
+def make_model(dropout=0.0, torch=None):
+    """Lesson 7's regression model: one hidden layer of 32 tanh units, with a Dropout layer."""
+    nn = _sub(_lib(torch), "nn")
+    return nn.Sequential(
+        nn.Linear(1, 32),
+        nn.Tanh(),
+        nn.Dropout(p=dropout),
+        nn.Linear(32, 1),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

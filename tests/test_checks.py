@@ -82,7 +82,8 @@ def test_block_failure_prints_no_verdict(capsys):
 
 @pytest.mark.parametrize("boom, words", [
     (lambda: [1, 2].shape, "AttributeError"),
-    (lambda: undefined_name_for_the_test, "`undefined_name_for_the_test` is not defined yet"),  # noqa: F821
+    (lambda: undefined_name_for_the_test, "`undefined_name_for_the_test` is not defined: it is made by an earlier "
+                                          "cell of this lesson"),  # noqa: F821
     (lambda: 1 / 0, "ZeroDivisionError"),
 ])
 def test_block_turns_any_exception_into_a_hint(boom, words):
@@ -208,7 +209,7 @@ def test_call_checks_what_the_function_returns(lib):
         with pytest.raises(Incomplete) as info:
             call(lambda: result, name="f", returns="float")
         assert info.value.hint.startswith(words), info.value.hint
-    with pytest.raises(Incomplete, match=r"reduce the tensor to one element first"):
+    with pytest.raises(Incomplete, match=r"this tensor holds 3: reduce it the way the task asks"):
         call(lambda: lib.ones(3), name="f", returns="float")
     with pytest.raises(Incomplete, match=r"Hint: g should return a tensor of shape \(3, 2\), but it returned one of shape \(2, 3\)"):
         call(lambda: lib.zeros(2, 3), name="g", returns="tensor", shape=(3, 2))
@@ -264,3 +265,190 @@ def test_close():
     assert not close(float("nan"), float("nan"))
     assert not close("x", 1.0)
     assert close(math.pi, 3.1416, tol=1e-4)
+
+
+# -- what the learner gets for the mistakes a reader of the lessons made ------------------------
+
+def test_a_missing_lesson_helper_is_not_reported_as_a_missing_answer():
+    # After a kernel restart the lesson's own cells (CHAIN_LEAVES, make_model, a given cell's tensors)
+    # are gone; the learner's answers are read with answer(), so any other name is the lesson's.
+    with pytest.raises(Incomplete) as info:
+        with exercise():
+            CHAIN_LEAVES_OF_THE_LESSON  # noqa: B018, F821
+    hint = info.value.hint
+    assert "Write your answer" not in hint
+    assert "earlier cell of this lesson" in hint and "Run All Above Selected Cell" in hint
+
+
+def test_a_name_missing_inside_the_learners_function_says_where_it_comes_from():
+    def train_step():
+        return loss_fn_of_the_lesson  # noqa: F821
+
+    with pytest.raises(Incomplete) as info:
+        call(train_step)
+    assert info.value.hint.startswith("train_step raised NameError: name 'loss_fn_of_the_lesson' is not defined.")
+    assert "comes from an earlier cell of the lesson, run that cell first" in info.value.hint
+
+
+@pytest.mark.parametrize("previous, words", [
+    # (the cell run before the check, its exception): what the hint for a None answer says
+    (("h_grad = None\n# YOUR CODE HERE\nraise NotImplementedError()", NotImplementedError()),
+     "your solution cell still raises NotImplementedError"),
+    (("h_grad = None\nt = torch.tensor([1, 2], requires_grad=True)",
+      RuntimeError("Only Tensors of floating point and complex dtype can require gradients")),
+     "stopped with an error before it could assign `h_grad`: RuntimeError: Only Tensors of floating point"),
+    (("h_grad = None\nout.backward()\nh_grad = h.grad", None),
+     "your cell ran, but the value it stored in `h_grad` is None: call h.retain_grad()"),
+    ((None, None), "If it ran and `h_grad` is still None: call h.retain_grad()"),
+    (("print(1)", None), "If it ran and `h_grad` is still None: call h.retain_grad()"),
+])
+def test_a_none_answer_gets_the_reason_it_is_none(monkeypatch, previous, words):
+    monkeypatch.setattr(checks, "_previous_cell", lambda: previous)
+    with pytest.raises(Incomplete) as info:
+        _answer_in({"h_grad": None}, "h_grad", "tensor", none_hint="call h.retain_grad() before backward().")
+    assert words in info.value.hint, info.value.hint
+    if previous[0] is not None and previous[0].startswith("h_grad"):
+        assert "Write your answer in the solution cell" not in info.value.hint
+
+
+def test_the_previous_cell_is_read_from_ipython(monkeypatch):
+    import sys
+    import types
+
+    error = RuntimeError("boom")
+    result = types.SimpleNamespace(info=types.SimpleNamespace(raw_cell="x = None\nx = f()"), error_in_exec=error,
+                                   error_before_exec=None)
+    shell = types.SimpleNamespace(last_execution_result=result)
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    assert checks._previous_cell() == ("x = None\nx = f()", error)
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: None))
+    assert checks._previous_cell() == (None, None)
+
+
+def test_pytorchs_messages_are_shown_whole(lib):
+    # A second backward() through a freed graph: PyTorch's message is long, and the hint must not cut it.
+    x = lib.ones(2, requires_grad=True)
+    out = (x * x).sum()
+    out.backward()
+    with pytest.raises(RuntimeError) as raised:
+        out.backward()
+    with pytest.raises(Incomplete) as info:
+        call(out.backward, name="loss_D.backward()")
+    message = " ".join(str(raised.value).split()).rstrip(".")
+    assert message in info.value.hint
+    assert "..." not in info.value.hint and "\u2026" not in info.value.hint
+    assert checks._short(RuntimeError("word " * 400)).endswith("word \u2026")
+
+
+def test_call_takes_the_exercises_own_tips_first(lib):
+    t = lib.ones(2, requires_grad=True)
+    tip = "compute a new tensor instead, result = t * 2."
+    with pytest.raises(Incomplete) as info:
+        call(lambda: t.mul_(2), name="double_until", tips=[("leaf Variable", tip)])
+    assert info.value.hint.endswith(tip)
+    assert "no_grad" not in info.value.hint
+
+
+def test_numpy_scalars_count_as_what_they_are():
+    np = pytest.importorskip("numpy")
+    assert _answer_in({"n": np.int64(4)}, "n", "int") == 4
+    assert _answer_in({"n": np.int64(4)}, "n", "number") == 4
+    assert _answer_in({"v": np.float32(0.5)}, "v", "float") == 0.5
+    with pytest.raises(Incomplete, match="should be a Python int, but it is a float64"):
+        _answer_in({"n": np.float64(4.0)}, "n", "int")
+    with pytest.raises(Incomplete, match="should be a Python float, but it is an int64"):
+        _answer_in({"v": np.int64(4)}, "v", "float")
+
+
+def test_answer_can_ask_for_floating_point_values(lib):
+    grad = lib.tensor([3, 12, 27])
+    with pytest.raises(Incomplete, match=r"should hold floating-point numbers, but its dtype is torch.int64\. Write"):
+        _answer_in({"g": grad}, "g", "tensor", shape=(3,), floating=True)
+    with pytest.raises(Incomplete, match=r"torch.int64\. store t.grad itself"):
+        _answer_in({"g": grad}, "g", "tensor", floating="store t.grad itself")
+    assert _answer_in({"g": grad.float()}, "g", "tensor", floating=True) is not None
+
+
+def _netD_step(lib, own_backward):
+    lib.manual_seed(1)
+    nn = __import__(f"{lib.__name__}.nn", fromlist=["nn"])
+    net = nn.Linear(3, 1)
+    loss = net(lib.ones(4, 3)).mean()
+    for _ in range(own_backward):
+        loss.backward()
+    return net, loss
+
+
+@pytest.mark.parametrize("own_backward", [0, 1, 2])
+def test_backward_once_accepts_a_backward_the_learner_already_ran(lib, own_backward):
+    net, loss = _netD_step(lib, own_backward if own_backward < 2 else 1)
+    if own_backward == 2:  # the learner's cell ran twice: two graphs, two backward() calls
+        loss = net(lib.ones(4, 3)).mean()
+        loss.backward()
+    ran = checks.backward_once(loss, net.parameters(), name="loss_D.backward()")
+    assert ran is (own_backward == 0)
+    assert net.weight.grad.tolist() == [[float(max(own_backward, 1))] * 3]
+    checks.backward_once(loss, net.parameters())  # the check cell run a second time: the same gradients
+    assert net.weight.grad.tolist() == [[float(max(own_backward, 1))] * 3]
+
+
+def test_backward_once_turns_other_errors_into_hints(lib):
+    loss = lib.ones(3, requires_grad=True) * 2
+    with pytest.raises(Incomplete, match="loss_D.backward\\(\\) raised RuntimeError: grad can be implicitly created"):
+        checks.backward_once(loss, [], name="loss_D.backward()")
+
+
+# -- the lessons' models, kept in the package for the checks, are the lessons' own code ------------
+
+def _lesson_cell(stem, cell_id):
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parent.parent / "notebooks" / f"{stem}.ipynb").read_text("utf-8"))
+    return next("".join(c["source"]) for c in nb["cells"] if c.get("id") == cell_id)
+
+
+def _lib_namespace(lib):
+    import importlib
+
+    return {"torch": lib, "nn": importlib.import_module(f"{lib.__name__}.nn"),
+            "F": importlib.import_module(f"{lib.__name__}.nn.functional")}
+
+
+def _same_parameters(a, b):
+    pa, pb = list(a.named_parameters()), list(b.named_parameters())
+    return [n for n, _ in pa] == [n for n, _ in pb] and all(
+        p.shape == q.shape and p.dtype == q.dtype and bool((p == q).all()) for (_, p), (_, q) in zip(pa, pb))
+
+
+def test_mlp_net_is_lesson_6s_MLPNet(lib):
+    from teachgrad.explorers import mlp_net
+
+    source = _lesson_cell("06_modules_and_sequential", "lesson06-026")
+    ns = _lib_namespace(lib)
+    exec(source.split("\n\n\ntorch.manual_seed(0)")[0], ns)
+    lib.manual_seed(0)
+    lesson = ns["MLPNet"]()
+    lib.manual_seed(0)
+    ours = mlp_net(lib)
+    assert _same_parameters(lesson, ours)
+    assert repr(lesson).split("\n", 1)[1] == repr(ours).split("\n", 1)[1]
+    lesson.eval()
+    ours.eval()
+    x = lib.randn(2, 784)
+    assert bool((lesson(x) == ours(x)).all())
+
+
+def test_make_model_is_lesson_7s_make_model(lib):
+    from teachgrad.explorers import make_model
+
+    source = _lesson_cell("07_training_end_to_end", "lesson07-007")
+    ns = _lib_namespace(lib)
+    exec(source.split("\n\n\nloss_fn")[0], ns)
+    for dropout in (0.0, 0.5):
+        lib.manual_seed(0)
+        lesson = ns["make_model"](dropout)
+        lib.manual_seed(0)
+        ours = make_model(dropout, torch=lib)
+        assert _same_parameters(lesson, ours)
+        assert repr(lesson) == repr(ours)

@@ -26,6 +26,11 @@ only says the answer "could not be checked" — and it must finish (the learner'
 time limit, set to 1 s here to keep the test short). At the end the reference answers are restored and
 the check must print ``✅ Correct!`` again, so that the next exercise starts from the state the lesson
 expects.
+
+The answers a reader of the lessons gave (:data:`REPORTED`) run too: each must get a hint that names
+the mistake made. :data:`ACCEPTED` holds right answers written differently, which must get the tick.
+A second test restarts the kernel before each exercise (only the setup cell, the given cells, the
+answer and the check run): checks must not depend on the lesson's own cells.
 """
 
 import ast
@@ -120,6 +125,179 @@ def __spoils(value):
     spoiled = __spoil(value)
     return not (spoiled is value)
 """
+
+
+# ---------------------------------------------------------------------------------------------
+# the answers a reader of the lessons gave, and the hint each must get
+# ---------------------------------------------------------------------------------------------
+
+# grade id of the solution cell -> [(what the learner did, their cell, words the hint must contain)].
+# Each is a wrong answer that once got a tick, or a hint that named another mistake than the one made.
+REPORTED = {
+    "start-ex1-solution": [
+        ("float64 (the hidden test wants float32)",
+         "t = None\nt = torch.tensor([1., 2., 3.], dtype=torch.float64, requires_grad=True)", "torch.float32"),
+        ("not a leaf", "t = None\nt = torch.tensor([1., 2., 3.], requires_grad=True) * 1", "should be a leaf"),
+        ("an integer tensor that requires grad: the cell stops with an error",
+         "t = None\nt = torch.tensor([1, 2, 3], requires_grad=True)",
+         "stopped with an error before it could assign `t`: RuntimeError: Only Tensors of floating point"),
+    ],
+    "start-ex2-solution": [
+        ("t is not a leaf: t.grad is None",
+         "t = torch.tensor([1., 2., 3.], requires_grad=True) * 1\ngrad_t = None\n(t ** 3).sum().backward()\n"
+         "grad_t = t.grad", "your cell ran, but the value it stored in `grad_t` is None: t.grad is None"),
+        ("integers typed by hand", "grad_t = None\ngrad_t = torch.tensor([3, 12, 27])", "floating-point"),
+        ("computed by hand, no backward()",
+         "t = torch.tensor([1., 2., 3.], requires_grad=True)\ngrad_t = None\ngrad_t = 3 * t.detach() ** 2",
+         "t.grad does not"),
+        ("a second backward() through a freed graph",
+         "t = torch.tensor([1., 2., 3.], requires_grad=True)\ngrad_t = None\ns = (t ** 3).sum()\ns.backward()\n"
+         "s.backward()\ngrad_t = t.grad", "if you need to backward through the graph a second time or if you need"),
+    ],
+    "tensors-ex3-solution": [
+        ("rows of tensors", "mean_score = rows = None\nmean_score = scores.mean().item()\n"
+                            "rows = [list(r) for r in scores]", "holds tensors"),
+    ],
+    "graph-ex3-solution": [
+        ("three decimals, rounded wrongly up", "dout_dx = None\ndout_dx = 1.334", "the third decimal is not right"),
+        ("three decimals, rounded wrongly down", "dout_dx = None\ndout_dx = 1.332", "the third decimal is not right"),
+        ("two decimals", "dout_dx = None\ndout_dx = 1.33", "give at least three decimals"),
+        ("x.grad, all three entries",
+         "dout_dx = None\nx = torch.ones(3, requires_grad=True)\n((x + 1) ** 2).mean().backward()\n"
+         "dout_dx = x.grad", "pick the one entry"),
+    ],
+    "graph-ex4-solution": [
+        ("<= instead of <",
+         "def double_until(t, limit):\n    result = t * 2\n    n = 1\n    while result.norm() <= limit:\n"
+         "        result = result * 2\n        n += 1\n    return result, n", "(norm < limit)"),
+        ("no first doubling",
+         "def double_until(t, limit):\n    result = t\n    n = 0\n    while result.norm() < limit:\n"
+         "        result = result * 2\n        n += 1\n    return result, n", "the first doubling, t * 2, always happens"),
+        ("t changed in place", "def double_until(t, limit):\n    t.mul_(2)\n    return t, 1",
+         "compute a new tensor instead, result = t * 2"),
+        ("backward() inside",
+         "def double_until(t, limit):\n    result = t * 2\n    n = 1\n    while result.data.norm() < limit:\n"
+         "        result = result * 2\n        n += 1\n    result.sum().backward()\n    return result, n",
+         "should not call backward() itself"),
+        ("one multiplication by 2 ** n",
+         "def double_until(t, limit):\n    n = 1\n    while (t * 2 ** n).data.norm() < limit:\n        n += 1\n"
+         "    return t * 2 ** n, n", "one multiplication per doubling"),
+    ],
+    "backward-ex2-solution": [
+        ("integers", "J = None\nJ = torch.tensor([[4, 1], [3, 1]])", "floating-point"),
+    ],
+    "backward-ex3-solution": [
+        ("retain_grad() forgotten",
+         "h_grad = None\nx = torch.tensor([1., 2.], requires_grad=True)\nh = x * 3\nout = (h ** 2).sum()\n"
+         "out.backward()\nh_grad = h.grad", "h.retain_grad()"),
+        ("x.grad instead of h.grad",
+         "h_grad = None\nx = torch.tensor([1., 2.], requires_grad=True)\nh = x * 3\nout = (h ** 2).sum()\n"
+         "out.backward()\nh_grad = x.grad", "that is x.grad"),
+        ("backward() twice",
+         "h_grad = None\nx = torch.tensor([1., 2.], requires_grad=True)\nh = x * 3\nh.retain_grad()\n"
+         "out = (h ** 2).sum()\nout.backward(retain_graph=True)\nout.backward()\nh_grad = h.grad", "twice"),
+    ],
+    "backward-ex4-solution": [
+        ("one backward(), doubled by hand", "grad_twice = None\nout.backward()\ngrad_twice = x.grad * 2",
+         "x.grad does not"),
+    ],
+    "accumulation-ex2-solution": [
+        ("pieces not scaled",
+         "accumulated = None\nw.grad = None\nfor i in range(0, 12, 4):\n"
+         "    ((w * X[i:i + 4] - T[i:i + 4]) ** 2).mean().backward()\naccumulated = w.grad", "three times"),
+    ],
+    "accumulation-ex4-solution": [
+        ("new zero tensors, the layer untouched",
+         "layer_grads = None\nlayer_grads = [torch.zeros_like(p) for p in layer.parameters()]",
+         "layer's own gradients"),
+        ("zeros made from the gradients", "layer_grads = None\nlayer_grads = [p.grad * 0 for p in layer.parameters()]",
+         "layer's own gradients"),
+        ("the right zeros in the wrong order",
+         "layer_grads = None\nlayer.zero_grad(set_to_none=False)\nlayer_grads = [p.grad for p in layer.parameters()][::-1]",
+         "keep the order"),
+        ("lists instead of tensors",
+         "layer_grads = None\nlayer.zero_grad(set_to_none=False)\n"
+         "layer_grads = [p.grad.tolist() for p in layer.parameters()]", "the gradient tensors themselves"),
+    ],
+    "lesson05-ex2-solution": [
+        ("only for one number", "def independent_copy(t):\n    return torch.tensor(t.item())", "tensors of any shape"),
+        ("dtype changed", "def independent_copy(t):\n    return t.detach().clone().double()", "keep t's dtype"),
+        ("shape changed", "def independent_copy(t):\n    return t.detach().clone().reshape(1)", "must have the shape of t"),
+    ],
+    "lesson05-ex3-solution": [
+        (f"loss_D = {wrong}", f"loss_D = None\nloss_D = {wrong}", "the mean of netD's output on the fake batch")
+        for wrong in ("netD(torch.randn(8, 3)).mean()", "netD(fake.detach()).sum()", "-netD(fake.detach()).mean()",
+                      "netD(fake.detach()).mean() * 0", "netD(fake.detach()).max()", "netD(fake.detach()[:1]).mean()")
+    ] + [
+        ("no detach, own backward()", "loss_D = None\nloss_D = netD(fake).mean()\nloss_D.backward()", "leaked into netG"),
+        ("the right loss, its backward() run twice",
+         "loss_D = None\nloss_D = netD(fake.detach()).mean()\nloss_D.backward()\nloss_D = netD(fake.detach()).mean()\n"
+         "loss_D.backward()", "twice"),
+    ],
+    "lesson06-ex1-solution": [
+        ("the module-attribute trap",
+         "net_ex = n_trainable = None\ntorch.manual_seed(0)\nnet_ex = MLPNet()\nnet_ex.fc1.requires_grad = False\n"
+         "n_trainable = sum(p.numel() for p in net_ex.parameters() if p.requires_grad)",
+         "only gives the module object a new attribute"),
+    ],
+    "lesson06-ex3-solution": [
+        ("a float64 bias", "def reset_fc2_bias(net):\n    net.fc2.bias.data = torch.zeros(512, dtype=torch.float64)",
+         "keep its dtype"),
+    ],
+    "lesson06-ex4-solution": [
+        ("the input does not require grad",
+         "inp_grad = None\ninp = torch.tensor(values)\nmodel(inp).sum().backward()\ninp_grad = inp.grad",
+         "your cell ran, but the value it stored in `inp_grad` is None"),
+    ],
+    "lesson07-ex1-solution": [
+        ("re-seeded instead of eval()",
+         "def mean_abs_error(model, x, y):\n    torch.manual_seed(0)\n    with torch.no_grad():\n"
+         "        return (model(x) - y).abs().mean().item()", "Dropout was still active"),
+    ],
+    "lesson07-ex2-solution": [
+        ("the optimizer ignored, lr hard-coded",
+         "def train_step(model, optimizer, x, y):\n    model.train()\n    optimizer.zero_grad()\n"
+         "    loss = loss_fn(model(x), y)\n    loss.backward()\n    with torch.no_grad():\n"
+         "        for p in model.parameters():\n            p -= 0.05 * p.grad\n    return loss.item()",
+         "must come from the optimizer passed in"),
+        ("no step()",
+         "def train_step(model, optimizer, x, y):\n    model.train()\n    optimizer.zero_grad()\n"
+         "    loss = loss_fn(model(x), y)\n    loss.backward()\n    return loss.item()", "call optimizer.step()"),
+    ],
+    "lesson08-ex1-solution": [
+        ("the input saved instead of the output",
+         "class MyExp(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+         "        ctx.save_for_backward(x)\n        return x.exp()\n\n    @staticmethod\n    def backward(ctx, g):\n"
+         "        (x,) = ctx.saved_tensors\n        return g * x.exp()", "reuse the forward's output"),
+    ],
+    "lesson08-ex2-solution": [
+        ("integers", "row_grad = None\nrow_grad = torch.tensor([[12, 15, 18, 21]])", "floating-point"),
+    ],
+}
+
+# Right answers written differently: each must get "✅ Correct!".
+ACCEPTED = {
+    "start-ex3-solution": [("a NumPy integer", "import numpy as np\nlesson = None\nlesson = np.int64(4)")],
+    "graph-ex1-solution": [("NumPy numbers", "import numpy as np\ngrad_a_by_hand = grad_x_by_hand = None\n"
+                                             "grad_a_by_hand = np.int64(105)\ngrad_x_by_hand = np.float32(15)")],
+    "lesson05-ex3-solution": [("the learner calls backward() too, as the task's wording invites",
+                               "loss_D = None\nloss_D = netD(fake.detach()).mean()\nloss_D.backward()")],
+}
+
+# Code that puts back what a reported answer changed, before the reference solution runs.
+RESTORE = {
+    "start-ex2-solution": "t = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)",
+}
+
+# Exercises whose reference solution itself uses a name from an earlier lesson cell: after a kernel
+# restart (only the setup cell, the exercise's given cells, the solution and the check run), their check
+# must ask for the lesson's earlier cells by that name. Every other check must pass on its own.
+NEEDS_LESSON_CELLS = {
+    "start-ex2-solution": "t",               # Exercise 1's tensor
+    "lesson06-ex1-solution": "MLPNet",       # the lesson's class
+    "lesson06-ex4-solution": "model",        # the lesson's Sequential
+    "lesson07-ex2-solution": "loss_fn",      # the lesson's loss, which train_step uses
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,6 +479,20 @@ def verdict_problems(outputs, finished, lang="en"):
 # the test
 # ---------------------------------------------------------------------------------------------
 
+def hint_text(outputs):
+    """The hint a check cell ended with ("" if none)."""
+    errors = [o for o in outputs if o[0] == "error"]
+    return "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", line) for line in errors[-1][3]) if errors else ""
+
+
+def verdict(outputs, finished):
+    """The last line a check cell printed, or its hint."""
+    stdout = "".join(o[1] for o in outputs if o[0] == "stdout").strip().splitlines()
+    if not finished:
+        return "(did not finish)"
+    return hint_text(outputs) or (stdout[-1] if stdout else "")
+
+
 def kernel_bool(kernel, expression):
     outputs, _ = kernel.run(f"print(bool({expression}))")
     text = "".join(o[1] for o in outputs if o[0] == "stdout").strip()
@@ -372,6 +564,26 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
                 problems = verdict_problems(outputs, finished, lang)
                 if problems:
                     failures.append(f"{grade_id}, {label}:\n  " + "\n  ".join(problems))
+            for label, answer, words in REPORTED.get(grade_id, []):
+                tried += 1
+                for code in given:
+                    kernel.run(code)
+                kernel.run(answer)
+                outputs, finished = kernel.run(check)
+                problems = verdict_problems(outputs, finished)
+                if not problems and words not in hint_text(outputs):
+                    problems.append(f"the hint does not name the mistake ({words!r}): {hint_text(outputs)}")
+                if problems:
+                    failures.append(f"{grade_id}, {label}:\n  " + "\n  ".join(problems))
+            for label, answer in ACCEPTED.get(grade_id, []):
+                for code in given:
+                    kernel.run(code)
+                kernel.run(answer)
+                outputs, finished = kernel.run(check)
+                if verdict(outputs, finished) != f"{TICK} Correct!":
+                    failures.append(f"{grade_id}, {label}: a right answer without Correct!: {outputs}")
+            if grade_id in RESTORE:
+                kernel.run(RESTORE[grade_id])
             for code in given:
                 kernel.run(code)
             outputs, finished = kernel.run(reference)
@@ -404,3 +616,45 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
     assert tried, "no exercise found"
     assert not failures, f"{rel}: {len(failures)} of {tried} wrong answers were not answered with a hint:\n" \
         + "\n".join(failures)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
+def test_checks_after_a_kernel_restart(lesson, student_dir):
+    """A learner who restarts the kernel and runs only the setup cell, an exercise's given cells, their
+    answer and the check: the check passes on its own (it takes the lesson's helpers from the package),
+    or - where the answer itself uses an earlier cell of the lesson - asks for that cell by name, never
+    for "your answer"."""
+    student = json.loads((student_dir / lesson.name).read_text(encoding="utf-8"))
+    source_nb = json.loads(lesson.read_text(encoding="utf-8"))
+    setup = next(source(c) for c in student["cells"] if c.get("id") == "setup")
+    kernel = Kernel(student_dir)
+    failures = []
+    try:
+        for step in exercises(student, source_nb):
+            if step[0] != "exercise":
+                continue
+            _, given, _, reference, check, grade_id = step
+            kernel.run("get_ipython().run_line_magic('reset', '-f')")  # the names a restart loses
+            kernel.run(setup)
+            for code in given:
+                kernel.run(code)
+            kernel.run(reference)
+            outputs, finished = kernel.run(check)
+            said = verdict(outputs, finished)
+            if grade_id in NEEDS_LESSON_CELLS:
+                name = NEEDS_LESSON_CELLS[grade_id]
+                if not (said.startswith(HINT) and f"`{name}` comes from an earlier cell of the lesson" in said
+                        and "Write your answer" not in said):
+                    failures.append(f"{grade_id}: should ask for the earlier cell that makes `{name}`: {said}")
+            elif said != f"{TICK} Correct!":
+                failures.append(f"{grade_id}: the check depends on an earlier cell of the lesson: {said}")
+    finally:
+        kernel.stop()
+    assert not failures, f"{lesson.name}: after a kernel restart:\n" + "\n".join(failures)
+
+
+def test_the_reported_answers_name_existing_exercises():
+    grade_ids = {nbgrader(c).get("grade_id") for path in LESSONS
+                 for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if nbgrader(c).get("solution")}
+    named = set(REPORTED) | set(ACCEPTED) | set(RESTORE) | set(NEEDS_LESSON_CELLS)
+    assert named <= grade_ids, f"no such exercise: {sorted(named - grade_ids)}"

@@ -16,7 +16,9 @@ edition's headings and navigation words from tools/lessons.py):
   never print the answer), errors appear only in cells tagged "raises-exception" (and those do raise);
 - every lesson embeds at least one live widget, and each teachgrad.widgets explorer is driven from code in
   the next code cell (controls set, then its table printed) so that nbval checks its behaviour;
-- no code cell ends with a trailing semicolon (nbval issue #194).
+- no code cell ends with a trailing semicolon (nbval issue #194);
+- stored outputs name the engine's files relative to the repository, never by the absolute path of the
+  machine that recorded them.
 
 These are structure checks only; strict nbval (pyproject's addopts) runs the notebooks and compares outputs.
 """
@@ -43,6 +45,7 @@ CHECK_META = {"grade": True, "locked": True, "points": 1, "schema_version": 3, "
 LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]+\.ipynb)[^)]*\)")
 REAL_TORCH_IMPORT = re.compile(r"^\s*(import\s+torch\b|from\s+torch\b)", re.MULTILINE)
 EXPLORER = re.compile(r"^(\w+)\s*=\s*\w*Explorer\(", re.MULTILINE)
+ABSOLUTE_PATH = re.compile(r"(?:[A-Za-z]:)?[/\\][^\s\"'\x1b]*[/\\]teachgrad[/\\]\w+\.py")
 
 
 def load(path):
@@ -274,3 +277,13 @@ class TestLesson:
             lines = [line for line in src(c).rstrip().splitlines() if line.strip()]
             assert not (lines and lines[-1].rstrip().endswith(";")), \
                 f"trailing ';' (nbval issue #194): assign the result or call plt.show(): {lines[-1]!r}"
+
+    def test_no_absolute_paths_in_outputs(self, path):
+        nb = load(path)
+        for i, c in enumerate(nb["cells"]):
+            for out in c.get("outputs", []):
+                stream = out.get("text", "")
+                text = "\n".join(out.get("traceback", [])) + ("".join(stream) if isinstance(stream, list) else stream)
+                found = ABSOLUTE_PATH.search(text)
+                assert not found, f"cell {i} stores the recording machine's path {found.group(0)!r}: " \
+                    "record with `python tools/lessons.py record`"

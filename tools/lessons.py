@@ -75,12 +75,14 @@ SETUP_TEXT = {
 Run this cell first. `teachgrad` stands in for PyTorch: with `import torch` in place of
 `import teachgrad as torch` (and `torch.nn`, `torch.optim` for `teachgrad.nn`, `teachgrad.optim`)
 every cell of this lesson prints the same, except the few marked *teachgrad only* (drawings,
-explorers and the engine's own source), which show teachgrad itself.""",
+explorers and the engine's own source), which show teachgrad itself. The last line seeds the random
+number generator, so that random numbers come out the same on every run; `torch.manual_seed` returns
+the generator object, and assigning it to `_` keeps Jupyter from displaying it.""",
     "ja": """\
 ## 準備
 
 最初にこのセルを実行してください。`teachgrad` は PyTorch の代わりを務めます。`import teachgrad as torch` を
-`import torch` に（`teachgrad.nn`、`teachgrad.optim` を `torch.nn`、`torch.optim` に）置き換えても、このレッスンのセルはどれも同じ結果を表示します。例外は *teachgrad 専用* と書いたいくつかのセル（図、エクスプローラー、エンジン自身のソースコード）で、これらは teachgrad そのものを見せています。
+`import torch` に（`teachgrad.nn`、`teachgrad.optim` を `torch.nn`、`torch.optim` に）置き換えても、このレッスンのセルはどれも同じ結果を表示します。例外は *teachgrad 専用* と書いたいくつかのセル（図、エクスプローラー、エンジン自身のソースコード）で、これらは teachgrad そのものを見せています。最後の行は乱数生成器のシードを設定し、乱数が実行のたびに同じ値になるようにします。`torch.manual_seed` は生成器オブジェクトを返すので、それを `_` に代入して Jupyter に表示させないようにしています。
 `teachgrad.set_language("ja")` は、チェックのヒントやエクスプローラー、図の文字を日本語にします（PyTorch が出すメッセージは英語のままです）。""",
 }
 
@@ -136,7 +138,7 @@ def setup_code(imports, lang="en"):
         lines.append(f"import teachgrad.{mod} as {IMPORT_ALIASES[mod]}")
     if import_teachgrad:
         lines.append(import_teachgrad)
-    return "\n".join(lines) + "\n\n" + "".join(line + "\n" for line in set_language) + "torch.manual_seed(0)"
+    return "\n".join(lines) + "\n\n" + "".join(line + "\n" for line in set_language) + "_ = torch.manual_seed(0)"
 
 
 def contents_table(lang="en"):
@@ -301,6 +303,16 @@ def generate(check=False, langs=tuple(EDITIONS)):
 # recording outputs
 # ---------------------------------------------------------------------------------------------
 
+def _relative_paths(output):
+    """Name the repository's files relative to it in a stored output (tracebacks, warnings): where the
+    lessons were recorded is nobody's business, and it differs from machine to machine."""
+    prefix = str(ROOT) + "/"
+    if output.get("output_type") == "error":
+        output["traceback"] = [line.replace(prefix, "") for line in output["traceback"]]
+    elif output.get("output_type") == "stream":
+        output["text"] = output["text"].replace(prefix, "")
+
+
 def record(numbers=(), langs=tuple(EDITIONS)):
     """Execute lessons in place (outputs and widget state stored, execution timestamps stripped)."""
     import nbformat
@@ -321,6 +333,8 @@ def _record_one(path, nbformat, NotebookClient):
     client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            _relative_paths(output)
     nbformat.write(nb, path)
     print(f"lessons: recorded {path.relative_to(ROOT)}", flush=True)
 
