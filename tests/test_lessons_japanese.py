@@ -2,15 +2,16 @@
 
 - Every lesson exists in both editions, under the same file name, with the same cells (ids and kinds)
   in the same order, so that a change to an English lesson has an obvious place in the Japanese one.
-- Code cells are the English ones: their token streams are equal once comments are dropped, and
-  string literals may differ only where the English one is prose (a word and a space, or a label
+- Code cells are the English ones: their token streams are equal once comments are dropped (adjacent
+  string literals count as one), and string literals may differ only where the English one is prose (a word and a space, or a label
   ending in a colon) or a plot's label, so that names, keys and digests like ``"tensor"`` or ``"7eee9525c86f"`` stay as they are.
   The only extra lines are the language setting of the setup cell (tools/lessons.py LANGUAGE_LINES).
 - Markdown cells are translated: none is left in English prose, and no line of Japanese text is broken
   between two Japanese characters (Markdown turns a line break into a space, which Japanese text does
   not have).
-- The hints and success messages a check cell passes to ``check()`` are in Japanese, so that a learner
-  never meets an English hint in the Japanese edition.
+- The hints and success messages a check cell passes to ``check()`` (and ``answer()``'s ``none_hint`` and
+  ``floating``, ``call()``'s tips, ``exercise()``'s success line) are in Japanese, so that a learner never
+  meets an English hint in the Japanese edition.
 """
 
 import ast
@@ -62,7 +63,8 @@ def is_prose(literal):
 
 def tokens(code):
     """(kind, text) of the code's tokens without comments and line breaks; string literals as
-    ("STRING", literal). f-strings on Python 3.12+ are joined back into one literal."""
+    ("STRING", literal). f-strings on Python 3.12+ are joined back into one literal, and adjacent
+    literals (a long hint split over lines) into one: a translation splits its lines where it likes."""
     out, fstring = [], []
     for tok in tokenize.generate_tokens(io.StringIO(code).readline):
         if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
@@ -71,11 +73,30 @@ def tokens(code):
         if tok.type in FSTRING_PARTS or fstring:
             fstring.append(tok.string)
             if tok.type == getattr(tokenize, "FSTRING_END", None):
-                out.append(("STRING", "".join(fstring)))
+                _add_string(out, "".join(fstring))
                 fstring = []
             continue
-        out.append(("STRING" if tok.type == tokenize.STRING else "CODE", tok.string))
+        if tok.type == tokenize.STRING:
+            _add_string(out, tok.string)
+        else:
+            out.append(("CODE", tok.string))
     return out
+
+
+def _add_string(out, literal):
+    """Append a string literal, joined to the one before it if they are adjacent (implicitly concatenated)."""
+    if out and out[-1][0] == "STRING":
+        prefix, body = _literal_parts(out[-1][1])
+        more_prefix, more_body = _literal_parts(literal)
+        out[-1] = ("STRING", f'{"f" if "f" in (prefix + more_prefix).lower() else ""}"{body}{more_body}"')
+    else:
+        out.append(("STRING", literal))
+
+
+def _literal_parts(literal):
+    """(prefix, text between the quotes) of a string literal."""
+    found = re.match(r"^([A-Za-z]*)(\"\"\"|'''|\"|')(.*)\2$", literal, re.DOTALL)
+    return (found.group(1), found.group(3)) if found else ("", literal)
 
 
 def code_differences(en_code, ja_code):
@@ -155,8 +176,12 @@ def test_code_comparison():
     assert code_differences('ax.set_xlabel("step")\n', 'ax.set_xlabel("ステップ")\n') == []
     assert code_differences('print("total:", n)\n', 'print("合計:", n)\n') == []
     assert code_differences('d = {"value": 1}\n', 'd = {"値": 1}\n')
+    # a hint split over lines may be split elsewhere (or not at all) in Japanese; a name split off is not prose
+    split = 'check(ok, "call h.retain_grad() first "\n      "(h.retain_grad())")\n'
+    assert code_differences(split, 'check(ok, "先に h.retain_grad() を呼んでください")\n') == []
+    assert code_differences('f("a" "b")\n', 'f("a" "c")\n') == ["'\"ab\"' became '\"ac\"'"]
     assert code_differences('print(f"step {k}: loss {v:.4f}")\n', 'print(f"ステップ {k}: 損失 {v:.4f}")\n') == []
-    setup = "import teachgrad as torch\n\ntorch.manual_seed(0)"
+    setup = "import teachgrad as torch\n\n_ = torch.manual_seed(0)"
     assert code_differences(setup, generator.setup_code((), "ja")) == []
 
 
@@ -192,14 +217,36 @@ def test_japanese_lesson_is_the_english_one_translated(name):
 
 
 def hint_literals(code):
-    """The string constants of the hints and success messages passed to check() in a check cell."""
+    """The string constants of what a check cell tells the learner: hints and success messages passed to
+    check(), answer()'s none_hint and floating hints, the advice of call()'s tips (not the part of
+    PyTorch's message they look for) and exercise()'s success line."""
     found = []
     for node in ast.walk(ast.parse(code)):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "check":
-            args = node.args[1:2] + [k.value for k in node.keywords if k.arg in ("hint", "success")]
-            for arg in args:
-                found += [n.value for n in ast.walk(arg) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None)
+        keywords = {k.arg: k.value for k in node.keywords}
+        args = []
+        if name == "check":
+            args = node.args[1:2] + [keywords[k] for k in ("hint", "success") if k in keywords]
+        elif name == "answer":
+            args = [keywords[k] for k in ("none_hint", "floating") if k in keywords]
+        elif name == "call" and isinstance(keywords.get("tips"), (ast.List, ast.Tuple)):
+            args = [tip.elts[1] for tip in keywords["tips"].elts if isinstance(tip, ast.Tuple) and len(tip.elts) == 2]
+        elif name == "exercise":
+            args = node.args[:1] + [keywords[k] for k in ("success",) if k in keywords]
+        for arg in args:
+            found += [n.value for n in ast.walk(arg) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
     return found
+
+
+def test_hint_literals_are_what_the_learner_reads():
+    code = ('with exercise(success="all done"):\n'
+            '    g = answer("g", "tensor", none_hint="g is None here", floating="make it float")\n'
+            '    r = call(f, t, tips=[("leaf Variable", "do not change t in place")])\n'
+            '    check(ok, "a hint", success="it worked")\n')
+    assert sorted(hint_literals(code)) == sorted(["all done", "g is None here", "make it float",
+                                                  "do not change t in place", "a hint", "it worked"])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -208,6 +255,6 @@ def test_check_hints_are_japanese(name):
         pytest.fail(f"{name} has no Japanese version")
     english = []
     for cell in load(JA / name)["cells"]:
-        if cell["cell_type"] == "code" and "check(" in src(cell):
+        if cell["cell_type"] == "code" and ("check(" in src(cell) or "exercise(" in src(cell)):
             english += [s for s in hint_literals(src(cell)) if is_prose(s) and not JAPANESE.search(s)]
     assert not english, f"{name}: hints still in English: {english}"
