@@ -77,6 +77,95 @@ def test_check_verdicts_and_generic_hints_in_japanese(capsys):
     assert capsys.readouterr().out.strip() == "\u2705 t は勾配を追跡します"
 
 
+def _hint(block):
+    with pytest.raises(checks.Incomplete) as info:
+        block()
+    return info.value.hint
+
+
+def _none_answer(previous, none_hint=None):
+    """The hint for an answer `h_grad` that is None, the cell run before the check being ``previous``."""
+    def block():
+        original = checks._previous_cell
+        checks._previous_cell = lambda: previous
+        try:
+            scope = {"h_grad": None, "answer": checks.answer}
+            exec(f"answer('h_grad', 'tensor', none_hint={none_hint!r})", scope)
+        finally:
+            checks._previous_cell = original
+    return _hint(block)
+
+
+def _english_left(hint):
+    """English words of our own left in a Japanese hint: code in backticks, PyTorch's and Python's messages
+    (after 'Error: ') and JupyterLab's English menu names removed first."""
+    text = re.sub(r"`[^`]*`", " ", hint)
+    text = re.sub(r"\w*Error: [^。]*", " ", text)
+    text = text.replace("Run \u2192 Run All Above Selected Cell", " ")
+    return re.findall(r"\b(?:the|your|is|and|cell|answer|run|should|not|with|first)\b", text)
+
+
+def test_every_generic_hint_of_the_checks_speaks_japanese():
+    import teachgrad as torch
+
+    def missing_helper():
+        with checks.exercise():
+            CHAIN_LEAVES_OF_THE_LESSON  # noqa: B018, F821
+
+    def learners_function_uses_a_missing_name():
+        def train_step():
+            return loss_fn_of_the_lesson  # noqa: F821
+        checks.call(train_step)
+
+    def many_numbers_for_one():
+        checks.call(lambda: torch.ones(3), name="f", returns="float")
+
+    def integers_where_floats_belong():
+        scope = {"g": torch.tensor([3, 12, 27]), "answer": checks.answer}
+        exec("answer('g', 'tensor', floating=True)", scope)
+
+    def pytorchs_error_with_an_exercise_tip():
+        t = torch.ones(2, requires_grad=True)
+        checks.call(lambda: t.mul_(2), name="double_until", tips=[("leaf Variable", "新しいテンソルを計算してください")])
+
+    def backward_through_a_scalar_check():
+        checks.backward_once(torch.ones(3, requires_grad=True) * 2, [], name="loss_D.backward()")
+
+    teachgrad.set_language("ja")
+    hints = {
+        "missing helper": _hint(missing_helper),
+        "missing name in the learner's function": _hint(learners_function_uses_a_missing_name),
+        "a tensor of three for one number": _hint(many_numbers_for_one),
+        "integers": _hint(integers_where_floats_belong),
+        "an exercise's own tip": _hint(pytorchs_error_with_an_exercise_tip),
+        "backward_once": _hint(backward_through_a_scalar_check),
+        "None, still unsolved": _none_answer(("h_grad = None\nraise NotImplementedError()", NotImplementedError())),
+        "None, the cell failed": _none_answer(("h_grad = None\nh = x * y", NameError("name 'x' is not defined"))),
+        "None, the cell ran": _none_answer(("h_grad = h.grad", None), "h.retain_grad() を呼んでください。"),
+        "None, the cell ran (no none_hint)": _none_answer(("h_grad = h.grad", None)),
+        "None, nothing known": _none_answer((None, None)),
+    }
+    assert hints["missing helper"].startswith("`CHAIN_LEAVES_OF_THE_LESSON` が定義されていません。")
+    assert "選択したセルの上にあるすべてを実行" in hints["missing helper"]
+    assert hints["missing name in the learner's function"].startswith(
+        "train_step で NameError: name 'loss_fn_of_the_lesson' is not defined が発生しました。"
+        "`loss_fn_of_the_lesson` がレッスンのもっと前のセルで作られるもの")
+    assert "このテンソルには 3 個の値があります" in hints["a tensor of three for one number"]
+    assert hints["integers"].startswith("`g` は浮動小数点数を持つはずですが、dtype が torch.int64 です。")
+    assert hints["an exercise's own tip"].endswith("が発生しました。新しいテンソルを計算してください")
+    assert hints["backward_once"].startswith("loss_D.backward() で RuntimeError: grad can be implicitly created")
+    assert hints["None, still unsolved"].startswith("`h_grad` が None です。解答セルがまだ NotImplementedError")
+    assert "エラーで止まったからです: NameError: name 'x' is not defined。" in hints["None, the cell failed"]
+    assert hints["None, the cell ran"] == ("セルは実行されましたが、`h_grad` に入った値が None です。"
+                                           "h.retain_grad() を呼んでください。")
+    assert "list.sort()" in hints["None, the cell ran (no none_hint)"]
+    assert hints["None, nothing known"].startswith("`h_grad` が None です。上の解答セルに")
+    for what, hint in hints.items():
+        assert not _english_left(hint), f"{what}: English left in the Japanese hint: {hint}"
+    teachgrad.set_language("en")
+    assert _hint(missing_helper).startswith("`CHAIN_LEAVES_OF_THE_LESSON` is not defined: it is made by")
+
+
 def test_explorer_tables_in_japanese_keep_pytorchs_messages():
     teachgrad.set_language("ja")
     r = explorers.chain_gradients(requires_grad={k: False for k in explorers.CHAIN_LEAVES})
