@@ -28,7 +28,8 @@ the check must print ``✅ Correct!`` again, so that the next exercise starts fr
 expects.
 
 The answers a reader of the lessons gave (:data:`REPORTED`) run too: each must get a hint that names
-the mistake made. :data:`ACCEPTED` holds right answers written differently, which must get the tick.
+the mistake made (in the Japanese edition, the words of :data:`REPORTED_JA`). :data:`ACCEPTED` holds
+right answers written differently, which must get the tick.
 A second test restarts the kernel before each exercise (only the setup cell, the given cells, the
 answer and the check run): checks must not depend on the lesson's own cells.
 """
@@ -54,7 +55,6 @@ VERDICTS = {
     "en": ("\u274c Not yet. Hint: ", "\u2705 Correct!", "could not be checked"),
     "ja": ("\u274c まだです。ヒント: ", "\u2705 正解です", "確かめられませんでした"),
 }
-HINT = VERDICTS["en"][0]
 TICK = "\u2705"
 TIME_LIMIT = 1.0    # seconds per call of a learner's function (teachgrad.checks.TIME_LIMIT)
 CELL_TIMEOUT = 90   # seconds: a check cell that takes longer hangs
@@ -274,6 +274,55 @@ REPORTED = {
         ("integers", "row_grad = None\nrow_grad = torch.tensor([[12, 15, 18, 21]])", "floating-point"),
     ],
 }
+
+# The words each reported answer's hint must contain in the Japanese edition (notebooks/ja/), by the
+# English words above.
+REPORTED_JA = {
+    "torch.float32": "torch.float32",
+    "should be a leaf": "葉ではありません",
+    "stopped with an error before it could assign `t`: RuntimeError: Only Tensors of floating point":
+        "`t` に代入する前にエラーで止まったからです: RuntimeError: Only Tensors of floating point",
+    "your cell ran, but the value it stored in `grad_t` is None: t.grad is None":
+        "セルは実行されましたが、`grad_t` に入った値が None です。backward() が t まで届かなかったとき、t.grad は None",
+    "floating-point": "浮動小数点数を持つはず",
+    "t.grad does not": "t.grad はそうなっていません",
+    "if you need to backward through the graph a second time or if you need":
+        "if you need to backward through the graph a second time or if you need",
+    "holds tensors": "Python の数値ではなくテンソルです",
+    "the third decimal is not right": "3 桁目が違います",
+    "give at least three decimals": "小数点以下 3 桁以上で",
+    "pick the one entry": "求められている 1 つの要素を取り出して",
+    "(norm < limit)": "（norm < limit）",
+    "the first doubling, t * 2, always happens": "最初の倍化 t * 2 は",
+    "compute a new tensor instead, result = t * 2": "代わりに新しいテンソルを計算してください: result = t * 2",
+    "should not call backward() itself": "double_until の中で backward() を呼ばないでください",
+    "one multiplication per doubling": "倍化 1 回につきかけ算が 1 つ",
+    "h.retain_grad()": "h.retain_grad()",
+    "that is x.grad": "それは x.grad",
+    "twice": "2 倍",
+    "x.grad does not": "x.grad はそうなっていません",
+    "three times": "3 倍",
+    "layer's own gradients": "layer 自身の勾配",
+    "keep the order": "layer.parameters() の順番",
+    "the gradient tensors themselves": "勾配のテンソルそのもの",
+    "tensors of any shape": "どんな形状のテンソルでも",
+    "keep t's dtype": "t の dtype",
+    "must have the shape of t": "コピーの形状は t と同じ",
+    "the mean of netD's output on the fake batch": "偽のバッチに対する netD の出力の平均",
+    "leaked into netG": "netG に漏れています",
+    "only gives the module object a new attribute": "モジュールのオブジェクトに新しい属性を 1 つ足すだけ",
+    "keep its dtype": "dtype と形状",
+    "your cell ran, but the value it stored in `inp_grad` is None": "セルは実行されましたが、`inp_grad` に入った値が None",
+    "Dropout was still active": "dropout がまだ効いていました",
+    "must come from the optimizer passed in": "渡されたオプティマイザから行って",
+    "call optimizer.step()": "backward() の後に optimizer.step() を呼んで",
+    "reuse the forward's output": "forward の出力を再利用",
+}
+
+
+def reported_words(words, lang):
+    return REPORTED_JA[words] if lang == "ja" else words
+
 
 # Right answers written differently: each must get "✅ Correct!".
 ACCEPTED = {
@@ -570,7 +619,8 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
                     kernel.run(code)
                 kernel.run(answer)
                 outputs, finished = kernel.run(check)
-                problems = verdict_problems(outputs, finished)
+                problems = verdict_problems(outputs, finished, lang)
+                words = reported_words(words, lang)
                 if not problems and words not in hint_text(outputs):
                     problems.append(f"the hint does not name the mistake ({words!r}): {hint_text(outputs)}")
                 if problems:
@@ -580,8 +630,8 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
                     kernel.run(code)
                 kernel.run(answer)
                 outputs, finished = kernel.run(check)
-                if verdict(outputs, finished) != f"{TICK} Correct!":
-                    failures.append(f"{grade_id}, {label}: a right answer without Correct!: {outputs}")
+                if verdict(outputs, finished) != VERDICTS[lang][1]:
+                    failures.append(f"{grade_id}, {label}: a right answer without {VERDICTS[lang][1]}: {outputs}")
             if grade_id in RESTORE:
                 kernel.run(RESTORE[grade_id])
             for code in given:
@@ -618,16 +668,27 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
         + "\n".join(failures)
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
+# What the hint for a name from an earlier lesson cell says, and what it must not say ("your answer").
+EARLIER_CELL = {
+    "en": ("`{name}` comes from an earlier cell of the lesson", "Write your answer"),
+    "ja": ("`{name}` がレッスンのもっと前のセルで作られるもの", "解答セルに"),
+}
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[str(p.relative_to(NOTEBOOKS).with_suffix("")) for p in LESSONS])
 def test_checks_after_a_kernel_restart(lesson, student_dir):
     """A learner who restarts the kernel and runs only the setup cell, an exercise's given cells, their
     answer and the check: the check passes on its own (it takes the lesson's helpers from the package),
     or - where the answer itself uses an earlier cell of the lesson - asks for that cell by name, never
     for "your answer"."""
-    student = json.loads((student_dir / lesson.name).read_text(encoding="utf-8"))
+    rel = lesson.relative_to(NOTEBOOKS)
+    lang = "ja" if rel.parent.name == "ja" else "en"
+    hint, correct, _ = VERDICTS[lang]
+    earlier, not_yours = EARLIER_CELL[lang]
+    student = json.loads((student_dir / rel).read_text(encoding="utf-8"))
     source_nb = json.loads(lesson.read_text(encoding="utf-8"))
     setup = next(source(c) for c in student["cells"] if c.get("id") == "setup")
-    kernel = Kernel(student_dir)
+    kernel = Kernel((student_dir / rel).parent)
     failures = []
     try:
         for step in exercises(student, source_nb):
@@ -643,14 +704,19 @@ def test_checks_after_a_kernel_restart(lesson, student_dir):
             said = verdict(outputs, finished)
             if grade_id in NEEDS_LESSON_CELLS:
                 name = NEEDS_LESSON_CELLS[grade_id]
-                if not (said.startswith(HINT) and f"`{name}` comes from an earlier cell of the lesson" in said
-                        and "Write your answer" not in said):
+                if not (said.startswith(hint) and earlier.format(name=name) in said and not_yours not in said):
                     failures.append(f"{grade_id}: should ask for the earlier cell that makes `{name}`: {said}")
-            elif said != f"{TICK} Correct!":
+            elif said != correct:
                 failures.append(f"{grade_id}: the check depends on an earlier cell of the lesson: {said}")
     finally:
         kernel.stop()
-    assert not failures, f"{lesson.name}: after a kernel restart:\n" + "\n".join(failures)
+    assert not failures, f"{rel}: after a kernel restart:\n" + "\n".join(failures)
+
+
+def test_the_reported_answers_have_japanese_words():
+    english = {words for answers in REPORTED.values() for _, _, words in answers}
+    assert not english - set(REPORTED_JA), f"no Japanese words for: {sorted(english - set(REPORTED_JA))}"
+    assert not set(REPORTED_JA) - english, f"Japanese words for no reported answer: {sorted(set(REPORTED_JA) - english)}"
 
 
 def test_the_reported_answers_name_existing_exercises():
