@@ -18,6 +18,11 @@ tested without a browser. :mod:`teachgrad.widgets` puts controls around them.
   lesson 7's :func:`make_model`;
 - the engine's own backward loop, one node at a time (lesson 8, teachgrad only): :class:`BackwardSteps`,
   :func:`diamond`;
+- the field guide to autograd's complaints (lesson 9): :data:`FIELD_GUIDE` (each message with the code
+  that triggers it and the code fixed), :func:`field_guide_run`, :func:`field_guide_table`, and the
+  lesson's helpers :func:`graph_nodes`, :func:`nodes_named` and :class:`printed_warnings`;
+- gradients through a deep stack (lesson 10): :func:`deep_stack`, :func:`layer_grad_norms`,
+  :func:`gradient_flow`, :func:`flow_verdict`, :func:`gradient_flow_table`;
 - errors explained in a line: :func:`friendly_error`.
 
 Tables and messages follow :func:`teachgrad.set_language`; PyTorch's own messages stay as PyTorch
@@ -32,8 +37,10 @@ __all__ = [
     "CHAIN_LEAVES", "CHAIN_VALUES", "CHAIN_GRADS", "CHAIN_TOGGLES", "chain_leaves", "chain_code",
     "chain_gradients", "chain_table", "print_chain_grads", "AccumulationLab", "training_run",
     "training_table", "SEQUENTIAL_PARAMS", "sequential_gradients", "sequential_table", "mlp_net", "make_model",
-    "friendly_error",
-    "BackwardSteps", "diamond",
+    "friendly_error", "BackwardSteps", "diamond", "graph_nodes", "nodes_named", "printed_warnings", "warning_text",
+    "FieldGuideCase", "FIELD_GUIDE", "FIELD_GUIDE_KEYS", "field_guide_case", "field_guide_run",
+    "field_guide_table", "ACTIVATIONS", "INITS", "INIT_LABELS", "deep_stack", "layer_grad_norms",
+    "gradient_flow", "flow_verdict", "gradient_flow_table",
 ]
 
 
@@ -593,3 +600,562 @@ class BackwardSteps:
         lines.append(pick("leaf .grad: ", ja="葉の .grad: ")
                      + ", ".join(f"{name}={_grad_text(None if t.grad is None else t.grad.item())}" for name, t in leaves))
         return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# lesson 9: the field guide to autograd's complaints
+# ---------------------------------------------------------------------------------------------
+
+def graph_nodes(t):
+    """How many backward nodes the graph behind ``t`` holds (0 for a number or a tensor without history).
+
+    Walks ``grad_fn.next_functions`` from ``t`` and counts every distinct node once, the leaves'
+    ``AccumulateGrad`` nodes included: the memory a graph keeps alive grows with this count.
+    """
+    fn = getattr(t, "grad_fn", None)
+    seen, stack = set(), [fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        stack.extend(child for child, _ in node.next_functions)
+    return len(seen)
+
+
+class printed_warnings:
+    """``with printed_warnings():`` runs the block and then prints each warning it raised, as
+    ``UserWarning: <message>`` wrapped at ``width`` columns, so a lesson shows a warning's text as an
+    ordinary output (the same with teachgrad and with PyTorch). PyTorch's note on where in its C++
+    source a warning was triggered is left out."""
+
+    def __init__(self, width=100):
+        self.width = width
+
+    def __enter__(self):
+        import warnings
+
+        self._catch = warnings.catch_warnings(record=True)
+        self.caught = self._catch.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc):
+        self._catch.__exit__(*exc)
+        for w in self.caught:
+            print(warning_text(w, self.width))
+        return False
+
+
+def warning_text(w, width=None):
+    """``"UserWarning: <message>"`` for a caught warning, without PyTorch's "(Triggered internally
+    at ...)" note; wrapped at ``width`` columns when given."""
+    import textwrap
+
+    message = str(w.message).split(" (Triggered internally at")[0]
+    text = f"{w.category.__name__}: {message}"
+    return textwrap.fill(text, width, break_on_hyphens=False) if width else text
+
+
+class FieldGuideCase:
+    """One complaint of lesson 9: the code that triggers it and the same code fixed.
+
+    key        a short name ("no-grad", "version", ...)
+    message    what the learner sees, as they would paste it
+    anchor     the id of the lesson's section about it
+    broken     code that triggers it; ``fixed``: the same code with the fix (lines marked ``# fix``)
+    draw       names of tensors in the code, the first one that exists is drawn
+    protects   what autograd was protecting, in a sentence
+    remedy     what the fix does, in a sentence
+    marks      ``marks(ns)`` -> ``{node or tensor: (state, note)}`` for the drawing of the broken code
+    """
+
+    def __init__(self, key, message, anchor, broken, fixed, draw, protects, remedy, marks=None):
+        self.key, self.message, self.anchor = key, message, anchor
+        self.broken, self.fixed = broken.strip("\n"), fixed.strip("\n")
+        self.draw, self.protects, self.remedy = tuple(draw), protects, remedy
+        self._marks = marks
+
+    def marks(self, ns):
+        if self._marks is None:
+            return {}
+        try:
+            return self._marks(ns)
+        except Exception:  # noqa: BLE001 - a drawing without notes is still a drawing
+            return {}
+
+    def __repr__(self):
+        return f"FieldGuideCase({self.key!r})"
+
+
+def nodes_named(t, name):
+    """The backward nodes called ``name`` (``"TanhBackward0"``) behind tensor ``t``, nearest first."""
+    found, seen, todo = [], set(), [getattr(t, "grad_fn", None)]
+    while todo:
+        node = todo.pop(0)
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        if node.name() == name:
+            found.append(node)
+        todo.extend(child for child, _ in node.next_functions)
+    return found
+
+
+FIELD_GUIDE = [
+    FieldGuideCase(
+        "no-grad", "RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn",
+        "no-grad", """
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+x = torch.tensor([[1., 2., 3.]])
+with torch.no_grad():                  # copied from the evaluation code
+    loss = model(x).pow(2).mean()
+loss.backward()
+print("model.weight.grad:", model.weight.grad)
+""", """
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+x = torch.tensor([[1., 2., 3.]])
+loss = model(x).pow(2).mean()          # fix: the training step records its graph
+loss.backward()
+print("model.weight.grad:", model.weight.grad)
+""", ("loss",),
+        "Nothing was recorded under no_grad, so loss has no grad_fn: there is no graph to go back through.",
+        "Outside no_grad the forward pass is recorded and backward reaches the weights.",
+        lambda ns: {ns["loss"]: ("error", "nothing to go back through")}),
+    FieldGuideCase(
+        "non-scalar", "RuntimeError: grad can be implicitly created only for scalar outputs", "non-scalar", """
+x = torch.tensor([1., 2., 3.])
+target = torch.tensor([2., 2., 2.])
+w = torch.tensor(0.5, requires_grad=True)
+loss = (w * x - target) ** 2           # one loss per sample: shape (3,)
+loss.backward()
+print("w.grad:", w.grad)
+""", """
+x = torch.tensor([1., 2., 3.])
+target = torch.tensor([2., 2., 2.])
+w = torch.tensor(0.5, requires_grad=True)
+loss = ((w * x - target) ** 2).mean()  # fix: one number to differentiate
+loss.backward()
+print("w.grad:", w.grad)
+""", ("loss",),
+        "backward() starts from d(loss)/d(loss) = 1, which only makes sense for a single number; for three "
+        "numbers it would have to guess how to weigh them.",
+        "Reducing with .mean() (or .sum()) makes the loss one number; backward(v) would name the weights instead.",
+        lambda ns: {ns["loss"]: ("error", "shape (3,): not one number")}),
+    FieldGuideCase(
+        "second-backward", "RuntimeError: Trying to backward through the graph a second time (or directly access "
+        "saved tensors after they have already been freed).", "second-backward", """
+torch.manual_seed(0)
+w = torch.tensor(0.5, requires_grad=True)
+h = torch.zeros(1)
+for step in range(2):
+    h = torch.tanh(w * h + torch.randn(1))   # h brings the previous step's graph along
+    loss = (h - 1).pow(2).sum()
+    loss.backward()
+    print("step", step, "w.grad:", w.grad)
+""", """
+torch.manual_seed(0)
+w = torch.tensor(0.5, requires_grad=True)
+h = torch.zeros(1)
+for step in range(2):
+    h = torch.tanh(w * h.detach() + torch.randn(1))   # fix: start from h's value only
+    loss = (h - 1).pow(2).sum()
+    loss.backward()
+    print("step", step, "w.grad:", w.grad)
+""", ("loss",),
+        "Step 0's backward() freed the values step 0's nodes had saved; step 1's graph runs into them "
+        "through h, and they are gone.",
+        "h.detach() keeps h's value but not its history, so each step's backward stops at its own step.",
+        lambda ns: {nodes_named(ns["loss"], "TanhBackward0")[1]: ("error", "step 0: saved values freed")}),
+    FieldGuideCase(
+        "leaf-in-place", "RuntimeError: a leaf Variable that requires grad is being used in an in-place operation.",
+        "leaf-in-place", """
+w = torch.tensor([1., 2., 3.], requires_grad=True)
+loss = (w * w).sum()
+loss.backward()
+w -= 0.1 * w.grad                      # one SGD step by hand
+print("w:", w)
+""", """
+w = torch.tensor([1., 2., 3.], requires_grad=True)
+loss = (w * w).sum()
+loss.backward()
+with torch.no_grad():                  # fix: an update is not part of the model
+    w -= 0.1 * w.grad
+print("w:", w)
+""", ("loss",),
+        "w is a leaf that requires grad, where backward collects .grad; recorded, the update would turn "
+        "it into a computed tensor.",
+        "Under no_grad the update changes w's values and nothing else: w stays a leaf that requires grad.",
+        lambda ns: {ns["w"]: ("error", "a leaf: not changed in place")}),
+    FieldGuideCase(
+        "version", "RuntimeError: one of the variables needed for gradient computation has been modified by an "
+        "inplace operation", "version", """
+a = torch.tensor([-1., 2., 3.], requires_grad=True)
+s = torch.sigmoid(a)                   # sigmoid saves its output s for backward
+out = nn.ReLU(inplace=True)(s)         # ... and this overwrites s: s._version 0 -> 1
+out.sum().backward()
+print("a.grad:", a.grad)
+""", """
+a = torch.tensor([-1., 2., 3.], requires_grad=True)
+s = torch.sigmoid(a)
+out = nn.ReLU()(s)                     # fix: a new tensor, s stays as saved
+out.sum().backward()
+print("a.grad:", a.grad)
+""", ("out",),
+        "Sigmoid's backward needs the s it produced (its derivative is s * (1 - s)); s was overwritten, "
+        "and the version counter says so.",
+        "An out-of-place ReLU writes a new tensor, so the saved s is still the s of the forward pass.",
+        lambda ns: {nodes_named(ns["out"], "SigmoidBackward0")[0]: ("error", "saved s at version 0, now 1")}),
+    FieldGuideCase(
+        "numpy", "RuntimeError: Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.",
+        "numpy", """
+w = torch.tensor([0.5, -1.0], requires_grad=True)
+pred = w * 2
+print(pred.numpy())
+""", """
+w = torch.tensor([0.5, -1.0], requires_grad=True)
+pred = w * 2
+print(pred.detach().numpy())           # fix: the values, without the history
+""", ("pred",),
+        "A NumPy array shares pred's memory but knows nothing of autograd: changes made through it would "
+        "go unnoticed by the graph.",
+        "detach() gives a tensor without history over the same numbers; its .numpy() is safe.",
+        lambda ns: {ns["pred"]: ("error", "part of a graph")}),
+    FieldGuideCase(
+        "non-leaf-flag", "RuntimeError: you can only change requires_grad flags of leaf variables.", "non-leaf-flag", """
+torch.manual_seed(0)
+encoder = nn.Linear(3, 2)
+features = encoder(torch.ones(1, 3))
+features.requires_grad = False         # meant: do not train the encoder through this
+print(features.requires_grad)
+""", """
+torch.manual_seed(0)
+encoder = nn.Linear(3, 2)
+features = encoder(torch.ones(1, 3)).detach()   # fix: a new tensor without history
+print(features.requires_grad, features.is_leaf)
+""", ("features",),
+        "features was computed: its requires_grad follows from its inputs and cannot be switched off.",
+        "detach() returns a new leaf with the same values that does not require grad.",
+        lambda ns: {ns["features"]: ("error", "computed, not a leaf")}),
+    FieldGuideCase(
+        "integer", "RuntimeError: Only Tensors of floating point and complex dtype can require gradients",
+        "integer", """
+x = torch.tensor([1, 2, 3], requires_grad=True)
+print(x.dtype)
+""", """
+x = torch.tensor([1., 2., 3.], requires_grad=True)   # fix: floats
+print(x.dtype)
+""", ("x",),
+        "A gradient is a rate of change; integers cannot change by a little, so they cannot have one.",
+        "Written with decimal points the values are float32, which can require grad.",
+        None),
+    FieldGuideCase(
+        "mat-shapes", "RuntimeError: mat1 and mat2 shapes cannot be multiplied (224x28 and 784x10)", "mat-shapes", """
+torch.manual_seed(0)
+model = nn.Linear(784, 10)
+images = torch.randn(8, 1, 28, 28)     # a batch of 8 grey 28x28 images
+logits = model(images)
+print(logits.shape)
+""", """
+torch.manual_seed(0)
+model = nn.Linear(784, 10)
+images = torch.randn(8, 1, 28, 28)
+logits = model(images.flatten(1))      # fix: one row of 784 numbers per image
+print(logits.shape)
+""", ("logits",),
+        "Linear multiplies the last dimension (28) by its weight, which expects 784 numbers per row.",
+        "flatten(1) keeps the batch dimension and turns each image into 784 numbers.",
+        None),
+    FieldGuideCase(
+        "broadcast", "RuntimeError: The size of tensor a (3) must match the size of tensor b (4) at non-singleton "
+        "dimension 1", "broadcast", """
+torch.manual_seed(0)
+x = torch.randn(4, 3, requires_grad=True)   # 4 samples, 3 features
+m = x.mean(dim=1)                      # one mean per sample: shape (4,)
+centered = x - m
+print(centered.shape)
+""", """
+torch.manual_seed(0)
+x = torch.randn(4, 3, requires_grad=True)
+m = x.mean(dim=1, keepdim=True)        # fix: shape (4, 1) lines up with the samples
+centered = x - m
+print(centered.shape)
+""", ("centered", "m"),
+        "Broadcasting lines shapes up from the right: (4, 3) against (4,) pairs 3 with 4.",
+        "keepdim=True keeps m's shape (4, 1), which broadcasts along each sample's row.",
+        lambda ns: {ns["m"]: ("error", "shape (4,) against (4, 3)")}),
+    FieldGuideCase(
+        "dtype", "RuntimeError: Found dtype Double but expected Float", "dtype", """
+import numpy as np
+torch.manual_seed(0)
+model = nn.Linear(2, 1)
+x = torch.tensor([[0., 1.], [1., 0.]])
+target = torch.from_numpy(np.array([[1.], [0.]]))   # NumPy makes float64
+prob = torch.sigmoid(model(x))
+loss = nn.BCELoss()(prob, target)
+loss.backward()
+print(loss.dtype, model.weight.grad.dtype)
+""", """
+import numpy as np
+torch.manual_seed(0)
+model = nn.Linear(2, 1)
+x = torch.tensor([[0., 1.], [1., 0.]])
+target = torch.from_numpy(np.array([[1.], [0.]])).float()   # fix: float32 like the model
+prob = torch.sigmoid(model(x))
+loss = nn.BCELoss()(prob, target)
+loss.backward()
+print(loss.dtype, model.weight.grad.dtype)
+""", ("loss", "prob"),
+        "The model computes in float32 and the target came from NumPy as float64; BCELoss wants both the same.",
+        ".float() converts the target to float32 once, where the data is loaded.",
+        lambda ns: {ns["prob"]: ("error", "float32, target float64")}),
+    FieldGuideCase(
+        "non-leaf-grad", "UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed.",
+        "non-leaf-grad", """
+torch.manual_seed(0)
+w = torch.randn(3, requires_grad=True).to(torch.float64)   # on a GPU: .to("cuda")
+loss = (w * w).sum()
+loss.backward()
+print("w.is_leaf:", w.is_leaf)
+print("w.grad:", w.grad)
+""", """
+torch.manual_seed(0)
+w = torch.randn(3, dtype=torch.float64, requires_grad=True)   # fix: made where it lives
+loss = (w * w).sum()
+loss.backward()
+print("w.is_leaf:", w.is_leaf)
+print("w.grad:", w.grad)
+""", ("loss",),
+        "The tensor that requires grad is the one randn made; w is a copy computed from it, and backward "
+        "fills .grad only on leaves.",
+        "Created with its dtype (or device) directly, w is itself the leaf, and its .grad fills.",
+        lambda ns: {ns["w"]: ("error", "not a leaf: made by .to()")}),
+    FieldGuideCase(
+        "total-loss", "(no message) memory grows with every iteration: total_loss += loss", "total-loss", """
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+total_loss = 0
+for step in range(3):
+    loss = nn.functional.mse_loss(model(torch.randn(8, 3)), torch.randn(8, 1))
+    loss.backward()
+    total_loss += loss                 # a tensor: keeps this step's graph alive
+    print("step", step, "graph nodes kept:", graph_nodes(total_loss))
+""", """
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+total_loss = 0
+for step in range(3):
+    loss = nn.functional.mse_loss(model(torch.randn(8, 3)), torch.randn(8, 1))
+    loss.backward()
+    total_loss += loss.item()          # fix: a Python number, no graph
+    print("step", step, "graph nodes kept:", graph_nodes(total_loss))
+""", ("total_loss", "loss"),
+        "total_loss is a tensor computed from every step's loss, so every step's graph stays reachable from it.",
+        "loss.item() is a Python float: adding it up keeps no graph at all.",
+        lambda ns: {ns["total_loss"]: ("error", f"{graph_nodes(ns['total_loss'])} nodes kept alive")}),
+]
+FIELD_GUIDE_KEYS = tuple(case.key for case in FIELD_GUIDE)
+
+
+def field_guide_case(key):
+    for case in FIELD_GUIDE:
+        if case.key == key:
+            return case
+    raise KeyError(f"no field guide case {key!r}; cases: {', '.join(FIELD_GUIDE_KEYS)}")
+
+
+def field_guide_run(key, fixed=False, torch=None, trace=False):
+    """Run a case of the field guide (its broken code, or with ``fixed=True`` the fixed code).
+
+    Returns a dict: ``key``, ``fixed``, ``code`` (what ran), ``printed`` (its output), ``error``
+    (``"RuntimeError: <PyTorch's message>"`` or None), ``warnings`` (``"UserWarning: ..."`` lines),
+    ``outcome`` ("error", "warning" or "ok"), ``tensor`` (what to draw, or None when the error came
+    before anything was computed), ``names`` (the code's tensors by name), ``marks`` (notes for the
+    drawing of the broken code) and ``trace`` (a viz.Trace when trace=True).
+    """
+    import contextlib
+    import io
+    import warnings
+
+    lib = _lib(torch)
+    case = field_guide_case(key)
+    code = case.fixed if fixed else case.broken
+    ns = {"torch": lib, "nn": _sub(lib, "nn"), "graph_nodes": graph_nodes}
+    printed = io.StringIO()
+    error = None
+    tr = None
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(contextlib.redirect_stdout(printed))
+        caught = stack.enter_context(warnings.catch_warnings(record=True))
+        warnings.simplefilter("always")
+        if trace:
+            from teachgrad import viz
+
+            tr = stack.enter_context(viz.trace(lib))
+        try:
+            exec(compile(code, f"<field guide: {key}>", "exec"), ns)
+        except Exception as exc:  # noqa: BLE001 - the error is the experiment's result
+            error = f"{type(exc).__name__}: {exc}"
+    from .checks import _is_tensor
+
+    names = {k: v for k, v in ns.items() if _is_tensor(v)}
+    for k, v in list(ns.items()):  # a module's parameters, as model.weight, model.bias
+        if callable(getattr(v, "named_parameters", None)) and not _is_tensor(v) and not isinstance(v, type):
+            names.update({f"{k}.{p}": t for p, t in v.named_parameters()})
+    tensor = next((names[n] for n in case.draw if n in names), None)
+    found = [warning_text(w) for w in caught]
+    return {
+        "key": key,
+        "fixed": bool(fixed),
+        "code": code,
+        "printed": printed.getvalue(),
+        "error": error,
+        "warnings": found,
+        "outcome": "error" if error else ("warning" if found else "ok"),
+        "tensor": tensor,
+        "names": names,
+        "marks": {} if fixed or tensor is None else case.marks(ns),
+        "trace": tr,
+    }
+
+
+def field_guide_table(result):
+    """What the run printed and how it ended, as the explorer shows it."""
+    lines = [f"fix applied: {'yes' if result['fixed'] else 'no'}"]
+    printed = result["printed"].rstrip("\n")
+    if printed:
+        lines += ["printed:"] + ["  " + line for line in printed.splitlines()]
+    for w in result["warnings"]:
+        lines.append("warned:  " + w)
+    lines.append(("raised:  " + result["error"]) if result["error"] else "raised:  nothing")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# lesson 10: gradients flowing through a deep stack
+# ---------------------------------------------------------------------------------------------
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+INITS = ("default", "xavier", "kaiming", "normal")
+INIT_LABELS = {"default": "PyTorch's default", "xavier": "Xavier (Glorot) normal", "kaiming": "Kaiming (He) normal",
+               "normal": "normal, std 1 (badly scaled)"}
+
+
+def deep_stack(depth, activation="relu", init="default", width=32, torch=None, seed=0):
+    """``depth`` blocks of ``nn.Linear(width, width)`` followed by the activation, initialised as named:
+
+    "default"  what ``nn.Linear`` does by itself;
+    "xavier"   ``nn.init.xavier_normal_`` on the weights, zero biases (meant for sigmoid/tanh);
+    "kaiming"  ``nn.init.kaiming_normal_(..., nonlinearity="relu")``, zero biases (meant for ReLU);
+    "normal"   ``nn.init.normal_(..., std=1.0)``, zero biases: far too large for 32 inputs.
+
+    The global random state is left as it was (the weights come from ``manual_seed(seed)``).
+    """
+    lib = _lib(torch)
+    nn = _sub(lib, "nn")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, not {activation!r}")
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}, not {init!r}")
+    act = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}[activation]
+    state = lib.get_rng_state()
+    lib.manual_seed(seed)
+    try:
+        layers = []
+        for _ in range(int(depth)):
+            linear = nn.Linear(width, width)
+            if init == "xavier":
+                nn.init.xavier_normal_(linear.weight)
+            elif init == "kaiming":
+                nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
+            elif init == "normal":
+                nn.init.normal_(linear.weight, std=1.0)
+            if init != "default":
+                nn.init.zeros_(linear.bias)
+            layers += [linear, act()]
+        return nn.Sequential(*layers)
+    finally:
+        lib.set_rng_state(state)
+
+
+def layer_grad_norms(model):
+    """The norm of ``weight.grad`` of every ``nn.Linear`` in ``model``, input side first (floats)."""
+    return [m.weight.grad.norm().item() for m in model.modules()
+            if type(m).__name__ == "Linear" and m.weight.grad is not None]
+
+
+def gradient_flow(depth=10, activation="sigmoid", init="default", width=32, batch=64, torch=None, seed=0):
+    """Build :func:`deep_stack`, run one batch of ``randn(batch, width)`` through it, call
+    ``backward()`` on ``out.pow(2).mean()`` and report each layer's weight gradient norm.
+
+    Returns a dict: ``depth``, ``activation``, ``init``, ``loss`` (float), ``norms`` (one float per
+    layer, input side first) and ``verdict`` (see :func:`flow_verdict`).
+    """
+    lib = _lib(torch)
+    model = deep_stack(depth, activation, init, width=width, torch=lib, seed=seed)
+    state = lib.get_rng_state()
+    lib.manual_seed(seed + 1)
+    try:
+        x = lib.randn(batch, width)
+    finally:
+        lib.set_rng_state(state)
+    import warnings
+
+    with warnings.catch_warnings():
+        # a badly scaled stack overflows float32 to inf, as it does in PyTorch, which says nothing
+        # about it; NumPy would add a RuntimeWarning (written to the widget's log, not shown)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        loss = model(x).pow(2).mean()
+        loss.backward()
+        norms = layer_grad_norms(model)
+    return {"depth": int(depth), "activation": activation, "init": init, "loss": loss.item(), "norms": norms,
+            "verdict": flow_verdict(norms)}
+
+
+def flow_verdict(norms):
+    """"vanishing", "exploding" or "healthy", from the layers' gradient norms (input side first).
+
+    vanishing: the first layer gets less than a hundredth of the last layer's norm; exploding: some
+    norm is above 100 or not finite, or the first layer gets more than 100 times the last one's.
+    """
+    import math
+
+    if not norms:
+        return "healthy"
+    if any(not math.isfinite(v) for v in norms) or max(norms) > 100:
+        return "exploding"
+    first, last = norms[0], norms[-1]
+    if last == 0 or first < last / 100:
+        return "vanishing"
+    if first > 100 * last:
+        return "exploding"
+    return "healthy"
+
+
+def _sci(v):
+    return f"{v:.1e}" if v == v and abs(v) != float("inf") else str(v)
+
+
+def gradient_flow_table(result):
+    """Settings, the first and the last layer's gradient norm, their ratio and the verdict."""
+    import math
+
+    norms = result["norms"]
+    d = result["depth"]
+    first, last = norms[0], norms[-1]
+    if not (math.isfinite(first) and math.isfinite(last)):
+        ratio = "- (not finite)"
+    elif last == 0:
+        ratio = f"- (layer {d} got 0)"
+    else:
+        ratio = _sci(first / last)
+    return "\n".join([
+        f"depth={d}, activation={result['activation']}, init={result['init']}",
+        f"loss: {_sci(result['loss'])}",
+        f"weight.grad norm, layer 1 (input side):  {_sci(norms[0])}",
+        f"weight.grad norm, layer {d} (output side): {_sci(norms[-1])}",
+        f"layer 1 / layer {d}: {ratio}",
+        f"verdict: {result['verdict']}",
+    ])

@@ -51,10 +51,12 @@ class Trace:
 
     def __init__(self):
         self.events = []
+        self.grad_fns = []  # per event: the output's grad_fn when it was made (an in-place change replaces it)
 
     def record(self, name, inputs, output, grad_enabled):
         """The hook: ``hook(name, inputs, output, grad_enabled)`` as ``trace_hooks`` calls it."""
         self.events.append(TraceEvent(str(name), tuple(inputs), output, bool(grad_enabled)))
+        self.grad_fns.append(getattr(output, "grad_fn", None))
 
     def __len__(self):
         return len(self.events)
@@ -294,12 +296,15 @@ class _Graph:
         return n, False
 
 
-def _build(root, events, tensor_names, fn_names):
+_UNKNOWN = object()
+
+
+def _build(root, events, tensor_names, fn_names, grad_fns=None):
     g = _Graph()
     g.keep.append(events)
-    producers = {}
-    for ev in events:
-        producers[id(ev.output)] = ev
+    producers = {}  # id(tensor) -> (the event that made it, its grad_fn then)
+    for i, ev in enumerate(events):
+        producers[id(ev.output)] = (ev, grad_fns[i] if grad_fns is not None else _UNKNOWN)
     work = collections.deque()
 
     def leaf_node(t):
@@ -328,15 +333,19 @@ def _build(root, events, tensor_names, fn_names):
         return n
 
     def tensor_node(t):
-        ev = producers.get(id(t))
+        ev, made_with = producers.get(id(t), (None, None))
         if ev is not None and ev.name == "detach":
             n = leaf_node(t)
             src = _undetach(t)
             if src is not t:
                 g.edges.append(_Edge(n.key, tensor_node(src).key, "cut"))
             return n
+        fn = getattr(t, "grad_fn", None)
+        if ev is not None and ev.grad_enabled and fn is not None and (
+                (made_with is not _UNKNOWN and made_with is not fn) or _fn_name(fn) != ev.name
+                or any(u is t for u in ev.inputs)):
+            ev = None  # changed in place since (relu_, +=): the graph's own nodes tell its history
         if ev is not None:
-            fn = getattr(t, "grad_fn", None)
             key = ("f", id(fn)) if fn is not None else ("t", id(t))
             n, new = g.node(key, "op")
             if new:
@@ -366,7 +375,7 @@ def _build(root, events, tensor_names, fn_names):
     def _undetach(t):
         seen = 0
         while True:
-            ev = producers.get(id(t))
+            ev = producers.get(id(t), (None, None))[0]
             if ev is None or ev.name != "detach" or not ev.inputs or seen > 10000:
                 return t
             t = ev.inputs[0]
@@ -540,7 +549,10 @@ _COLORS = {
     # a backward pass in progress (graph_svg's marks): nodes already run, nodes holding a pending gradient
     "done": ("#f4f4f4", "#9a9a9a", "#6b6b6b"),
     "pending": ("#fff1d6", "#e08a00", "#5a3800"),
+    # marks on a graph at the moment autograd refused (lesson 9): the node it refused at
+    "error": ("#fde2e1", "#c62828", "#5c0b0b"),
 }
+_MARK_STATES = ("done", "pending", "next", "error", "note")
 _SHADE_PAD = 0.12
 _MARGIN = 0.25
 
@@ -562,6 +574,8 @@ class _Scene:
                 dashed = False
             if n.mark in ("done", "pending", "next"):
                 colors = _COLORS["done" if n.mark == "done" else "pending"]
+            elif n.mark == "error":
+                colors = _COLORS["error"]
             self.nodes.append((x, y, w, h, n.lines, colors, dashed, n.root or n.mark == "next", n))
         # shading behind what ran under no_grad: padded boxes, joined along the edges between them
         shade = [n for n in g.order if n.no_grad]
@@ -627,6 +641,10 @@ class _Scene:
                 self.legend.append(("shade", pick("ran under no_grad", ja="no_grad の中で実行")))
             if has_off_leaf:
                 self.legend.append(("leaf_off", "requires_grad=False"))
+        if any(n.mark == "error" for n in g.order):
+            if not self.legend:
+                self.legend.append(("flow", "backward flows"))
+            self.legend.append(("error", "where the trouble is"))
         # extent of the drawing, plus room for the legend and the title
         xs = [v for x, y, w, h, *_ in self.nodes for v in (x - w / 2, x + w / 2)]
         ys = [v for x, y, w, h, *_ in self.nodes for v in (y - h / 2, y + h / 2)]
@@ -676,12 +694,13 @@ def _clip_segment(a, b, size_a, size_b, gap):
 def _scene_for(tensor, trace, names, frame, direction, max_width, title, marks=None):
     tensor_names, fn_names, keep = _collect_names(tensor, names, frame)
     events = list(trace.events) if trace is not None else []
-    g = _build(tensor, events, tensor_names, fn_names)
+    grad_fns = list(getattr(trace, "grad_fns", ())) if trace is not None else []
+    g = _build(tensor, events, tensor_names, fn_names, grad_fns if len(grad_fns) == len(events) else None)
     g.keep.append(keep)
     for node, (state, note) in (marks or {}).items():
-        # a leaf's AccumulateGrad node is drawn as the leaf itself
-        key = ("t", id(node.variable)) if _is_accumulate_grad(node) else ("f", id(node))
-        n = g.nodes.get(key)
+        if state not in _MARK_STATES:
+            raise ValueError(f"unknown mark {state!r}; marks are {', '.join(_MARK_STATES)}")
+        n = g.nodes.get(_mark_key(node))
         if n is not None:
             n.mark = state
             if note:
@@ -696,6 +715,17 @@ def _scene_for(tensor, trace, names, frame, direction, max_width, title, marks=N
     else:
         xy, sizes, _ = _layout(g, direction)
     return _Scene(g, xy, sizes, title), g
+
+
+def _mark_key(obj):
+    """The drawing's node for a mark: a backward node (a leaf's AccumulateGrad is drawn as the leaf),
+    or a tensor (the node that made it, or the leaf itself)."""
+    if _is_accumulate_grad(obj):
+        return ("t", id(obj.variable))
+    if hasattr(obj, "grad_fn") and hasattr(obj, "requires_grad"):  # a tensor
+        fn = obj.grad_fn
+        return ("f", id(fn)) if fn is not None else ("t", id(obj))
+    return ("f", id(obj))
 
 
 def _extent(xy, sizes):
@@ -732,7 +762,8 @@ def _make_figure(figsize):
     return _figure_class(figsize=figsize)
 
 
-def draw_graph(tensor, ax=None, trace=None, title=None, *, names=None, direction="auto", max_width=14.0):
+def draw_graph(tensor, ax=None, trace=None, title=None, *, names=None, direction="auto", max_width=14.0,
+               marks=None):
     """Draw the autograd graph behind ``tensor`` and return the matplotlib Figure.
 
     tensor     the output (e.g. the loss); its graph is walked through ``grad_fn.next_functions``.
@@ -744,10 +775,13 @@ def draw_graph(tensor, ax=None, trace=None, title=None, *, names=None, direction
                ``model.named_parameters()``; by default the caller's variable names are used.
     direction  "LR" (output on the right), "TB" (output on top) or "auto" (LR unless too deep to fit).
     max_width  the widest a new figure gets, in inches (larger drawings are scaled down).
+    marks      notes on nodes: ``{node or tensor: (state, note)}``, state one of "error" (red: where
+               autograd refused), "note" (only the extra line), or the backward-pass states of
+               :func:`graph_svg`; note is an extra line in the node (or None).
     """
     frame = sys._getframe(1) if names is None else None
     try:
-        scene, g = _scene_for(tensor, trace, names, frame, direction, max_width, title)
+        scene, g = _scene_for(tensor, trace, names, frame, direction, max_width, title, marks)
     finally:
         del frame
     return _render(scene, ax, max_width)
@@ -811,7 +845,7 @@ def _render(sc, ax, max_width):
             elif kind == "shade":
                 handles.append(Patch(facecolor=_COLORS["shade"], edgecolor="none", label=label))
             else:
-                fc, ec, _ = _COLORS["leaf_off"]
+                fc, ec, _ = _COLORS[kind]
                 handles.append(Patch(facecolor=fc, edgecolor=ec, label=label))
         ax.legend(handles=handles, loc="lower center", ncol=sc.legend_cols, frameon=False,
                   prop={"size": font * 0.85, "family": _families("DejaVu Sans")},
@@ -970,7 +1004,9 @@ def graph_svg(tensor, trace=None, title=None, *, names=None, direction="auto", m
     Much faster than rendering a Figure, so the live widgets redraw with it on every click.
     ``marks`` shows a backward pass in progress (lesson 8's stepper): ``{node: (state, note)}`` for
     backward nodes (``grad_fn`` nodes, or a leaf's ``AccumulateGrad``), where state is "done" (greyed),
-    "pending" (a gradient waits there, orange) or "next" (orange, thick border) and note an extra line.
+    "pending" (a gradient waits there, orange) or "next" (orange, thick border) and note an extra line;
+    or where autograd refused (lesson 9): state "error" (red), or "note" (only the extra line). A
+    tensor as the key marks the node that made it (a leaf: the leaf itself).
     """
     frame = sys._getframe(1) if names is None else None
     try:
@@ -1056,7 +1092,7 @@ def _render_svg(sc, ppi, max_width):
                 out.append(f'<line x1="{X(lx)}" y1="{Y(ly)}" x2="{X(lx + 0.3)}" y2="{Y(ly)}" '
                            f'stroke="{_COLORS[kind]}" stroke-width="1.4"{dash[kind]}/>')
             else:
-                fc, ec = (_COLORS["shade"], "none") if kind == "shade" else _COLORS["leaf_off"][:2]
+                fc, ec = (_COLORS["shade"], "none") if kind == "shade" else _COLORS[kind][:2]
                 out.append(f'<rect x="{X(lx)}" y="{Y(ly + 0.06)}" width="{L(0.3)}" height="{L(0.12)}" '
                            f'fill="{fc}" stroke="{ec}"/>')
             out.append(f'<text x="{X(lx + 0.4)}" y="{Y(ly)}" dominant-baseline="central" '
@@ -1088,7 +1124,7 @@ def _nice(v):
 
 
 def line_chart_svg(series, title="", xlabel="", ylabel="", log_y=False, width=420, height=240,
-                   marker_first=None, marker_last=None, extra_lines=()):
+                   marker_first=None, marker_last=None, extra_lines=(), legend_below=False):
     """A line chart as SVG markup (str).
 
     series       a list of dicts: ``{"x": [...], "y": [...], "label": str, "color": "#rrggbb",
@@ -1097,12 +1133,19 @@ def line_chart_svg(series, title="", xlabel="", ylabel="", log_y=False, width=42
     log_y        logarithmic y axis.
     marker_first / marker_last  labels for a dot at the first / last point of the first series.
     extra_lines  ``(x0, y0, x1, y1, label, color)`` straight lines in data coordinates (clipped).
+    legend_below the legend under the chart (the drawing gets taller) instead of in its top right
+                 corner, where it could hide a line.
     """
     import math
     from html import escape
 
     left, right, top, bottom = 58, 12, 24 if title else 10, 36
     pw, ph = width - left - right, height - top - bottom
+    n_legend = sum(1 for s in series if s.get("label")) + len(extra_lines) + \
+        sum(1 for m in (marker_first, marker_last) if m and series)
+    chart_h = height
+    if legend_below and n_legend:
+        height += 14 * n_legend + 4
 
     def ok(y):
         return _finite(y) and (y > 0 if log_y else True)
@@ -1147,7 +1190,7 @@ def line_chart_svg(series, title="", xlabel="", ylabel="", log_y=False, width=42
         out.append(f'<text x="{px(xv):.1f}" y="{top + ph + 14}" text-anchor="{anchor}">'
                    f'{escape(_nice(xv))}</text>')
     if xlabel:
-        out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6}" text-anchor="middle">{escape(xlabel)}</text>')
+        out.append(f'<text x="{left + pw / 2:.1f}" y="{chart_h - 6}" text-anchor="middle">{escape(xlabel)}</text>')
     if ylabel:
         out.append(f'<text x="12" y="{top + ph / 2:.1f}" text-anchor="middle" '
                    f'transform="rotate(-90 12 {top + ph / 2:.1f})">{escape(ylabel + (" (log)" if log_y else ""))}'
@@ -1181,11 +1224,12 @@ def line_chart_svg(series, title="", xlabel="", ylabel="", log_y=False, width=42
                 if label:
                     out.append(f'<circle cx="{px(x):.1f}" cy="{py(ty(y)):.1f}" r="3.5" fill="{color}"/>')
                     legend.append((label, color, None))
-    ly = top + 12
+    labels = [label for label, _, _ in legend if label]
+    ly = top + ph + bottom + 10 if legend_below else top + 12
     for label, color, dash in legend:
         if not label:
             continue
-        lx = left + pw - 150
+        lx = left if legend_below else left + pw - max(150, 30 + 6.2 * max(len(t) for t in labels))
         if dash is None:
             out.append(f'<circle cx="{lx + 9}" cy="{ly - 4}" r="3.5" fill="{color}"/>')
         else:

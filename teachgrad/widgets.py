@@ -30,7 +30,7 @@ from .explorers import (  # noqa: F401  (re-exported: the widgets' logic, import
 )
 
 __all__ = ["ChainExplorer", "AccumulationExplorer", "TrainingExplorer", "SequentialExplorer",
-           "TrainingCurveExplorer", "BackwardStepper", "time_updates"]
+           "TrainingCurveExplorer", "BackwardStepper", "FieldGuideExplorer", "GradientFlowExplorer", "time_updates"]
 
 # Learning rates offered by the sliders: round numbers a lesson's text can name.
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)
@@ -504,6 +504,147 @@ class BackwardStepper(_Explorer):
             self._set_message("")
 
 
+def _note_svg(text, width=460, height=44):
+    """A drawing that says there is nothing to draw (SVG markup)."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}"><rect width="{width}" height="{height}" fill="white"/>'
+            f'<text x="{width / 2:.0f}" y="{height / 2 + 4:.0f}" text-anchor="middle" fill="#555555" '
+            f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">{html.escape(text)}</text></svg>')
+
+
+def field_guide_options():
+    """The field guide explorer's choices: (the message as the dropdown shows it, the case's key)."""
+    from .explorers import FIELD_GUIDE
+
+    return [(c.message if len(c.message) <= 90 else c.message[:87] + "...", c.key) for c in FIELD_GUIDE]
+
+
+class FieldGuideExplorer(_Explorer):
+    """Lesson 9's field guide: pick a message, read the code that triggers it, tick the fix.
+
+    The code shown is the code that runs (teachgrad by default, ``torch=`` for real PyTorch); the table
+    shows what it printed, warned and raised; the drawing shows the graph when it stopped, with the node
+    autograd refused at in red; the message says what autograd was protecting, or what the fix changed.
+    """
+
+    def __init__(self, torch=None, case=None):
+        super().__init__(torch)
+        W = self._W
+        from .explorers import FIELD_GUIDE
+
+        pick = W.Dropdown(options=field_guide_options(), value=case or FIELD_GUIDE[0].key, description="message",
+                          layout=W.Layout(width="760px"), style={"description_width": "70px"})
+        self._slider("case", pick)
+        fix = self._checkbox("fix", "apply the fix", False)
+        self._code = W.HTML()
+        self._code.add_class("tg-code")
+        self._plot = self._image()
+        self.result = None
+        self._finish(
+            W.HBox([pick, fix], layout=W.Layout(flex_flow="row wrap", align_items="center")),
+            W.HBox([self._code, self._table], layout=W.Layout(align_items="flex-start", flex_flow="row wrap")),
+            self._plot,
+        )
+
+    def _update(self):
+        from . import explorers
+
+        c = self.controls
+        case = explorers.field_guide_case(c["case"].value)
+        r = explorers.field_guide_run(case.key, fixed=c["fix"].value, torch=self.torch, trace=True)
+        self.result = r
+        self._draw()
+        self._code.value = f"<pre>{html.escape(r['code'])}</pre>"
+        self._set_table(explorers.field_guide_table(r))
+        if r["fixed"]:
+            self._set_message("Fixed: " + case.remedy)
+        else:
+            self._set_message("What autograd was protecting: " + case.protects)
+
+    def _draw(self):
+        from teachgrad import viz
+
+        r = self.result
+        if r["tensor"] is None:
+            self._plot.value = _note_svg("nothing to draw: the error came before any tensor was computed").encode()
+            return
+        self._plot.value = viz.graph_svg(r["tensor"], trace=r["trace"], names=r["names"], marks=r["marks"],
+                                         max_width=9.0).encode()
+
+
+class GradientFlowExplorer(_Explorer):
+    """Lesson 10: the gradient norm of every layer of a deep stack, for a depth, an activation and an
+    initialisation (grey, dashed: the same depth with ReLU and Kaiming initialisation, for comparison)."""
+
+    def __init__(self, torch=None, depth=10, activation="sigmoid", init="default"):
+        super().__init__(torch)
+        W = self._W
+        from .explorers import ACTIVATIONS, INIT_LABELS
+
+        common = dict(layout=W.Layout(width="300px"), style={"description_width": "80px"})
+        self._slider("depth", W.IntSlider(value=depth, min=1, max=30, description="depth", continuous_update=False,
+                                          **common))
+        self._slider("activation", W.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation",
+                                              **common))
+        self._slider("init", W.Dropdown(options=[(label, key) for key, label in INIT_LABELS.items()], value=init,
+                                        description="init", **common))
+        self._plot = self._image()
+        self.result = None
+        self._reference = {}  # depth -> the comparison curve's norms (the same every time: computed once)
+        c = self.controls
+        self._finish(
+            W.HBox([c["depth"], c["activation"], c["init"]], layout=W.Layout(flex_flow="row wrap",
+                                                                             align_items="center")),
+            W.HBox([self._plot, self._table], layout=W.Layout(align_items="flex-start", flex_flow="row wrap")),
+        )
+
+    def _update(self):
+        from . import explorers
+
+        c = self.controls
+        r = explorers.gradient_flow(depth=c["depth"].value, activation=c["activation"].value, init=c["init"].value,
+                                    torch=self.torch)
+        self.result = r
+        self._draw()
+        self._set_table(explorers.gradient_flow_table(r))
+        self._set_message({
+            "vanishing": "Vanishing: the layers near the input get almost no gradient, so they barely learn. "
+                         "Each layer's backward multiplies by the activation's slope and the weights; for "
+                         "sigmoid the slope is at most 0.25.",
+            "exploding": "Exploding: some gradients are huge; one SGD step would throw the weights far away. "
+                         "The weights are too large for the layer's width: every layer multiplies the signal up.",
+            "healthy": "Healthy: every layer gets a gradient of a similar size.",
+        }[r["verdict"]] + self._extremes(r["norms"]))
+
+    @staticmethod
+    def _extremes(norms):
+        import math
+
+        if any(not math.isfinite(v) for v in norms):
+            return " Some norms overflowed float32 to inf: the chart leaves those layers out."
+        if any(v == 0 for v in norms):
+            return " Some norms underflowed float32 to exactly 0: the chart leaves those layers out."
+        return ""
+
+    def _draw(self):
+        from teachgrad import viz
+
+        from . import explorers
+
+        r = self.result
+        if r["depth"] not in self._reference:
+            self._reference[r["depth"]] = explorers.gradient_flow(depth=r["depth"], activation="relu", init="kaiming",
+                                                                  torch=self.torch)["norms"]
+        xs = list(range(1, r["depth"] + 1))
+        series = [{"x": xs, "y": self._reference[r["depth"]], "label": "activation relu, init kaiming (for comparison)",
+                   "color": "#aaaaaa", "dash": True},
+                  {"x": xs, "y": r["norms"], "label": f"activation {r['activation']}, init {r['init']}",
+                   "color": "#1f77b4"}]
+        self._plot.value = viz.line_chart_svg(
+            series, title="norm of each layer's weight.grad", xlabel="layer (1 = input side)", ylabel="norm",
+            log_y=True, width=520, height=280, legend_below=True).encode()
+
+
 def _short(v):
     """Two significant digits: what stays the same on every CPU after hundreds of float32 steps."""
     if v != v or v in (float("inf"), float("-inf")):
@@ -557,7 +698,7 @@ def time_updates(repeats=5):
         return None, history
 
     explorers = [cls() for cls in (ChainExplorer, AccumulationExplorer, TrainingExplorer, SequentialExplorer,
-                                   BackwardStepper)]
+                                   BackwardStepper, FieldGuideExplorer, GradientFlowExplorer)]
     explorers.append(TrainingCurveExplorer(precomputed_train, steps=300))
     for ex in explorers:
         cls = type(ex)
@@ -574,4 +715,12 @@ def time_updates(repeats=5):
                 measure(f"{cls.__name__}: {name}", alternate(ctl, 0.9, 0.5))
             elif name == "steps":
                 measure(f"{cls.__name__}: {name}", alternate(ctl, 50, 60))
+            elif name == "case":
+                measure(f"{cls.__name__}: {name}", alternate(ctl, "no-grad", "version"))
+            elif name == "depth":
+                measure(f"{cls.__name__}: {name} (30 layers)", alternate(ctl, 30, 29))
+            elif name == "activation":
+                measure(f"{cls.__name__}: {name}", alternate(ctl, "sigmoid", "relu"))
+            elif name == "init":
+                measure(f"{cls.__name__}: {name}", alternate(ctl, "default", "normal"))
     return results

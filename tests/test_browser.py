@@ -5,7 +5,8 @@ its root, the kernel of the current Python); for each lesson whose cells use ``t
 open it, clear and run all cells, then click the explorers' controls and assert what a learner must
 see. Nothing may show a traceback: error outputs are allowed only in cells tagged
 ``raises-exception`` (the lessons' deliberate PyTorch errors), never inside a widget, and JupyterLab's
-log console (where the output of a failing widget callback would go) must stay empty.
+log console (where the output of a failing widget callback would go) must stay empty. Links from a
+lesson to one of its own sections (lesson 9's index of messages) must lead to an element with that id.
 One lesson of the Japanese edition (notebooks/ja/05, the chain explorer) is opened and clicked the same
 way, and its screenshot shows the explorer's Japanese labels, table and drawing (Chromium is given the
 Japanese font the lessons install, IPAexGothic from matplotlib-fontja, through a fontconfig file of the
@@ -72,7 +73,7 @@ JAPANESE_LESSON = "ja/05_detach_no_grad_requires_grad.ipynb"
 
 EXPLORER_CALL = re.compile(
     r"\b(ChainExplorer|AccumulationExplorer|TrainingExplorer|SequentialExplorer|TrainingCurveExplorer|"
-    r"BackwardStepper)\(")
+    r"BackwardStepper|FieldGuideExplorer|GradientFlowExplorer)\(")
 
 
 def widget_lessons():
@@ -376,6 +377,7 @@ _LATENCY_JS = """(root) => {
     };
     root.addEventListener('click', start, true);
     root.addEventListener('keydown', start, true);
+    root.addEventListener('change', start, true);  // a dropdown's new choice
     const shown = (node) => {
         const el = node.nodeType === 1 ? node : node.parentElement;
         return el && el.closest('.tg-table, .tg-plot, .tg-message');
@@ -393,7 +395,7 @@ _LATENCY_JS = """(root) => {
 
 
 def timed(page, ex, label, control, action, timeout=20):
-    """Do ``action`` (a click or an Enter on one of ``ex``'s controls) and record how long the
+    """Do ``action`` (a click, an Enter or a dropdown choice on one of ``ex``'s controls) and record how long the
     explorer took to show its answer: until its last change before the kernel went idle again."""
     ex.evaluate(_LATENCY_JS)
     ex.evaluate("(root) => Object.assign(root.__tgLatency, {armed: true, t0: null, first: null, last: null})")
@@ -767,9 +769,123 @@ def drive_chain_japanese(page, ex, label):
 
 DRIVERS_JA = {"ChainExplorer": drive_chain_japanese}
 
+
+def choose(page, ex, label, name, value):
+    """Pick the option ``value`` (its label, as the dropdown shows it) in the explorer's dropdown
+    ``name``; timed, when it changes the choice."""
+    select = ex.locator(f".tg-{name} select")
+    if select.input_value() != value:
+        timed(page, ex, label, name, lambda: select.select_option(label=value))
+        expect(select).to_have_value(value)
+
+
+def case(key):
+    """The field guide explorer's dropdown label for a case."""
+    from teachgrad.widgets import field_guide_options
+
+    return dict((k, text) for text, k in field_guide_options())[key]
+
+
+def init(key):
+    from teachgrad.explorers import INIT_LABELS
+
+    return INIT_LABELS[key]
+
+
+def drive_field_guide(page, ex, label):
+    """Lesson 9's explorer: a message, the code that triggers it, the fix ticked and unticked."""
+    set_checkbox(ex, "fix", False, page, label)
+    choose(page, ex, label, "case", case("no-grad"))
+    wait_table(ex, "fix applied: no", "raised:  RuntimeError: element 0 of tensors does not require grad")
+    expect(message(ex)).to_contain_text("What autograd was protecting")
+    expect(ex.locator(".tg-code pre")).to_contain_text("with torch.no_grad():")
+    before = plot_src(ex)
+    set_checkbox(ex, "fix", True, page, label)
+    wait_table(ex, "fix applied: yes", "model.weight.grad: tensor(", "raised:  nothing")
+    expect(message(ex)).to_contain_text("Fixed:")
+    wait_plot_changed(page, ex, before)
+    before = plot_src(ex)
+    choose(page, ex, label, "case", case("version"))
+    wait_table(ex, "a.grad: tensor([0.1966, 0.1050, 0.0452])")
+    wait_plot_changed(page, ex, before)
+    set_checkbox(ex, "fix", False, page, label)
+    wait_table(ex, "which is output 0 of Sigmoid, is at version 1; expected version 0 instead")
+    expect(ex.locator(".tg-code pre")).to_contain_text("nn.ReLU(inplace=True)")
+    shot(ex, f"{label}_version")
+    choose(page, ex, label, "case", case("total-loss"))
+    wait_table(ex, "step 2 graph nodes kept: 14")
+    set_checkbox(ex, "fix", True, page, label)
+    wait_table(ex, "step 2 graph nodes kept: 0")
+    choose(page, ex, label, "case", case("mat-shapes"))
+    set_checkbox(ex, "fix", False, page, label)
+    wait_table(ex, "mat1 and mat2 shapes cannot be multiplied (224x28 and 784x10)")
+    # every message, broken and fixed: an outcome in the table, never "Something went wrong"
+    from teachgrad.widgets import field_guide_options
+
+    for text, _key in field_guide_options():
+        choose(page, ex, label, "case", text)
+        for fixed in (True, False):
+            set_checkbox(ex, "fix", fixed, page, label)
+            wait_table(ex, f"fix applied: {'yes' if fixed else 'no'}", "raised:  ")
+            expect(message(ex)).not_to_contain_text("Something went wrong")
+
+
+def drive_gradient_flow(page, ex, label):
+    """Lesson 10's explorer: depth, activation and initialisation redraw the per-layer norms."""
+    choose(page, ex, label, "activation", "sigmoid")
+    choose(page, ex, label, "init", init("default"))
+    type_into_readout(page, ex, label, "depth", "10")
+    wait_table(ex, "depth=10, activation=sigmoid, init=default", "layer 1 / layer 10: 4.7e-09",
+               "verdict: vanishing")
+    expect(message(ex)).to_contain_text("Vanishing")
+    before = plot_src(ex)
+    choose(page, ex, label, "activation", "relu")
+    choose(page, ex, label, "init", init("kaiming"))
+    wait_table(ex, "activation=relu, init=kaiming", "verdict: healthy")
+    wait_plot_changed(page, ex, before)
+    shot(ex, f"{label}_relu_kaiming")
+    type_into_readout(page, ex, label, "depth", "30")
+    wait_table(ex, "depth=30, activation=relu, init=kaiming", "verdict: healthy")
+    choose(page, ex, label, "init", init("normal"))
+    wait_table(ex, "depth=30, activation=relu, init=normal", "verdict: exploding")
+    expect(message(ex)).to_contain_text("overflowed float32 to inf")
+    choose(page, ex, label, "activation", "sigmoid")
+    choose(page, ex, label, "init", init("default"))
+    wait_table(ex, "depth=30, activation=sigmoid, init=default", "verdict: vanishing")
+    expect(message(ex)).to_contain_text("underflowed float32 to exactly 0")
+    shot(ex, f"{label}_sigmoid_30")
+    for depth in ("1", "2", "20"):
+        type_into_readout(page, ex, label, "depth", depth)
+        wait_table(ex, f"depth={depth}, ")
+    choose(page, ex, label, "activation", "tanh")
+    choose(page, ex, label, "init", init("xavier"))
+    wait_table(ex, "depth=20, activation=tanh, init=xavier", "verdict: healthy")
+
+
+def check_internal_links(page):
+    """Links to a section of the same notebook (lesson 9's index) lead to an element with that id
+    (JupyterLab keeps it as data-jupyter-id); following the last one brings it into view. JupyterLab's
+    own ¶ links next to the headings are left out."""
+    links = f"{PANEL} .jp-RenderedMarkdown a[href^='#']:not(.jp-InternalAnchorLink)"
+    hrefs = page.locator(links).evaluate_all("(links) => links.map(a => a.getAttribute('href'))")
+    if not hrefs:
+        return 0
+
+    def target(href):
+        key = href[1:]
+        return page.locator(f'{PANEL} [data-jupyter-id="{key}"], {PANEL} [id="{key}"]').first
+
+    missing = [h for h in hrefs if target(h).count() == 0]
+    assert not missing, f"links to sections that do not exist: {missing}"
+    page.locator(links).last.click()
+    expect(target(hrefs[-1])).to_be_in_viewport()
+    return len(hrefs)
+
+
 DRIVERS = {"ChainExplorer": drive_chain, "AccumulationExplorer": drive_accumulation,
            "TrainingExplorer": drive_training, "SequentialExplorer": drive_sequential,
-           "TrainingCurveExplorer": drive_training_curve, "BackwardStepper": drive_backward_stepper}
+           "TrainingCurveExplorer": drive_training_curve, "BackwardStepper": drive_backward_stepper,
+           "FieldGuideExplorer": drive_field_guide, "GradientFlowExplorer": drive_gradient_flow}
 
 
 class _LatencySummary:
@@ -798,6 +914,9 @@ def test_lesson_widgets_in_the_browser(page, lab, latency_summary, name, kinds):
     open_and_run(page, lab, name)
     assert tracebacks_outside_tagged_cells(page, lab, name) == []
     assert unran_cells(page) == [], "every code cell ran"
+    links = check_internal_links(page)
+    if links:
+        log(f"{links} links to sections of the lesson lead to them")
     japanese = name.startswith("ja/")
     stem = ("ja_" if japanese else "") + Path(name).stem
     drivers = DRIVERS_JA if japanese else DRIVERS

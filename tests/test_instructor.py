@@ -39,6 +39,8 @@ EXPECTED_LESSONS = [
     "06_modules_and_sequential.ipynb",
     "07_training_end_to_end.ipynb",
     "08_inside_teachgrad.ipynb",
+    "09_when_autograd_complains.ipynb",
+    "10_watching_gradients_flow.ipynb",
 ]
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")

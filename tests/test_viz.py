@@ -320,3 +320,47 @@ def test_graph_svg_marks_a_backward_pass_in_progress():
     assert svg.count(viz._COLORS["pending"][0]) == 2 and viz._COLORS["done"][0] in svg
     plain = viz.graph_svg(out, names={"a": a, "b": b, "h": h, "out": out})
     assert "pending" not in plain and viz._COLORS["pending"][0] not in plain
+
+
+def test_marks_show_where_autograd_refused_in_both_renderers():
+    a = TG.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    s = TG.sigmoid(a)
+    out = TG.nn.ReLU(inplace=True)(s)
+    sigmoid_node = out.grad_fn.next_functions[0][0]
+    marks = {sigmoid_node: ("error", "saved s at version 0, now 1"), a: ("note", "the leaf")}
+    svg = viz.graph_svg(out, names={"a": a, "out": out}, marks=marks)
+    assert "saved s at version 0, now 1" in svg and "the leaf" in svg and "where the trouble is" in svg
+    assert svg.count(viz._COLORS["error"][0]) == 2  # the node and its legend entry
+    fig = viz.draw_graph(out, names={"a": a, "out": out}, marks=marks)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("saved s at version 0, now 1" in t for t in texts)
+    with pytest.raises(ValueError, match="unknown mark"):
+        viz.graph_svg(out, marks={sigmoid_node: ("wrong", None)})
+
+
+@pytest.mark.parametrize("lib", [TG, real_torch], ids=["teachgrad", "torch"])
+def test_a_traced_tensor_changed_in_place_is_drawn_from_its_graph(lib):
+    """relu_ and += replace a tensor's grad_fn after the trace saw it made: the drawing follows the
+    graph as it is now (ReluBackward0 over SigmoidBackward0; every step's AddBackward0 of a running sum)."""
+    a = lib.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    with viz.trace(lib) as tr:
+        s = lib.sigmoid(a)
+        lib.nn.functional.relu(s, inplace=True)
+        total = 0
+        for _ in range(3):
+            total += (s * 2).sum()
+    svg = viz.graph_svg(s, trace=tr, names={"a": a})
+    assert "ReluBackward0" in svg and "SigmoidBackward0" in svg
+    svg = viz.graph_svg(total, trace=tr, names={"a": a})
+    assert svg.count(">AddBackward0<") == 3 and svg.count(">SumBackward0<") == 3  # 0 + sum, then two +=
+
+
+def test_line_chart_legend_below_keeps_the_axis_label_clear():
+    import xml.etree.ElementTree as ET
+
+    svg = viz.line_chart_svg([{"x": [1, 2], "y": [1.0, 2.0], "label": "a rather long label for one series"}],
+                             xlabel="layer", width=300, height=200, legend_below=True)
+    root = ET.fromstring(svg)
+    assert float(root.get("height")) > 200
+    texts = {t.text: float(t.get("y")) for t in root.iter() if t.tag.endswith("text")}
+    assert texts["layer"] < texts["a rather long label for one series"]

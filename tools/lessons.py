@@ -43,6 +43,8 @@ LESSONS = [
     ("06_modules_and_sequential", "Modules and the nn.Sequential surprise", "Why a model's output requires grad when its input does not; `named_parameters()`; freezing layers; changing parameters in place; replacing a parameter behind the optimizer's back.", ("nn", "nn.functional", "optim")),
     ("07_training_end_to_end", "Training end to end", "A small model trained from scratch: SGD and Adam checked by hand, `train()`/`eval()`, `no_grad` for evaluation, a live loss curve.", ("nn", "optim")),
     ("08_inside_teachgrad", "Inside teachgrad", "How the engine works: Function nodes, topological order, the backward loop step by step, accumulation, unbroadcasting; your own Function checked with `gradcheck`.", ()),
+    ("09_when_autograd_complains", "When autograd complains", "A field guide to the error messages and silent traps beginners meet: each one triggered, explained, drawn and fixed, with an index of the messages as you would paste them.", ("nn", "optim")),
+    ("10_watching_gradients_flow", "Watching gradients flow", "Tensor hooks and `retain_grad()`, module forward and backward hooks, per-layer gradient norms: vanishing and exploding gradients in a deep stack, and `clip_grad_norm_`.", ("nn",)),
 ]
 
 # The Japanese edition: title and contents line of each lesson, by file stem
