@@ -31,7 +31,9 @@ prints them.
 
 import importlib
 
-from .language import display_width, pad, pick
+import re
+
+from .language import display_width, get_language, pad, pick
 
 __all__ = [
     "CHAIN_LEAVES", "CHAIN_VALUES", "CHAIN_GRADS", "CHAIN_TOGGLES", "chain_leaves", "chain_code",
@@ -40,7 +42,7 @@ __all__ = [
     "friendly_error", "BackwardSteps", "diamond", "graph_nodes", "nodes_named", "printed_warnings", "warning_text",
     "FieldGuideCase", "FIELD_GUIDE", "FIELD_GUIDE_KEYS", "field_guide_case", "field_guide_run",
     "field_guide_table", "ACTIVATIONS", "INITS", "INIT_LABELS", "deep_stack", "layer_grad_norms",
-    "gradient_flow", "flow_verdict", "gradient_flow_table",
+    "gradient_flow", "flow_verdict", "gradient_flow_table", "init_label",
 ]
 
 
@@ -668,21 +670,41 @@ class FieldGuideCase:
     protects   what autograd was protecting, in a sentence
     remedy     what the fix does, in a sentence
     marks      ``marks(ns)`` -> ``{node or tensor: (state, note)}`` for the drawing of the broken code
+
+    ``message`` (where it is ours, not PyTorch's), ``protects``, ``remedy`` and the drawing's notes follow
+    :func:`teachgrad.set_language` (:data:`_FIELD_GUIDE_JA`); so do the code's comments in
+    :func:`field_guide_run`.
     """
 
     def __init__(self, key, message, anchor, broken, fixed, draw, protects, remedy, marks=None):
-        self.key, self.message, self.anchor = key, message, anchor
+        self.key, self._message, self.anchor = key, message, anchor
         self.broken, self.fixed = broken.strip("\n"), fixed.strip("\n")
-        self.draw, self.protects, self.remedy = tuple(draw), protects, remedy
+        self.draw, self._protects, self._remedy = tuple(draw), protects, remedy
         self._marks = marks
+
+    def _text(self, field, english):
+        return pick(english, ja=_FIELD_GUIDE_JA.get(self.key, {}).get(field, english))
+
+    @property
+    def message(self):
+        return self._text("message", self._message)
+
+    @property
+    def protects(self):
+        return self._text("protects", self._protects)
+
+    @property
+    def remedy(self):
+        return self._text("remedy", self._remedy)
 
     def marks(self, ns):
         if self._marks is None:
             return {}
         try:
-            return self._marks(ns)
+            marks = self._marks(ns)
         except Exception:  # noqa: BLE001 - a drawing without notes is still a drawing
             return {}
+        return {node: (state, _note_text(note)) for node, (state, note) in marks.items()}
 
     def __repr__(self):
         return f"FieldGuideCase({self.key!r})"
@@ -958,6 +980,138 @@ for step in range(3):
 ]
 FIELD_GUIDE_KEYS = tuple(case.key for case in FIELD_GUIDE)
 
+# The field guide in Japanese: per case, our message (PyTorch's stay as PyTorch writes them), what
+# autograd was protecting and what the fix does; the drawing's notes; the code's comments.
+_FIELD_GUIDE_JA = {
+    "no-grad": {
+        "protects": "no_grad の中では何も記録されないので、loss には grad_fn がありません。逆にたどる計算グラフがないのです。",
+        "remedy": "no_grad の外では順伝播が記録され、backward が重みまで届きます。",
+    },
+    "non-scalar": {
+        "protects": "backward() は d(loss)/d(loss) = 1 から始めますが、これは数値が 1 つのときにしか意味を持ちません。"
+                    "数値が 3 つあると、それぞれをどう重み付けするかを推測しなければならなくなります。",
+        "remedy": ".mean()（または .sum()）でまとめると損失は数値 1 つになります。backward(v) なら、重みを v として"
+                  "自分で指定します。",
+    },
+    "second-backward": {
+        "protects": "ステップ 0 の backward() が、ステップ 0 のノードが保存していた値を解放しました。ステップ 1 の"
+                    "計算グラフは h を通ってそのノードに行き当たりますが、値はもうありません。",
+        "remedy": "h.detach() は h の値を残して履歴を捨てるので、各ステップの backward はそのステップの中で止まります。",
+    },
+    "leaf-in-place": {
+        "protects": "w は勾配を必要とする葉テンソルで、backward が .grad を集める場所です。更新が記録されると、w は"
+                    "計算されたテンソルに変わってしまいます。",
+        "remedy": "no_grad の中なら、更新は w の値を変えるだけです。w は勾配を必要とする葉テンソルのままです。",
+    },
+    "version": {
+        "protects": "sigmoid の backward には自分が出力した s が必要です（導関数は s * (1 - s)）。その s が上書きされ、"
+                    "バージョンカウンタがそれを知らせています。",
+        "remedy": "その場で書き換えない ReLU は新しいテンソルに書くので、保存された s は順伝播のときの s のままです。",
+    },
+    "numpy": {
+        "protects": "NumPy 配列は pred とメモリを共有しますが、autograd のことは何も知りません。配列を通した変更に、"
+                    "計算グラフは気づけません。",
+        "remedy": "detach() は同じ数値を持つ履歴のないテンソルを返します。その .numpy() なら安全です。",
+    },
+    "non-leaf-flag": {
+        "protects": "features は計算されたテンソルです。その requires_grad は入力から決まるもので、オフにはできません。",
+        "remedy": "detach() は、同じ値を持ち勾配を必要としない新しい葉テンソルを返します。",
+    },
+    "integer": {
+        "protects": "勾配は変化率です。整数は少しだけ変わることができないので、勾配を持てません。",
+        "remedy": "小数点を付けて書けば値は float32 になり、勾配を必要とできます。",
+    },
+    "mat-shapes": {
+        "protects": "Linear は最後の次元（28）に重みをかけますが、重みは 1 行に 784 個の数値を期待しています。",
+        "remedy": "flatten(1) はバッチの次元を残し、画像 1 枚を 784 個の数値にします。",
+    },
+    "broadcast": {
+        "protects": "ブロードキャストは形状を右からそろえます。(4, 3) と (4,) では、3 と 4 が組になります。",
+        "remedy": "keepdim=True なら m の形状は (4, 1) になり、各サンプルの行に沿ってブロードキャストされます。",
+    },
+    "dtype": {
+        "protects": "モデルは float32 で計算し、ターゲットは NumPy から float64 で来ました。BCELoss は両方が同じで"
+                    "あることを求めます。",
+        "remedy": ".float() で、データを読み込むところでターゲットを一度だけ float32 に変換します。",
+    },
+    "non-leaf-grad": {
+        "protects": "勾配を必要とするテンソルは randn が作ったものです。w はそこから計算されたコピーで、backward は"
+                    "葉テンソルの .grad しか埋めません。",
+        "remedy": "dtype（やデバイス）を指定して直接作れば w 自身が葉テンソルになり、その .grad が埋まります。",
+    },
+    "total-loss": {
+        "message": "（メッセージなし）反復のたびにメモリが増える: total_loss += loss",
+        "protects": "total_loss はすべてのステップの loss から計算されたテンソルなので、すべてのステップの計算グラフが"
+                    "そこからたどれるまま残ります。",
+        "remedy": "loss.item() は Python の float です。足し合わせても計算グラフはまったく残りません。",
+    },
+}
+
+_NOTES_JA = {
+    "nothing to go back through": "逆にたどるものがない",
+    "shape (3,): not one number": "形状 (3,): 数値 1 つではない",
+    "step 0: saved values freed": "ステップ 0: 保存した値は解放済み",
+    "a leaf: not changed in place": "葉テンソル: その場では変更できない",
+    "saved s at version 0, now 1": "保存した s はバージョン 0、いまは 1",
+    "part of a graph": "計算グラフの一部",
+    "computed, not a leaf": "計算されたテンソルで、葉ではない",
+    "shape (4,) against (4, 3)": "形状 (4,) と (4, 3)",
+    "float32, target float64": "float32、ターゲットは float64",
+    "not a leaf: made by .to()": "葉ではない: .to() が作った",
+}
+
+_CODE_COMMENTS_JA = {
+    "copied from the evaluation code": "評価用のコードからコピーした",
+    "fix: the training step records its graph": "修正: 学習ステップは計算グラフを記録する",
+    "one loss per sample: shape (3,)": "サンプルごとに損失が 1 つ: 形状 (3,)",
+    "fix: one number to differentiate": "修正: 微分するのは数値 1 つ",
+    "h brings the previous step's graph along": "h が前のステップの計算グラフを連れてくる",
+    "fix: start from h's value only": "修正: h の値だけから始める",
+    "one SGD step by hand": "手で書いた SGD の 1 ステップ",
+    "fix: an update is not part of the model": "修正: 更新はモデルの一部ではない",
+    "sigmoid saves its output s for backward": "sigmoid は backward のために出力 s を保存する",
+    "... and this overwrites s: s._version 0 -> 1": "... そしてこれが s を上書きする: s._version 0 -> 1",
+    "fix: a new tensor, s stays as saved": "修正: 新しいテンソル。s は保存されたまま",
+    "fix: the values, without the history": "修正: 履歴を除いた値",
+    "meant: do not train the encoder through this": "意図: ここを通してエンコーダーを学習させない",
+    "fix: a new tensor without history": "修正: 履歴のない新しいテンソル",
+    "fix: floats": "修正: 浮動小数点数",
+    "a batch of 8 grey 28x28 images": "28x28 のグレー画像 8 枚のバッチ",
+    "fix: one row of 784 numbers per image": "修正: 画像 1 枚につき 784 個の数値の行が 1 つ",
+    "4 samples, 3 features": "サンプル 4 つ、特徴量 3 つ",
+    "one mean per sample: shape (4,)": "サンプルごとに平均が 1 つ: 形状 (4,)",
+    "fix: shape (4, 1) lines up with the samples": "修正: 形状 (4, 1) ならサンプルとそろう",
+    "NumPy makes float64": "NumPy は float64 を作る",
+    "fix: float32 like the model": "修正: モデルと同じ float32",
+    'on a GPU: .to("cuda")': 'GPU なら .to("cuda")',
+    "fix: made where it lives": "修正: 置き場所で直接作る",
+    "a tensor: keeps this step's graph alive": "テンソル: このステップの計算グラフを生かし続ける",
+    "fix: a Python number, no graph": "修正: Python の数値で、計算グラフはない",
+}
+
+
+def _note_text(note):
+    """A drawing's note in the current language."""
+    if not note:
+        return note
+    kept = re.fullmatch(r"(\d+) nodes kept alive", note)
+    if kept:
+        return pick(note, ja=f"{kept.group(1)} 個のノードが残っている")
+    return pick(note, ja=_NOTES_JA.get(note, note))
+
+
+def _code_in_language(code):
+    """The field guide's code with its comments in the current language (the code itself unchanged)."""
+    if get_language() == "en":
+        return code
+    lines = []
+    for line in code.split("\n"):
+        head, sep, comment = line.partition("# ")
+        if sep and comment in _CODE_COMMENTS_JA:
+            line = head + sep + pick(comment, ja=_CODE_COMMENTS_JA[comment])
+        lines.append(line)
+    return "\n".join(lines)
+
 
 def field_guide_case(key):
     for case in FIELD_GUIDE:
@@ -981,7 +1135,7 @@ def field_guide_run(key, fixed=False, torch=None, trace=False):
 
     lib = _lib(torch)
     case = field_guide_case(key)
-    code = case.fixed if fixed else case.broken
+    code = _code_in_language(case.fixed if fixed else case.broken)
     ns = {"torch": lib, "nn": _sub(lib, "nn"), "graph_nodes": graph_nodes}
     printed = io.StringIO()
     error = None
@@ -1023,13 +1177,15 @@ def field_guide_run(key, fixed=False, torch=None, trace=False):
 
 def field_guide_table(result):
     """What the run printed and how it ended, as the explorer shows it."""
-    lines = [f"fix applied: {'yes' if result['fixed'] else 'no'}"]
+    lines = [pick(f"fix applied: {'yes' if result['fixed'] else 'no'}",
+                  ja=f"修正の適用: {'あり' if result['fixed'] else 'なし'}")]
     printed = result["printed"].rstrip("\n")
     if printed:
-        lines += ["printed:"] + ["  " + line for line in printed.splitlines()]
+        lines += [pick("printed:", ja="表示:")] + ["  " + line for line in printed.splitlines()]
     for w in result["warnings"]:
-        lines.append("warned:  " + w)
-    lines.append(("raised:  " + result["error"]) if result["error"] else "raised:  nothing")
+        lines.append(pick("warned:  ", ja="警告: ") + w)
+    raised = pick("raised:  ", ja="例外: ")
+    lines.append(raised + (result["error"] if result["error"] else pick("nothing", ja="なし")))
     return "\n".join(lines)
 
 
@@ -1041,6 +1197,15 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu")
 INITS = ("default", "xavier", "kaiming", "normal")
 INIT_LABELS = {"default": "PyTorch's default", "xavier": "Xavier (Glorot) normal", "kaiming": "Kaiming (He) normal",
                "normal": "normal, std 1 (badly scaled)"}
+_INIT_LABELS_JA = {"default": "PyTorch の既定", "xavier": "Xavier (Glorot) 正規分布", "kaiming": "Kaiming (He) 正規分布",
+                   "normal": "正規分布、標準偏差 1（スケールが不適切）"}
+# the verdicts stay the English words the lesson's exercise asks for; Japanese adds their meaning
+_VERDICTS_JA = {"vanishing": "勾配消失", "exploding": "勾配爆発", "healthy": "健全"}
+
+
+def init_label(key):
+    """How the explorer names an initialisation (:data:`INIT_LABELS`), in the current language."""
+    return pick(INIT_LABELS[key], ja=_INIT_LABELS_JA[key])
 
 
 def deep_stack(depth, activation="relu", init="default", width=32, torch=None, seed=0):
@@ -1146,16 +1311,19 @@ def gradient_flow_table(result):
     d = result["depth"]
     first, last = norms[0], norms[-1]
     if not (math.isfinite(first) and math.isfinite(last)):
-        ratio = "- (not finite)"
+        ratio = pick("- (not finite)", ja="-（有限でない）")
     elif last == 0:
-        ratio = f"- (layer {d} got 0)"
+        ratio = pick(f"- (layer {d} got 0)", ja=f"-（層 {d} は 0）")
     else:
         ratio = _sci(first / last)
+    verdict = result["verdict"]
     return "\n".join([
         f"depth={d}, activation={result['activation']}, init={result['init']}",
-        f"loss: {_sci(result['loss'])}",
-        f"weight.grad norm, layer 1 (input side):  {_sci(norms[0])}",
-        f"weight.grad norm, layer {d} (output side): {_sci(norms[-1])}",
-        f"layer 1 / layer {d}: {ratio}",
-        f"verdict: {result['verdict']}",
+        pick(f"loss: {_sci(result['loss'])}", ja=f"損失: {_sci(result['loss'])}"),
+        pick(f"weight.grad norm, layer 1 (input side):  {_sci(norms[0])}",
+             ja=f"weight.grad のノルム、層 1（入力側）: {_sci(norms[0])}"),
+        pick(f"weight.grad norm, layer {d} (output side): {_sci(norms[-1])}",
+             ja=f"weight.grad のノルム、層 {d}（出力側）: {_sci(norms[-1])}"),
+        pick(f"layer 1 / layer {d}: {ratio}", ja=f"層 1 / 層 {d}: {ratio}"),
+        pick(f"verdict: {verdict}", ja=f"判定: {verdict}（{_VERDICTS_JA.get(verdict, verdict)}）"),
     ])

@@ -643,8 +643,8 @@ class _Scene:
                 self.legend.append(("leaf_off", "requires_grad=False"))
         if any(n.mark == "error" for n in g.order):
             if not self.legend:
-                self.legend.append(("flow", "backward flows"))
-            self.legend.append(("error", "where the trouble is"))
+                self.legend.append(("flow", pick("backward flows", ja="逆伝播が流れる")))
+            self.legend.append(("error", pick("where the trouble is", ja="問題の起きた場所")))
         # extent of the drawing, plus room for the legend and the title
         xs = [v for x, y, w, h, *_ in self.nodes for v in (x - w / 2, x + w / 2)]
         ys = [v for x, y, w, h, *_ in self.nodes for v in (y - h / 2, y + h / 2)]
@@ -1229,7 +1229,7 @@ def line_chart_svg(series, title="", xlabel="", ylabel="", log_y=False, width=42
     for label, color, dash in legend:
         if not label:
             continue
-        lx = left if legend_below else left + pw - max(150, 30 + 6.2 * max(len(t) for t in labels))
+        lx = left if legend_below else left + pw - max(150, 30 + 6.2 * max(display_width(t) for t in labels))
         if dash is None:
             out.append(f'<circle cx="{lx + 9}" cy="{ly - 4}" r="3.5" fill="{color}"/>')
         else:

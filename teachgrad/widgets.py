@@ -505,11 +505,15 @@ class BackwardStepper(_Explorer):
 
 
 def _note_svg(text, width=460, height=44):
-    """A drawing that says there is nothing to draw (SVG markup)."""
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}"><rect width="{width}" height="{height}" fill="white"/>'
-            f'<text x="{width / 2:.0f}" y="{height / 2 + 4:.0f}" text-anchor="middle" fill="#555555" '
-            f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">{html.escape(text)}</text></svg>')
+    """A drawing that says there is nothing to draw (SVG markup; Japanese glyphs embedded as in viz)."""
+    from teachgrad import viz
+
+    return viz._with_fonts([
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2:.0f}" y="{height / 2 + 4:.0f}" text-anchor="middle" fill="#555555" '
+        f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">{html.escape(text)}</text>',
+        '</svg>'])
 
 
 def field_guide_options():
@@ -532,16 +536,17 @@ class FieldGuideExplorer(_Explorer):
         W = self._W
         from .explorers import FIELD_GUIDE
 
-        pick = W.Dropdown(options=field_guide_options(), value=case or FIELD_GUIDE[0].key, description="message",
-                          layout=W.Layout(width="760px"), style={"description_width": "70px"})
-        self._slider("case", pick)
-        fix = self._checkbox("fix", "apply the fix", False)
+        choice = W.Dropdown(options=field_guide_options(), value=case or FIELD_GUIDE[0].key,
+                            description=pick("message", ja="メッセージ"), layout=W.Layout(width="760px"),
+                            style={"description_width": "70px"})
+        self._slider("case", choice)
+        fix = self._checkbox("fix", pick("apply the fix", ja="修正を適用する"), False)
         self._code = W.HTML()
         self._code.add_class("tg-code")
         self._plot = self._image()
         self.result = None
         self._finish(
-            W.HBox([pick, fix], layout=W.Layout(flex_flow="row wrap", align_items="center")),
+            W.HBox([choice, fix], layout=W.Layout(flex_flow="row wrap", align_items="center")),
             W.HBox([self._code, self._table], layout=W.Layout(align_items="flex-start", flex_flow="row wrap")),
             self._plot,
         )
@@ -557,16 +562,18 @@ class FieldGuideExplorer(_Explorer):
         self._code.value = f"<pre>{html.escape(r['code'])}</pre>"
         self._set_table(explorers.field_guide_table(r))
         if r["fixed"]:
-            self._set_message("Fixed: " + case.remedy)
+            self._set_message(pick("Fixed: ", ja="修正後: ") + case.remedy)
         else:
-            self._set_message("What autograd was protecting: " + case.protects)
+            self._set_message(pick("What autograd was protecting: ", ja="autograd が守っていたもの: ") + case.protects)
 
     def _draw(self):
         from teachgrad import viz
 
         r = self.result
         if r["tensor"] is None:
-            self._plot.value = _note_svg("nothing to draw: the error came before any tensor was computed").encode()
+            self._plot.value = _note_svg(pick("nothing to draw: the error came before any tensor was computed",
+                                              ja="描くものがありません: テンソルが 1 つも計算される前にエラーに"
+                                                 "なりました")).encode()
             return
         self._plot.value = viz.graph_svg(r["tensor"], trace=r["trace"], names=r["names"], marks=r["marks"],
                                          max_width=9.0).encode()
@@ -579,15 +586,15 @@ class GradientFlowExplorer(_Explorer):
     def __init__(self, torch=None, depth=10, activation="sigmoid", init="default"):
         super().__init__(torch)
         W = self._W
-        from .explorers import ACTIVATIONS, INIT_LABELS
+        from .explorers import ACTIVATIONS, INIT_LABELS, init_label
 
         common = dict(layout=W.Layout(width="300px"), style={"description_width": "80px"})
-        self._slider("depth", W.IntSlider(value=depth, min=1, max=30, description="depth", continuous_update=False,
-                                          **common))
-        self._slider("activation", W.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation",
-                                              **common))
-        self._slider("init", W.Dropdown(options=[(label, key) for key, label in INIT_LABELS.items()], value=init,
-                                        description="init", **common))
+        self._slider("depth", W.IntSlider(value=depth, min=1, max=30, description=pick("depth", ja="深さ"),
+                                          continuous_update=False, **common))
+        self._slider("activation", W.Dropdown(options=list(ACTIVATIONS), value=activation,
+                                              description=pick("activation", ja="活性化関数"), **common))
+        self._slider("init", W.Dropdown(options=[(init_label(key), key) for key in INIT_LABELS], value=init,
+                                        description=pick("init", ja="初期化"), **common))
         self._plot = self._image()
         self.result = None
         self._reference = {}  # depth -> the comparison curve's norms (the same every time: computed once)
@@ -608,12 +615,17 @@ class GradientFlowExplorer(_Explorer):
         self._draw()
         self._set_table(explorers.gradient_flow_table(r))
         self._set_message({
-            "vanishing": "Vanishing: the layers near the input get almost no gradient, so they barely learn. "
-                         "Each layer's backward multiplies by the activation's slope and the weights; for "
-                         "sigmoid the slope is at most 0.25.",
-            "exploding": "Exploding: some gradients are huge; one SGD step would throw the weights far away. "
-                         "The weights are too large for the layer's width: every layer multiplies the signal up.",
-            "healthy": "Healthy: every layer gets a gradient of a similar size.",
+            "vanishing": pick("Vanishing: the layers near the input get almost no gradient, so they barely learn. "
+                              "Each layer's backward multiplies by the activation's slope and the weights; for "
+                              "sigmoid the slope is at most 0.25.",
+                              ja="勾配消失: 入力に近い層にはほとんど勾配が届かず、ほとんど学習しません。各層の backward は"
+                                 "活性化関数の傾きと重みをかけます。sigmoid の傾きは最大でも 0.25 です。"),
+            "exploding": pick("Exploding: some gradients are huge; one SGD step would throw the weights far away. "
+                              "The weights are too large for the layer's width: every layer multiplies the signal up.",
+                              ja="勾配爆発: 一部の勾配が巨大で、SGD の 1 ステップで重みが遠くへ飛ばされてしまいます。"
+                                 "重みが層の幅に対して大きすぎ、どの層も信号を大きくしていきます。"),
+            "healthy": pick("Healthy: every layer gets a gradient of a similar size.",
+                            ja="健全: どの層にも同じくらいの大きさの勾配が届いています。"),
         }[r["verdict"]] + self._extremes(r["norms"]))
 
     @staticmethod
@@ -621,9 +633,12 @@ class GradientFlowExplorer(_Explorer):
         import math
 
         if any(not math.isfinite(v) for v in norms):
-            return " Some norms overflowed float32 to inf: the chart leaves those layers out."
+            return pick(" Some norms overflowed float32 to inf: the chart leaves those layers out.",
+                        ja="一部のノルムが float32 の範囲を超えて inf になりました。グラフではその層を省いています。")
         if any(v == 0 for v in norms):
-            return " Some norms underflowed float32 to exactly 0: the chart leaves those layers out."
+            return pick(" Some norms underflowed float32 to exactly 0: the chart leaves those layers out.",
+                        ja="一部のノルムが float32 で表せないほど小さくなり、ちょうど 0 になりました。グラフではその層を"
+                           "省いています。")
         return ""
 
     def _draw(self):
@@ -636,12 +651,17 @@ class GradientFlowExplorer(_Explorer):
             self._reference[r["depth"]] = explorers.gradient_flow(depth=r["depth"], activation="relu", init="kaiming",
                                                                   torch=self.torch)["norms"]
         xs = list(range(1, r["depth"] + 1))
-        series = [{"x": xs, "y": self._reference[r["depth"]], "label": "activation relu, init kaiming (for comparison)",
+        series = [{"x": xs, "y": self._reference[r["depth"]],
+                   "label": pick("activation relu, init kaiming (for comparison)",
+                                 ja="活性化関数 relu、初期化 kaiming（比較用）"),
                    "color": "#aaaaaa", "dash": True},
-                  {"x": xs, "y": r["norms"], "label": f"activation {r['activation']}, init {r['init']}",
+                  {"x": xs, "y": r["norms"],
+                   "label": pick(f"activation {r['activation']}, init {r['init']}",
+                                 ja=f"活性化関数 {r['activation']}、初期化 {r['init']}"),
                    "color": "#1f77b4"}]
         self._plot.value = viz.line_chart_svg(
-            series, title="norm of each layer's weight.grad", xlabel="layer (1 = input side)", ylabel="norm",
+            series, title=pick("norm of each layer's weight.grad", ja="各層の weight.grad のノルム"),
+            xlabel=pick("layer (1 = input side)", ja="層（1 = 入力側）"), ylabel=pick("norm", ja="ノルム"),
             log_y=True, width=520, height=280, legend_below=True).encode()
 
 

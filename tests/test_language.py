@@ -16,6 +16,8 @@ import teachgrad
 from teachgrad import checks, explorers, viz
 from teachgrad.language import display_width, language, pad, pick
 
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
 
 @pytest.fixture(autouse=True)
 def english_afterwards():
@@ -197,6 +199,70 @@ def test_widget_labels_follow_the_language():
     assert "e  192.0" in ex.table() and "a  None" in ex.table()
     teachgrad.set_language("en")
     assert ChainExplorer().controls["no_grad_z"].description == "no_grad around z"
+
+
+def test_field_guide_in_japanese_runs_the_same_code():
+    """Lesson 9's field guide: our words in Japanese (the code's comments too), PyTorch's messages and the
+    code itself as they are, the same outcome."""
+    english = explorers.field_guide_run("version", torch=teachgrad)
+    teachgrad.set_language("ja")
+    japanese = explorers.field_guide_run("version", torch=teachgrad)
+    case = explorers.field_guide_case("version")
+    assert case.protects.startswith("sigmoid の backward には")
+    assert case.message == case._message  # PyTorch's own message
+    assert explorers.field_guide_case("total-loss").message.startswith("（メッセージなし）")
+    assert "# sigmoid は backward のために出力 s を保存する" in japanese["code"]
+    strip = lambda code: [line.split("#")[0].rstrip() for line in code.splitlines()]  # noqa: E731
+    assert strip(japanese["code"]) == strip(english["code"])
+    assert (japanese["printed"], japanese["error"]) == (english["printed"], english["error"])
+    table = explorers.field_guide_table(japanese)
+    assert table.splitlines()[0] == "修正の適用: なし"
+    assert "例外: RuntimeError: one of the variables needed for gradient computation" in table
+    traced = explorers.field_guide_run("total-loss", torch=teachgrad, trace=True)
+    assert list(traced["marks"].values()) == [("error", "14 個のノードが残っている")]
+    for key in explorers.FIELD_GUIDE_KEYS:  # every case, every note has its Japanese text
+        case = explorers.field_guide_case(key)
+        assert JAPANESE.search(case.protects) and JAPANESE.search(case.remedy), key
+        r = explorers.field_guide_run(key, torch=teachgrad, trace=True)
+        assert all(JAPANESE.search(note) for _, note in r["marks"].values()), (key, r["marks"])
+        commented = [line for line in r["code"].splitlines() if "# " in line]
+        assert all(JAPANESE.search(line.split("# ", 1)[1]) for line in commented), (key, commented)
+    teachgrad.set_language("en")
+    assert explorers.field_guide_table(english).splitlines()[0] == "fix applied: no"
+
+
+def test_gradient_flow_in_japanese_keeps_the_verdict_words():
+    r = explorers.gradient_flow(depth=10, activation="sigmoid", init="default", torch=teachgrad)
+    teachgrad.set_language("ja")
+    table = explorers.gradient_flow_table(r).splitlines()
+    # the verdict stays the word the lesson's exercise asks for, with its meaning beside it
+    assert table[-1] == "判定: vanishing（勾配消失）"
+    assert table[0] == "depth=10, activation=sigmoid, init=default"
+    assert table[2].startswith("weight.grad のノルム、層 1（入力側）:")
+    assert explorers.init_label("normal") == "正規分布、標準偏差 1（スケールが不適切）"
+    teachgrad.set_language("en")
+    assert explorers.gradient_flow_table(r).splitlines()[-1] == "verdict: vanishing"
+
+
+def test_lesson_9_and_10_explorers_in_japanese():
+    pytest.importorskip("ipywidgets")
+    from teachgrad.widgets import FieldGuideExplorer, GradientFlowExplorer
+
+    teachgrad.set_language("ja")
+    guide = FieldGuideExplorer(case="integer")
+    assert guide.controls["fix"].description == "修正を適用する"
+    assert "autograd が守っていたもの: 勾配は変化率です" in guide._message.value
+    assert "描くものがありません" in bytes(guide._plot.value).decode()
+    assert "teachgrad-ja" in bytes(guide._plot.value).decode()  # the note's Japanese glyphs are embedded
+    guide.controls["fix"].value = True
+    assert "修正後: 小数点を付けて書けば" in guide._message.value
+    flow = GradientFlowExplorer()
+    assert [flow.controls[k].description for k in ("depth", "activation", "init")] == ["深さ", "活性化関数", "初期化"]
+    assert dict((key, label) for label, key in flow.controls["init"].options)["kaiming"] == "Kaiming (He) 正規分布"
+    assert "勾配消失: 入力に近い層には" in flow._message.value
+    assert "各層の weight.grad のノルム" in bytes(flow._plot.value).decode()
+    teachgrad.set_language("en")
+    assert FieldGuideExplorer().controls["fix"].description == "apply the fix"
 
 
 def embedded_font(svg):
