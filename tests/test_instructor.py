@@ -190,6 +190,9 @@ def test_readme_lists_exactly_the_lessons():
     readme = (ROOT / "README.md").read_text()
     listed = re.findall(r"`(\d\d_[a-z0-9_]+\.ipynb)`", readme)
     assert sorted(set(listed)) == [p.name for p in ENGLISH]
+    readme_ja = (ROOT / "README.ja.md").read_text(encoding="utf-8")
+    listed_ja = re.findall(r"`ja/(\d\d_[a-z0-9_]+\.ipynb)`", readme_ja)
+    assert sorted(set(listed_ja)) == [p.name for p in ENGLISH], "README.ja.md lists the Japanese edition's lessons"
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=ids)

@@ -58,6 +58,8 @@ JA = {
     "06_modules_and_sequential": ("モジュールと nn.Sequential の意外な挙動", "入力が勾配を要求しないのに、モデルの出力が勾配を要求する理由。`named_parameters()`。層の凍結。パラメータのその場での変更。オプティマイザの知らないところでパラメータを差し替えると。"),
     "07_training_end_to_end": ("学習を最初から最後まで", "小さなモデルを一から学習: SGD と Adam を手計算で確かめる、`train()`/`eval()`、評価には `no_grad`、リアルタイムの損失曲線。"),
     "08_inside_teachgrad": ("teachgrad の内部", "エンジンのしくみ: Function ノード、トポロジカル順序、1 ステップずつ見る backward のループ、蓄積、ブロードキャストの逆操作。自作の Function を `gradcheck` で確かめる。"),
+    "09_when_autograd_complains": ("autograd がエラーを出すとき", "初心者が出会うエラーメッセージと、エラーにならない落とし穴の手引き: どれも実際に起こし、説明し、図で見て、直す。メッセージを貼り付けたときの形で引ける索引付き。"),
+    "10_watching_gradients_flow": ("勾配の流れを観察する", "テンソルのフックと `retain_grad()`、モジュールの順伝播・逆伝播フック、層ごとの勾配のノルム: 深い積み重ねで起こる勾配消失と勾配爆発、そして `clip_grad_norm_`。"),
 }
 
 CONTENTS = "00_start_here.ipynb"
