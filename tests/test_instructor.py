@@ -251,6 +251,9 @@ def test_no_solution_or_hidden_test_in_student_version(lesson, student_dir):
     assert not leaked, f"hidden test lines in the student version: {leaked}"
     # nothing the solutions printed either
     assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+    # the stub nbgrader leaves in place of a solution speaks the edition's language
+    stub = "# ここに答えを書きます" if lesson.parent.name == "ja" else "# YOUR CODE HERE"
+    assert stub in text, f"{rel(lesson)}: no {stub!r} where the solutions were"
     # the check cells are still there, locked, for the learner and for autograding
     graded = [c.metadata.nbgrader["grade_id"] for c in student.cells
               if c.metadata.get("nbgrader", {}).get("grade")]

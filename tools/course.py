@@ -93,16 +93,29 @@ def make_student(out, lessons_dir, course_dir):
     out, course_dir = Path(out).resolve(), Path(course_dir).resolve()
     made = _make_student(out, lessons_dir, course_dir)
     for folder in editions(lessons_dir):
-        made += _make_student(out / folder.name, folder, course_dir / folder.name)
+        made += _make_student(out / folder.name, folder, course_dir / folder.name, STUBS.get(folder.name))
     return made
 
 
-def _make_student(out, lessons_dir, course_dir):
+# What nbgrader writes in place of a solution in another edition's student versions (the comment in the
+# edition's language; nbgrader_config.py has the English one).
+STUBS = {
+    "ja": ("# ここに答えを書きます\nraise NotImplementedError()", "ここに答えを書きます"),
+}
+
+
+def _make_student(out, lessons_dir, course_dir, stubs=None):
     lessons = find_lessons(lessons_dir)
     for sub in ("source", "release"):
         shutil.rmtree(course_dir / sub, ignore_errors=True)
     (course_dir / "source").mkdir(parents=True)
-    shutil.copy2(ROOT / "nbgrader_config.py", course_dir / "nbgrader_config.py")
+    config = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
+    if stubs:
+        code_stub, text_stub = stubs
+        config += ("\n# This edition's language\n"
+                   f"c.ClearSolutions.code_stub = {{'python': {code_stub!r}}}\n"
+                   f"c.ClearSolutions.text_stub = {text_stub!r}\n")
+    (course_dir / "nbgrader_config.py").write_text(config, encoding="utf-8")
     for nb in lessons:
         (course_dir / "source" / nb.stem).mkdir()
         shutil.copy2(nb, course_dir / "source" / nb.stem / nb.name)
