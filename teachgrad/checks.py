@@ -136,7 +136,7 @@ def _explain(exc):
     compare = pick(" Compare what you stored with what the task asks for.",
                    ja="変数に入れたものと、問題が求めているものを見比べてください。")
     return pick(f"your answer could not be checked: working with it raised {type(exc).__name__}: {_short(exc)}.",
-                ja=f"答えを確かめられませんでした。扱おうとしたところ {type(exc).__name__}: {_short(exc)} が"
+                ja=f"答えを確かめられませんでした。扱おうとしたところ「{type(exc).__name__}: {_short(exc)}」が"
                    "発生しました。") + (_tip(exc) or compare)
 
 
@@ -274,6 +274,12 @@ def _describe(value):
     return pick(f"{'an' if name[:1] in 'aeiou' else 'a'} {name}", ja=name)
 
 
+def _ja_spaced(text, before=True, after=True):
+    """``text`` for the middle of a Japanese sentence: with a space on a side where it begins or ends in
+    Latin letters, digits or ASCII signs (Japanese text puts a space between the two scripts)."""
+    return (" " if before and text[:1].isascii() else "") + text + (" " if after and text[-1:].isascii() else "")
+
+
 def _shape_text(shape):
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -382,7 +388,7 @@ def _none_message(name, none_hint):
                         f"it could assign `{name}`: {what}.{_tip(error)} Fix that error, run the cell again, then "
                         "this check.",
                         ja=f"`{name}` が None なのは、このセルの前に実行したセルが `{name}` に代入する前にエラーで"
-                           f"止まったからです: {what}。{_tip(error)}そのエラーを直してセルをもう一度実行し、それから"
+                           f"止まったからです:「{what}」。{_tip(error)}そのエラーを直してセルをもう一度実行し、それから"
                            "このチェックを実行してください。")
         if error is None:
             return pick(f"your cell ran, but the value it stored in `{name}` is None: {meaning}",
@@ -442,10 +448,10 @@ def _validate(value, kind, shape, label, returned=False):
                          ja="（`return` のない関数は None を返します。）")
         if returned:
             raise Incomplete(pick(f"{label} should return {_kind(kind)}, but it returned {_describe(value)}.",
-                                  ja=f"{label} は{_kind(kind)}を返すはずですが、{_describe(value)} を返しました。")
+                                  ja=f"{label} は{_ja_spaced(_kind(kind))}を返すはずですが、{_ja_spaced(_describe(value), before=False)}を返しました。")
                              + extra)
         raise Incomplete(pick(f"{label} should be {_kind(kind)}, but it is {_describe(value)}.",
-                              ja=f"{label} は{_kind(kind)}のはずですが、{_describe(value)} です。") + extra)
+                              ja=f"{label} は{_ja_spaced(_kind(kind))}のはずですが、{_ja_spaced(_describe(value), before=False)}です。") + extra)
     if shape is not None and kind == "tensor" and tuple(value.shape) != tuple(shape):
         want, have = _shape_text(tuple(shape)), _shape_text(tuple(value.shape))
         if returned:
@@ -513,7 +519,7 @@ def call(function, *args, name=None, time_limit=None, returns=None, shape=None, 
     limit = TIME_LIMIT if time_limit is None else time_limit
     if not callable(function):
         raise Incomplete(pick(f"`{label}` should be a function, but it is {_describe(function)}.",
-                              ja=f"`{label}` は関数のはずですが、{_describe(function)} です。"))
+                              ja=f"`{label}` は関数のはずですが、{_ja_spaced(_describe(function), before=False)}です。"))
     try:
         with _time_limit(limit):
             result = function(*args, **kwargs)
@@ -535,7 +541,7 @@ def call(function, *args, name=None, time_limit=None, returns=None, shape=None, 
                               ja=f"{label} が自分自身を際限なく呼び出しました（RecursionError）。")) from None
     except Exception as exc:  # noqa: BLE001 - the learner's error, shown as a hint
         raise Incomplete(pick(f"{label} raised {type(exc).__name__}: {_short(exc)}.",
-                              ja=f"{label} で {type(exc).__name__}: {_short(exc)} が発生しました。")
+                              ja=f"{label} で「{type(exc).__name__}: {_short(exc)}」が発生しました。")
                          + _tip(exc, tips)) from None
     if returns is not None:
         _validate(result, returns, shape, label, returned=True)
@@ -564,7 +570,7 @@ def backward_once(loss, parameters, name="backward()"):
     except Exception as exc:  # noqa: BLE001 - PyTorch's error, shown as a hint
         if "backward through the graph a second time" not in str(exc):
             raise Incomplete(pick(f"{name} raised {type(exc).__name__}: {_short(exc)}.",
-                                  ja=f"{name} で {type(exc).__name__}: {_short(exc)} が発生しました。")
+                                  ja=f"{name} で「{type(exc).__name__}: {_short(exc)}」が発生しました。")
                              + _tip(exc)) from None
         for p, grad in zip(params, left):
             p.grad = grad

@@ -67,8 +67,8 @@ _EXPLANATIONS = (
     ("Trying to backward through the graph a second time",
      "The previous backward() freed the values the graph had saved. Tick retain_graph before the "
      "earlier backward(), or build the graph again (new graph).",
-     "前回の backward() が、グラフに保存されていた値を解放しました。前の backward() の前に retain_graph に"
-     "チェックを入れるか、グラフを作り直してください（新しいグラフ）。"),
+     "前回の backward() が、グラフに保存されていた値を解放しました。1 回目の backward() を押す前に retain_graph に"
+     "チェックを入れるか、「新しいグラフ」を押して計算グラフを作り直してください。"),
     ("does not require grad and does not have a grad_fn",
      "Nothing in this computation requires grad, so there is no graph to go backward through.",
      "この計算には requires_grad が True のテンソルがないので、逆伝播でたどる計算グラフがありません。"),
@@ -330,16 +330,18 @@ def training_table(history, first=3, settings=None):
     if settings:
         lines.append(", ".join(f"{k}={v}" for k, v in settings.items()))
     cols = ("loss", "w_grad", "w", "b")
-    lines.append(f"{'step':>4}  {'loss':>10}  {'w.grad':>10}  {'w':>10}  {'b':>10}")
+    step_label, loss_label = pick("step", ja="ステップ"), pick("loss", ja="損失")
+    width = max(4, display_width(step_label))
+    lines.append(f"{pad(step_label, width, '>')}  {pad(loss_label, 10, '>')}  {'w.grad':>10}  {'w':>10}  {'b':>10}")
 
     def row(e):
-        return f"{e['step']:>4}  " + "  ".join(f"{_fixed(e[c]):>10}" for c in cols)
+        return f"{e['step']:>{width}}  " + "  ".join(f"{_fixed(e[c]):>10}" for c in cols)
 
     shown = history[:first]
     lines.extend(row(e) for e in shown)
     if len(history) > len(shown):
         if len(history) > len(shown) + 1:
-            lines.append(f"{'...':>4}")
+            lines.append(f"{'...':>{width}}")
         lines.append(row(history[-1]))
     return "\n".join(lines)
 
@@ -420,7 +422,8 @@ def sequential_table(result):
     lines = [f"model(x): requires_grad={result['out_requires_grad']}, grad_fn={result['out_grad_fn']}"]
     for name in SEQUENTIAL_PARAMS + ("input",):
         g = result["grads"][name]
-        lines.append(f"{name:<9} {'None' if g is None else pick('grad shape ', ja='grad の形状 ') + _shape(g)}")
+        label = pick("input", ja="入力") if name == "input" else name
+        lines.append(f"{pad(label, 9)} {'None' if g is None else pick('grad shape ', ja='grad の形状 ') + _shape(g)}")
     if result["error"]:
         lines.append(_failed("y.backward()") + result["error"].split("\n")[0])
     return "\n".join(lines)
@@ -1005,7 +1008,7 @@ _FIELD_GUIDE_JA = {
     },
     "version": {
         "protects": "sigmoid の backward には自分が出力した s が必要です（導関数は s * (1 - s)）。その s が上書きされ、"
-                    "バージョンカウンタがそれを知らせています。",
+                    "バージョンカウンターがそれを知らせています。",
         "remedy": "その場で書き換えない ReLU は新しいテンソルに書くので、保存された s は順伝播のときの s のままです。",
     },
     "numpy": {

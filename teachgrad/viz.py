@@ -205,7 +205,7 @@ def _fmt(t):
             return _num(t.item())
         if len(shape) == 1 and n <= 3:
             return "[" + ", ".join(_num(v, 4) for v in t.tolist()) + "]"
-        return "shape (" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+        return pick("shape ", ja="形状 ") + "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
     except Exception:
         return "?"
 

@@ -150,14 +150,14 @@ def test_every_generic_hint_of_the_checks_speaks_japanese():
     assert hints["missing helper"].startswith("`CHAIN_LEAVES_OF_THE_LESSON` が定義されていません。")
     assert "選択したセルの上にあるすべてを実行" in hints["missing helper"]
     assert hints["missing name in the learner's function"].startswith(
-        "train_step で NameError: name 'loss_fn_of_the_lesson' is not defined が発生しました。"
+        "train_step で「NameError: name 'loss_fn_of_the_lesson' is not defined」が発生しました。"
         "`loss_fn_of_the_lesson` がレッスンのもっと前のセルで作られるもの")
     assert "このテンソルには 3 個の値があります" in hints["a tensor of three for one number"]
     assert hints["integers"].startswith("`g` は浮動小数点数を持つはずですが、dtype が torch.int64 です。")
     assert hints["an exercise's own tip"].endswith("が発生しました。新しいテンソルを計算してください")
-    assert hints["backward_once"].startswith("loss_D.backward() で RuntimeError: grad can be implicitly created")
+    assert hints["backward_once"].startswith("loss_D.backward() で「RuntimeError: grad can be implicitly created")
     assert hints["None, still unsolved"].startswith("`h_grad` が None です。解答セルがまだ NotImplementedError")
-    assert "エラーで止まったからです: NameError: name 'x' is not defined。" in hints["None, the cell failed"]
+    assert "エラーで止まったからです:「NameError: name 'x' is not defined」。" in hints["None, the cell failed"]
     assert hints["None, the cell ran"] == ("セルは実行されましたが、`h_grad` に入った値が None です。"
                                            "h.retain_grad() を呼んでください。")
     assert "list.sort()" in hints["None, the cell ran (no none_hint)"]

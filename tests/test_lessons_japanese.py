@@ -50,8 +50,9 @@ def without_language_setting(code):
     return "\n".join(line for line in code.split("\n") if line not in extra)
 
 
-# A one-word string literal may be translated where it is a label a learner reads in a plot.
-LABELS = ("label=", "title=", "xlabel=", "ylabel=", "set_xlabel(", "set_ylabel(", "set_title(")
+# A one-word string literal may be translated where it is a label a learner reads in a plot, or a check's
+# success line.
+LABELS = ("label=", "title=", "xlabel=", "ylabel=", "set_xlabel(", "set_ylabel(", "set_title(", "success=")
 
 
 def is_prose(literal):
@@ -175,6 +176,7 @@ def test_code_comparison():
     assert code_differences('answer("t", "tensor")\n', 'answer("t", "テンソル")\n')
     assert code_differences('ax.set_xlabel("step")\n', 'ax.set_xlabel("ステップ")\n') == []
     assert code_differences('print("total:", n)\n', 'print("合計:", n)\n') == []
+    assert code_differences('check(ok, "pick a value", success="validation")\n', 'check(ok, "値を選んでください", success="validation は正しいです")\n') == []
     assert code_differences('d = {"value": 1}\n', 'd = {"値": 1}\n')
     # a hint split over lines may be split elsewhere (or not at all) in Japanese; a name split off is not prose
     split = 'check(ok, "call h.retain_grad() first "\n      "(h.retain_grad())")\n'

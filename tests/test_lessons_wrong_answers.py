@@ -281,7 +281,7 @@ REPORTED_JA = {
     "torch.float32": "torch.float32",
     "should be a leaf": "葉ではありません",
     "stopped with an error before it could assign `t`: RuntimeError: Only Tensors of floating point":
-        "`t` に代入する前にエラーで止まったからです: RuntimeError: Only Tensors of floating point",
+        "`t` に代入する前にエラーで止まったからです:「RuntimeError: Only Tensors of floating point",
     "your cell ran, but the value it stored in `grad_t` is None: t.grad is None":
         "セルは実行されましたが、`grad_t` に入った値が None です。backward() が t まで届かなかったとき、t.grad は None",
     "floating-point": "浮動小数点数を持つはず",
