@@ -158,9 +158,21 @@ _ERROR_TIPS = (
      "Build the graph again (run the forward computation once more) before calling backward() again.",
      "もう一度 backward() を呼ぶ前に、計算グラフを作り直してください（順伝播の計算をもう一度実行します）。"),
     ("does not require grad and does not have a grad_fn",
-     "Nothing in this computation requires grad: which tensor should have requires_grad=True?",
-     "この計算には requires_grad が True のテンソルがありません。どのテンソルを requires_grad=True に"
-     "すべきでしょうか？"),
+     "No graph was recorded for this computation: either no tensor in it has requires_grad=True (which one "
+     "should?), or it ran inside `with torch.no_grad():`, which records no graph (compute the loss outside it).",
+     "この計算では計算グラフが記録されませんでした。requires_grad=True のテンソルが 1 つもない（どれをそうすべき"
+     "でしょうか？）か、計算が `with torch.no_grad():` の中で行われたかのどちらかです。no_grad の中では計算グラフが"
+     "記録されません（損失はその外で計算してください）。"),
+    ("returned a gradient of type",
+     "A Function's backward() returns tensors (or None), one per input of forward(): keep the gradient a "
+     "tensor, without .numpy(), .tolist() or .item().",
+     "Function の backward() は、forward() の入力 1 つにつき 1 つ、テンソル（または None）を返します。勾配は "
+     ".numpy()、.tolist()、.item() を使わずにテンソルのままにしてください。"),
+    ("expected Variable or None",
+     "A Function's backward() returns tensors (or None), one per input of forward(): keep the gradient a "
+     "tensor, without .numpy(), .tolist() or .item().",
+     "Function の backward() は、forward() の入力 1 つにつき 1 つ、テンソル（または None）を返します。勾配は "
+     ".numpy()、.tolist()、.item() を使わずにテンソルのままにしてください。"),
     ("grad can be implicitly created only for scalar outputs",
      "backward() without an argument needs a single number: reduce with .sum() or .mean() first.",
      "引数なしの backward() はスカラー（要素 1 つ）にしか使えません。先に .sum() や .mean() でまとめてください。"),
@@ -271,7 +283,12 @@ def _describe(value):
         shape = tuple(value.shape)
         return pick(f"a tensor of shape {_shape_text(shape)}", ja=f"形状 {_shape_text(shape)} のテンソル")
     name = type(value).__name__
-    return pick(f"{'an' if name[:1] in 'aeiou' else 'a'} {name}", ja=name)
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    if type(value).__module__ in ("builtins", "numpy") and not hasattr(value, "next_functions"):
+        return pick(f"{article} {name}", ja=name)
+    # An object of some class (a graph node, a module, ...): say that it is an object, so that
+    # "a string, but it is a SubBackward0" does not read as if the answer were already right.
+    return pick(f"{article} {name} object", ja=f"{name} のオブジェクト")
 
 
 def _ja_spaced(text, before=True, after=True):
@@ -321,7 +338,7 @@ def _has_nan(value):
     return False
 
 
-def answer(name, kind="any", shape=None, allow_none=False, none_hint=None, floating=False):
+def answer(name, kind="any", shape=None, allow_none=False, none_hint=None, floating=False, kind_hint=None):
     """The value of the learner's variable ``name``, or a hint saying what is wrong with it.
 
     kind       "tensor", "number" (int or float), "float", "int", "set", "dict", "list", "str",
@@ -331,6 +348,8 @@ def answer(name, kind="any", shape=None, allow_none=False, none_hint=None, float
                stored None (e.g. "h.grad is None unless h.retain_grad() was called before backward()").
     floating   for tensors: the values must be floating-point (True, or the hint to give instead of
                the standard one).
+    kind_hint  what to do when the value is of another kind, in place of the standard advice (e.g.
+               "store t.grad itself" where the standard advice would be to wrap a list in torch.tensor).
     """
     __tracebackhide__ = True
     frame = sys._getframe(1)
@@ -344,7 +363,7 @@ def answer(name, kind="any", shape=None, allow_none=False, none_hint=None, float
     if isinstance(value, type(Ellipsis)):
         raise Incomplete(pick(f"`{name}` still holds `...`: replace it with your answer.",
                               ja=f"`{name}` がまだ `...` のままです。答えに置き換えてください。"))
-    _validate(value, kind, shape, f"`{name}`")
+    _validate(value, kind, shape, f"`{name}`", kind_hint=kind_hint)
     if floating and _is_tensor(value) and not value.is_floating_point():
         advice = floating if isinstance(floating, str) else pick(
             "Write the numbers with a decimal point (1. rather than 1), or convert with .float().",
@@ -417,9 +436,9 @@ _KIND_TESTS = {
 }
 
 
-def _validate(value, kind, shape, label, returned=False):
+def _validate(value, kind, shape, label, returned=False, kind_hint=None):
     """Raise Incomplete if ``value`` (the variable ``label``, or what the function ``label``
-    returned) is not of ``kind`` or ``shape``, or holds NaN."""
+    returned) is not of ``kind`` (``kind_hint``: the advice to give then) or ``shape``, or holds NaN."""
     __tracebackhide__ = True
     if not _KIND_TESTS[kind](value):
         extra = ""
@@ -440,12 +459,19 @@ def _validate(value, kind, shape, label, returned=False):
         elif kind == "tensor" and isinstance(value, (list, tuple)):
             extra = pick(" Make a tensor from it with torch.tensor(...).",
                          ja="torch.tensor(...) でテンソルにしてください。")
+        elif kind == "str" and callable(getattr(value, "name", None)) and hasattr(value, "next_functions"):
+            extra = pick(" That is the graph node itself, not its name: a node's name is the string its .name() "
+                         "returns, for example t.grad_fn.name().",
+                         ja="それは計算グラフのノードそのもので、名前ではありません。ノードの名前は .name() が返す文字列で、"
+                            "たとえば t.grad_fn.name() です。")
         elif kind == "set" and isinstance(value, (list, tuple, str)):
             extra = pick(' Write a set with braces, for example {"a", "b"}.',
                          ja='set は波かっこで書きます。例: {"a", "b"}')
         elif returned and value is None:
             extra = pick(" (A function without `return` returns None.)",
                          ja="（`return` のない関数は None を返します。）")
+        if kind_hint:
+            extra = pick(" ", ja="") + kind_hint
         if returned:
             raise Incomplete(pick(f"{label} should return {_kind(kind)}, but it returned {_describe(value)}.",
                                   ja=f"{label} は{_ja_spaced(_kind(kind))}を返すはずですが、{_ja_spaced(_describe(value), before=False)}を返しました。")

@@ -135,6 +135,24 @@ def test_answer_kinds(lib):
         _answer_in({"m": float("nan")}, "m", "number")
     with pytest.raises(Incomplete, match="NaN"):
         _answer_in({"t": lib.tensor([1.0, float("nan")])}, "t", "tensor")
+    # an exercise's own advice for a value of the wrong kind replaces the standard one
+    with pytest.raises(Incomplete) as info:
+        _answer_in({"g": [3.0, 12.0, 27.0]}, "g", "tensor", kind_hint="Store t.grad itself.")
+    assert info.value.hint == "`g` should be a tensor, but it is a list. Store t.grad itself."
+
+
+def test_an_object_in_place_of_a_string_is_called_an_object(lib):
+    # A learner who stores the node itself (s.grad_fn) where its name is asked for must not read
+    # "should be a string, but it is a SubBackward0", which sounds like the right answer.
+    s = lib.ones(2, requires_grad=True) - 1
+    with pytest.raises(Incomplete) as info:
+        _answer_in({"s_node": s.grad_fn}, "s_node", "str")
+    assert "should be a string, but it is a SubBackward0 object." in info.value.hint
+    assert ".name()" in info.value.hint
+    with pytest.raises(Incomplete, match="but it is a Linear object"):
+        _answer_in({"m": lib.nn.Linear(1, 1)}, "m", "str")
+    with pytest.raises(Incomplete, match=r"but it is an int\.$"):
+        _answer_in({"m": 3}, "m", "str")
 
 
 # -- call() ------------------------------------------------------------------------------------
@@ -232,6 +250,35 @@ def test_call_adds_what_to_do_about_a_known_pytorch_error(lib):
             lib.tensor([1.0, 2.0], requires_grad=True).mul(2).backward()
     assert "grad can be implicitly created only for scalar outputs" in info.value.hint
     assert "reduce with .sum() or .mean()" in info.value.hint
+
+
+def test_the_tip_for_a_loss_without_graph_names_no_grad_too(lib):
+    # The parameters require grad, but the loss was computed under no_grad: the tip must not only ask
+    # which tensor should require grad.
+    w = lib.ones(2, requires_grad=True)
+    with pytest.raises(Incomplete) as info:
+        with exercise():
+            with lib.no_grad():
+                loss = (w * 2).sum()
+            loss.backward()
+    assert "element 0 of tensors does not require grad" in info.value.hint
+    assert "requires_grad=True" in info.value.hint and "`with torch.no_grad():`" in info.value.hint
+
+
+def test_a_backward_that_returns_no_tensor_gets_a_tip(lib):
+    class Twice(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad * 2).numpy()
+
+    with pytest.raises(Incomplete) as info:
+        with exercise():
+            Twice.apply(lib.ones(2, requires_grad=True)).sum().backward()
+    assert "keep the gradient a tensor, without .numpy()" in info.value.hint
 
 
 def test_call_leaves_no_alarm_behind():

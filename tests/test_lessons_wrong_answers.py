@@ -153,10 +153,19 @@ REPORTED = {
         ("a second backward() through a freed graph",
          "t = torch.tensor([1., 2., 3.], requires_grad=True)\ngrad_t = None\ns = (t ** 3).sum()\ns.backward()\n"
          "s.backward()\ngrad_t = t.grad", "if you need to backward through the graph a second time or if you need"),
+        ("t.grad as a list",
+         "t = torch.tensor([1., 2., 3.], requires_grad=True)\ngrad_t = None\n(t ** 3).sum().backward()\n"
+         "grad_t = t.grad.tolist()", "store t.grad itself (no .tolist()"),
     ],
     "tensors-ex3-solution": [
         ("rows of tensors", "mean_score = rows = None\nmean_score = scores.mean().item()\n"
                             "rows = [list(r) for r in scores]", "holds tensors"),
+    ],
+    "graph-ex2-solution": [
+        ("the node instead of its name", 'leaf_names = s_node = None\nleaf_names = {"u", "k"}\ns_node = s.grad_fn',
+         "but it is a SubBackward0 object. That is the graph node itself, not its name"),
+        ("the tensors instead of their names", 'leaf_names = s_node = None\nleaf_names = {u, k}\n'
+                                               's_node = "SubBackward0"', "the names as strings, in quotes"),
     ],
     "graph-ex3-solution": [
         ("three decimals, rounded wrongly up", "dout_dx = None\ndout_dx = 1.334", "the third decimal is not right"),
@@ -196,6 +205,12 @@ REPORTED = {
         ("backward() twice",
          "h_grad = None\nx = torch.tensor([1., 2.], requires_grad=True)\nh = x * 3\nh.retain_grad()\n"
          "out = (h ** 2).sum()\nout.backward(retain_graph=True)\nout.backward()\nh_grad = h.grad", "twice"),
+        ("computed by hand, no retain_grad()",
+         "h_grad = None\nx = torch.tensor([1., 2.], requires_grad=True)\nh = x * 3\nout = (h ** 2).sum()\n"
+         "h_grad = 2 * h", "Call h.retain_grad() before out.backward()"),
+        ("computed by hand after a backward(), no retain_grad()",
+         "h_grad = None\nx = torch.tensor([1., 2.], requires_grad=True)\nh = x * 3\nout = (h ** 2).sum()\n"
+         "out.backward()\nh_grad = 2 * h.detach()", "Call h.retain_grad() before out.backward()"),
     ],
     "backward-ex4-solution": [
         ("one backward(), doubled by hand", "grad_twice = None\nout.backward()\ngrad_twice = x.grad * 2",
@@ -203,8 +218,28 @@ REPORTED = {
     ],
     "accumulation-ex2-solution": [
         ("pieces not scaled",
-         "accumulated = None\nw.grad = None\nfor i in range(0, 12, 4):\n"
-         "    ((w * X[i:i + 4] - T[i:i + 4]) ** 2).mean().backward()\naccumulated = w.grad", "three times"),
+         "accumulated = piece_losses = None\nw.grad = None\npiece_losses = []\nfor i in range(0, 12, 4):\n"
+         "    piece_losses.append(((w * X[i:i + 4] - T[i:i + 4]) ** 2).mean())\n    piece_losses[-1].backward()\n"
+         "accumulated = w.grad", "three times"),
+        ("one backward() on all 12 examples, no pieces",
+         "accumulated = piece_losses = None\nw.grad = None\n((w * X - T) ** 2).mean().backward()\n"
+         "accumulated = w.grad", "append each piece's loss"),
+        ("one backward() on all 12 examples, the pieces' losses computed beside it",
+         "accumulated = piece_losses = None\nw.grad = None\n((w * X - T) ** 2).mean().backward()\n"
+         "piece_losses = [((w * X[i:i + 4] - T[i:i + 4]) ** 2).mean() for i in range(0, 12, 4)]\n"
+         "accumulated = w.grad", "backward() never went through them"),
+        ("four pieces of 3",
+         "accumulated = piece_losses = None\nw.grad = None\npiece_losses = []\nfor i in range(0, 12, 3):\n"
+         "    piece_losses.append(((w * X[i:i + 3] - T[i:i + 3]) ** 2).mean())\n    (piece_losses[-1] / 4).backward()\n"
+         "accumulated = w.grad", "three pieces of 4"),
+        ("the scaled losses kept",
+         "accumulated = piece_losses = None\nw.grad = None\npiece_losses = []\nfor i in range(0, 12, 4):\n"
+         "    piece_losses.append(((w * X[i:i + 4] - T[i:i + 4]) ** 2).mean() / 3)\n    piece_losses[-1].backward()\n"
+         "accumulated = w.grad", "divided by 3"),
+        ("the losses kept as numbers",
+         "accumulated = piece_losses = None\nw.grad = None\npiece_losses = []\nfor i in range(0, 12, 4):\n"
+         "    loss = ((w * X[i:i + 4] - T[i:i + 4]) ** 2).mean()\n    (loss / 3).backward()\n"
+         "    piece_losses.append(loss.item())\naccumulated = w.grad", "a one-number tensor"),
     ],
     "accumulation-ex4-solution": [
         ("new zero tensors, the layer untouched",
@@ -218,6 +253,10 @@ REPORTED = {
         ("lists instead of tensors",
          "layer_grads = None\nlayer.zero_grad(set_to_none=False)\n"
          "layer_grads = [p.grad.tolist() for p in layer.parameters()]", "the gradient tensors themselves"),
+    ],
+    "lesson05-ex1-solution": [
+        ("c forgotten", 'none_leaves = None\nnone_leaves = {"a", "b", "x"}', "c is not reached"),
+        ("d added", 'none_leaves = None\nnone_leaves = {"a", "b", "c", "d", "x"}', "d is reached"),
     ],
     "lesson05-ex2-solution": [
         ("only for one number", "def independent_copy(t):\n    return torch.tensor(t.item())", "tensors of any shape"),
@@ -239,6 +278,10 @@ REPORTED = {
          "net_ex = n_trainable = None\ntorch.manual_seed(0)\nnet_ex = MLPNet()\nnet_ex.fc1.requires_grad = False\n"
          "n_trainable = sum(p.numel() for p in net_ex.parameters() if p.requires_grad)",
          "only gives the module object a new attribute"),
+    ],
+    "lesson06-ex2-solution": [
+        ("the weight frozen, the bias forgotten", "def freeze(module):\n    module.weight.requires_grad = False",
+         "not the bias"),
     ],
     "lesson06-ex3-solution": [
         ("a float64 bias", "def reset_fc2_bias(net):\n    net.fc2.bias.data = torch.zeros(512, dtype=torch.float64)",
@@ -263,6 +306,16 @@ REPORTED = {
         ("no step()",
          "def train_step(model, optimizer, x, y):\n    model.train()\n    optimizer.zero_grad()\n"
          "    loss = loss_fn(model(x), y)\n    loss.backward()\n    return loss.item()", "call optimizer.step()"),
+        ("step() twice",
+         "def train_step(model, optimizer, x, y):\n    model.train()\n    optimizer.zero_grad()\n"
+         "    loss = loss_fn(model(x), y)\n    loss.backward()\n    optimizer.step()\n    optimizer.step()\n"
+         "    return loss.item()", "twice as far as one step"),
+    ],
+    "lesson07-ex3-solution": [
+        ("the step without bias correction", "first_move = None\nfirst_move = 0.0003", "without the bias correction"),
+    ] + [
+        (f"{wrong}, near but not the step without bias correction", f"first_move = None\nfirst_move = {wrong}",
+         "Work through the update at t = 1") for wrong in ("0.00095", "0.001", "0.0001", "0.0004")
     ],
     "lesson08-ex1-solution": [
         ("the input saved instead of the output",
@@ -272,6 +325,35 @@ REPORTED = {
     ],
     "lesson08-ex2-solution": [
         ("integers", "row_grad = None\nrow_grad = torch.tensor([[12, 15, 18, 21]])", "floating-point"),
+    ],
+    "lesson09-ex1-solution": [
+        ("the loss computed under no_grad",
+         "def train_step(w, b, x, y, lr):\n    with torch.no_grad():\n        loss = ((x @ w + b - y) ** 2).mean()\n"
+         "    loss.backward()\n    with torch.no_grad():\n        w -= lr * w.grad\n        b -= lr * b.grad\n"
+         "    w.grad = None\n    b.grad = None\n    return loss.item()", "or it ran inside `with torch.no_grad():`"),
+        ("the step through .data",
+         "def train_step(w, b, x, y, lr):\n    loss = ((x @ w + b - y) ** 2).mean()\n    loss.backward()\n"
+         "    w.data -= lr * w.grad\n    b.data -= lr * b.grad\n    w.grad = None\n    b.grad = None\n"
+         "    return loss.item()", "through .data"),
+    ],
+    "lesson09-ex4-solution": [
+        ("the losses kept in a list outside the function (section 13's leak)",
+         "KEEP = []\ndef mean_loss(model, batches):\n    total = 0.0\n    for inputs, targets in batches:\n"
+         "        loss = nn.functional.mse_loss(model(inputs), targets)\n        KEEP.append(loss)\n"
+         "        total += loss.item()\n    return total / len(batches)", "a graph was recorded"),
+        ("the loss tensors summed, graphs recorded",
+         "def mean_loss(model, batches):\n    total = 0\n    for inputs, targets in batches:\n"
+         "        total += nn.functional.mse_loss(model(inputs), targets)\n    return (total / len(batches)).item()",
+         "a graph was recorded"),
+    ],
+    "lesson10-ex1-solution": [
+        ("the arriving gradient changed in place", "def reverse_half(grad):\n    grad.mul_(-0.5)\n    return grad",
+         "changed the arriving gradient in place"),
+    ],
+    "lesson10-ex2-solution": [
+        ("no hooks: the model run piece by piece",
+         "def relu_means(model, x):\n    return [model[:i + 1](x).mean().item() for i, m in enumerate(model)\n"
+         "            if isinstance(m, nn.ReLU)]", "not once each"),
     ],
 }
 
@@ -317,6 +399,27 @@ REPORTED_JA = {
     "must come from the optimizer passed in": "渡されたオプティマイザから行って",
     "call optimizer.step()": "backward() の後に optimizer.step() を呼んで",
     "reuse the forward's output": "forward の出力を再利用",
+    "store t.grad itself (no .tolist()": "t.grad そのものを入れてください（.tolist()",
+    "but it is a SubBackward0 object. That is the graph node itself, not its name":
+        "SubBackward0 のオブジェクトです。それは計算グラフのノードそのもので、名前ではありません",
+    "the names as strings, in quotes": "名前は引用符で囲んだ文字列で",
+    "Call h.retain_grad() before out.backward()": "out.backward() の前に h.retain_grad() を呼び",
+    "append each piece's loss": "各部分の損失を追加して",
+    "backward() never went through them": "backward() はそこを通っていません",
+    "three pieces of 4": "4 個ずつの例からなる 3 つの部分",
+    "divided by 3": "3 で割ったもの",
+    "a one-number tensor": "数値 1 つのテンソル",
+    "c is not reached": "c には届きません",
+    "d is reached": "d には届きます",
+    "not the bias": "バイアスはまだです",
+    "twice as far as one step": "1 ステップの 2 倍動きました",
+    "without the bias correction": "バイアス補正なしのステップ",
+    "Work through the update at t = 1": "t = 1 の更新を順に計算してください",
+    "or it ran inside `with torch.no_grad():`": "計算が `with torch.no_grad():` の中で行われた",
+    "through .data": ".data を通して",
+    "a graph was recorded": "計算グラフが記録されていました",
+    "changed the arriving gradient in place": "届いた勾配をその場で",
+    "not once each": "1 つにつき 1 回ではありません",
 }
 
 
@@ -331,6 +434,13 @@ ACCEPTED = {
                                              "grad_a_by_hand = np.int64(105)\ngrad_x_by_hand = np.float32(15)")],
     "lesson05-ex3-solution": [("the learner calls backward() too, as the task's wording invites",
                                "loss_D = None\nloss_D = netD(fake.detach()).mean()\nloss_D.backward()")],
+    "lesson07-ex3-solution": [("3e-3 written another way", "first_move = None\nfirst_move = 3e-3")],
+    # the route the task suggests: the lesson's grad_norms (its make_stack), read by the explorer's rule
+    "lesson10-ex4-solution": [("read from the lesson's grad_norms",
+                               "from teachgrad.explorers import flow_verdict\nflow_verdicts = None\n"
+                               "flow_verdicts = {key: flow_verdict(grad_norms(*stack)) for key, stack in {\n"
+                               "    'A': (20, 'tanh', 'default'), 'B': (20, 'relu', 'kaiming'),\n"
+                               "    'C': (10, 'relu', 'normal'), 'D': (20, 'tanh', 'xavier')}.items()}")],
 }
 
 # Code that puts back what a reported answer changed, before the reference solution runs.

@@ -160,7 +160,7 @@ ROWS = {
     "backends": [namespace("backends")],
     "backends.mps": [namespace("backends.mps")],
     "accelerator": [namespace("accelerator"), val(lambda t: (t.accelerator.is_available(), t.accelerator.current_accelerator()))],
-    "ops": [internal("the engine's operations, forward and backward side by side (read in the last lesson)")],
+    "ops": [internal("the engine's operations, forward and backward side by side (read in lesson 8)")],
     "factories": [internal("where tensor, zeros, arange, ... are defined")],
     "function": [internal("Function.apply: how an op joins the graph")],
     "grad_mode": [internal("no_grad, enable_grad, set_grad_enabled, inference_mode")],
