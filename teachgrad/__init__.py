@@ -15,7 +15,7 @@ from . import autograd, grad_mode
 from ._dtypes import Size, device, dtype, float32, float64, int32, int64
 from ._dtypes import bool_ as bool  # noqa: A001 - PyTorch's name
 from .factories import (
-    Generator, arange, as_tensor, default_generator, empty, empty_like, eye, from_numpy, full, full_like,
+    BoolTensor, DoubleTensor, FloatTensor, Generator, IntTensor, LongTensor, arange, as_tensor, default_generator, empty, empty_like, eye, from_numpy, full, full_like,
     get_default_device, get_default_dtype, get_rng_state, initial_seed, linspace, manual_seed, normal, ones,
     ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed, set_default_device,
     set_default_dtype, set_rng_state, tensor, zeros, zeros_like,
@@ -23,8 +23,8 @@ from .factories import (
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor
 from .tensor_methods import (
-    allclose, bmm, broadcast_tensors, cat, clone, concat, concatenate, equal, is_tensor, isclose, matmul, maximum, minimum, mm, numel,
-    stack, where,
+    allclose, bmm, broadcast_tensors, cat, clone, concat, concatenate, dot, equal, is_tensor, isclose, matmul, maximum, minimum, mm, numel,
+    outer, stack, where,
 )
 from .more_ops import (
     amax, amin, cumsum, floor_divide, gather, log1p, logsumexp, masked_fill, prod, relu_, remainder, std, var,
@@ -37,7 +37,6 @@ float = float32  # noqa: A001
 double = float64
 long = int64
 int = int32  # noqa: A001
-FloatTensor = DoubleTensor = LongTensor = IntTensor = BoolTensor = Tensor
 
 __version__ = "0.1.0"
 
@@ -64,7 +63,7 @@ for _name in ("abs", "exp", "log", "sqrt", "sin", "cos", "relu", "sigmoid", "tan
               "permute", "squeeze", "unsqueeze", "t", "pow", "neg", "reciprocal", "square", "add", "sub", "mul", "div",
               "detach", "isfinite", "isnan", "isinf", "all", "any", "eq", "ne", "lt", "le", "gt", "ge", "sign",
               "select", "narrow", "diagonal", "logical_not", "subtract", "multiply", "divide", "true_divide",
-              "absolute", "negative", "swapaxes", "swapdims", "unflatten", "square_", "log1p_", "masked_fill_",
+              "absolute", "negative", "swapaxes", "swapdims", "unflatten", "square_", "log1p_",
               "clamp_", "clip_", "exp_", "sqrt_", "sigmoid_", "tanh_", "zero_", "fill_", "maximum", "minimum"):
     globals()[_name] = _method(_name)
 del _name

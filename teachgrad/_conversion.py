@@ -111,16 +111,18 @@ def to_array(data, dtype=None, copy=True):
     return np.array(array, dtype=target, copy=True) if copy else np.asarray(array, dtype=target)
 
 
-def legacy_tensor_data(args):
-    """``torch.Tensor(...)``: sizes make a zero-filled float tensor, data is copied as the default float."""
+def legacy_tensor_data(args, dtype=None):
+    """``torch.Tensor(...)``, ``torch.LongTensor(...)``: sizes make a zero-filled tensor, data is copied;
+    in ``dtype``, or the default float."""
+    dtype = dtype or _dtypes.default_float()
     if not args:
-        return np.zeros(0, _dtypes.default_float().numpy)
+        return np.zeros(0, dtype.numpy)
     if all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args) or (
             len(args) == 1 and isinstance(args[0], _dtypes.Size)):
         sizes = args[0] if isinstance(args[0], _dtypes.Size) else args
-        return np.zeros(tuple(sizes), _dtypes.default_float().numpy)
+        return np.zeros(tuple(sizes), dtype.numpy)
     if len(args) == 1:
         if isinstance(args[0], numbers.Number):
             raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
-        return to_array(args[0], _dtypes.default_float())
+        return to_array(args[0], dtype)
     raise TypeError("new() received an invalid combination of arguments")

@@ -68,7 +68,13 @@ def _fma64(x, y, z):
     th = z + p
     cc = th - z
     tl = (z - (th - cc)) + (p - cc)  # z + p == th + tl exactly
-    return th + _round_to_odd_sum(tl, e)
+    fused = th + _round_to_odd_sum(tl, e)
+    # Infinities and NaNs (the splitting above cannot carry them), and zeros, whose sign the plain sum
+    # gets right (-0.0 + -0.0 is -0.0)
+    special = ~np.isfinite(fused) | (fused == 0)
+    if special.any():
+        fused = np.where(special, p + z, fused)
+    return fused
 
 
 def fma(x, y, z, out=None, scratch=None):
@@ -85,6 +91,41 @@ def fma(x, y, z, out=None, scratch=None):
     if out is None:
         return result
     np.copyto(out, result, casting="same_kind")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# exp, log, sin, ...: rounded once
+# ---------------------------------------------------------------------------------------------------
+
+def once(fn, a):
+    """``fn(a)`` (exp, log, sin, ...) of a float32 array computed in float64 and rounded once.  PyTorch's
+    vectorised float32 functions are within an ulp of the exact value; NumPy's float32 ones more often
+    round the other way than this does (PyTorch's last bit is still not always reproduced)."""
+    if a.dtype == _F32:
+        return fn(a.astype(_F64)).astype(_F32)
+    return fn(a)
+
+
+# ---------------------------------------------------------------------------------------------------
+# maximum and minimum: which zero wins
+# ---------------------------------------------------------------------------------------------------
+
+def maximum(a, b):
+    """PyTorch's ``maximum``: NaN where either is NaN, else the larger; of two equal values (0.0 and
+    -0.0) ``a``, as its scalar code does (its vector code picks ``b``: which one a tensor's elements get
+    depends on the CPU)."""
+    return _pick(a, b, a < b)
+
+
+def minimum(a, b):
+    return _pick(a, b, b < a)
+
+
+def _pick(a, b, take_b):
+    out = np.where(take_b, b, a)
+    if out.dtype.kind == "f":
+        out = np.where(np.isnan(a) | np.isnan(b), np.array(np.nan, out.dtype), out)
     return out
 
 
@@ -110,8 +151,18 @@ def power(a, exponent):
                 return 1 / a
             if exponent == -2:
                 return 1 / (a * a)
+            if a.dtype == _F32:  # computed in float64 and rounded once: closer to PyTorch's (SLEEF's) powf
+                return np.power(a.astype(_F64), exponent).astype(_F32)
             return np.power(a, a.dtype.type(exponent))
     return np.power(a, exponent).astype(a.dtype, copy=False)
+
+
+def power_tensor(a, b):
+    """``a ** b`` elementwise; float32 computed in float64 and rounded once (closer to PyTorch's SLEEF
+    powf than NumPy's float32 routine)."""
+    if a.dtype == _F32 and b.dtype == _F32:
+        return np.power(a.astype(_F64), b.astype(_F64)).astype(_F32)
+    return a ** b
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -260,7 +311,7 @@ def sum(array, axes=None, keepdims=False):
         row = array.ravel(order="K")
         total = (_vectorized_inner(row) if row.size >= 32 // dtype.itemsize else _row_sum(row)) + zero
         kept = () if len(axes) == ndim else tuple(1 for d in range(ndim) if d not in axes)
-        return np.asarray(total).reshape((1,) * ndim if keepdims else kept)
+        return np.array(total).reshape((1,) * ndim if keepdims else kept).copy()  # a new array, not a view
     plan = _plan(array.shape, array.strides, axes, dtype.itemsize)
     # The data as TensorIterator walks it: (size0, size1, outer dims...), fastest first.
     values = array.transpose(plan.order).reshape(plan.view_shape).transpose(plan.fastest_first)
@@ -272,7 +323,8 @@ def sum(array, axes=None, keepdims=False):
     if plan.summed_outer:
         values = _running_sum(values.reshape(plan.kept_sizes + (-1,)), len(plan.kept_sizes))
     values = (values + zero).reshape(plan.kept_dim_sizes).transpose(plan.to_output)
-    return values.reshape(plan.out_shape if keepdims else plan.result_shape)
+    result = values.reshape(plan.out_shape if keepdims else plan.result_shape)
+    return result if result.base is None else result.copy()  # a new array, not a view
 
 
 class _Plan:
@@ -366,3 +418,86 @@ def _iterator_dims(shape, in_strides, out_strides):
         else:
             merged.append([size, in_stride, out_stride, members])
     return merged
+
+
+# ---------------------------------------------------------------------------------------------------
+# norm: PyTorch's vector_norm kernel
+# ---------------------------------------------------------------------------------------------------
+#
+# The 2-norm over one contiguous block per result (the whole of a contiguous tensor, or its last dim)
+# is vectorised in PyTorch: the squares go into 8 float32 (4 float64) lanes, the lanes are added one
+# by one, then the elements after the last full vector: in groups of four with their squares rounded,
+# the last one to three with a fused multiply-add.  Every other case (other p, other layouts) adds
+# term after term in the order PyTorch's iterator walks the memory.  All in the tensor's dtype, so a
+# float32 norm overflows to inf where its squares' sum does.
+
+def norm(array, p, axes=None, keepdims=False):
+    """``array.norm(p, dim=axes)`` computed as PyTorch computes it (floating-point arrays)."""
+    ndim, shape = array.ndim, array.shape
+    axes = tuple(range(ndim)) if axes is None else tuple(sorted(axes))
+    kept_shape = tuple(1 if d in axes else n for d, n in enumerate(shape)) if keepdims else \
+        tuple(n for d, n in enumerate(shape) if d not in axes)
+    if array.size == 0:
+        return np.full(kept_shape, np.inf if p < 0 else 0, array.dtype)
+    if all(shape[d] == 1 for d in axes):  # nothing to add up: |x| (or x != 0)
+        single = (array != 0).astype(array.dtype) if p == 0 else np.abs(array)
+        return single.reshape(kept_shape)
+    order, row_size, vectorized, kept_dims = _norm_plan(shape, array.strides, axes, array.itemsize)
+    # one row per result, its terms in the order PyTorch visits them
+    rows = array.transpose(order).reshape((-1, row_size))
+    if p == 2 and vectorized:
+        total = _norm2_vectorized(rows)
+    elif p == 0:
+        total = _running_sum((rows != 0).astype(array.dtype).T)
+    elif p == 1:
+        total = _running_sum(np.abs(rows).T)
+    elif p == 2:
+        total = _running_sum((rows * rows).T)
+    elif np.isinf(p):
+        total = (np.max if p > 0 else np.min)(np.abs(rows), axis=1)
+        total = np.where(np.isnan(rows).any(axis=1), np.nan, total).astype(array.dtype)
+    else:
+        # each power rounded once (float32 ones through float64), the exponent 1/p in the dtype
+        f, wide = array.dtype.type, _F64 if array.dtype == _F32 else array.dtype.type
+        terms = (np.abs(rows).astype(wide) ** wide(f(p))).astype(array.dtype)
+        total = (_running_sum(terms.T).astype(wide) ** wide(f(1) / f(p))).astype(array.dtype)
+    if p == 2:
+        total = np.sqrt(total)
+    total = total.reshape(tuple(shape[d] for d in kept_dims)).transpose(np.argsort(kept_dims))
+    return np.ascontiguousarray(total).reshape(kept_shape)
+
+
+@functools.lru_cache(maxsize=512)
+def _norm_plan(shape, strides, axes, itemsize):
+    """How PyTorch's iterator walks (shape, strides) for a reduction over ``axes``: the array's dims in
+    visiting order (kept ones first), the number of terms per result, whether the 2-norm kernel's
+    vectorised path applies (one contiguous block per result), and the kept dims in visiting order."""
+    ndim = len(shape)
+    out_strides, step = [0] * ndim, 1
+    for d in reversed(range(ndim)):
+        if d not in axes:
+            out_strides[d], step = step, step * shape[d]
+    groups = _iterator_dims(shape, [s // itemsize for s in strides], out_strides)
+    kept = [g for g in reversed(groups) if g[2] != 0]  # slowest first
+    summed = [g for g in reversed(groups) if g[2] == 0]
+    order = tuple(d for g in kept + summed for d in reversed(g[3]))
+    vectorized = len(summed) == 1 and groups[0][2] == 0 and groups[0][1] == 1
+    return order, int(np.prod([g[0] for g in summed])), vectorized, [d for g in kept for d in reversed(g[3])]
+
+
+def _norm2_vectorized(rows):
+    """The sum of squares of each row, in the vectorised kernel's order (see above)."""
+    lanes = 32 // rows.dtype.itemsize
+    n = rows.shape[1]
+    vectors = n - n % lanes
+    squares = rows * rows
+    if vectors:
+        total = _running_sum(_running_sum(squares[:, :vectors].reshape(len(rows), -1, lanes), 1).T)
+    else:
+        total = np.zeros(len(rows), rows.dtype)
+    fours = vectors + (n - vectors) // 4 * 4
+    for i in range(vectors, fours):
+        total = total + squares[:, i]
+    for i in range(fours, n):
+        total = fma(rows[:, i], rows[:, i], total)
+    return total

@@ -53,12 +53,16 @@ def _part(part, shape, dim):
 
 def normalize(key, shape):
     """The index ``key`` for a tensor of ``shape``, ready for NumPy."""
-    if not shape and key is not None and key is not Ellipsis and not (isinstance(key, tuple) and not key):
-        parts = key if isinstance(key, tuple) else (key,)
-        if any(not (p is None or p is Ellipsis or isinstance(p, (bool, np.bool_))) for p in parts):
+    if not shape:
+        if isinstance(key, (numbers.Integral, np.integer)) and not isinstance(key, (bool, np.bool_)):
             raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
                              "in C++ to convert a 0-dim tensor to a number")
+        if isinstance(key, slice):
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     parts = key if isinstance(key, tuple) else (key,)
+    if sum(0 if p is None or p is Ellipsis or _is_mask(p) or isinstance(p, (bool, np.bool_)) else 1
+           for p in parts) > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     # an Ellipsis stands for as many dims as the other parts leave over
     used = sum(0 if p is None or p is Ellipsis else
                (np.ndim(getattr(p, "_data", p)) or 1) if _is_mask(p) else 1 for p in parts)
@@ -84,3 +88,15 @@ def is_basic(key):
     """True for an index that makes a view: only integers, slices, None and ``...``."""
     parts = key if isinstance(key, tuple) else (key,)
     return all(p is None or p is Ellipsis or type(p) is int or type(p) is slice for p in parts)
+
+
+def tensors_in(key):
+    """The tensors inside an index as given (PyTorch keeps them for backward and checks their versions)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return tuple(p for p in parts if hasattr(p, "_data"))
+
+
+def arrays_in(key):
+    """The arrays inside a normalized index."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return tuple(p for p in parts if isinstance(p, np.ndarray))

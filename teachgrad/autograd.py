@@ -81,9 +81,11 @@ class Variable(metaclass=_VariableMeta):
     def __new__(cls, data, requires_grad=False, volatile=False):
         if not isinstance(data, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
-        leaf = Tensor._make(data._data)
+        leaf = data.detach()  # the same memory and version counter, as in PyTorch
         if requires_grad:
-            leaf.requires_grad = True
+            if not leaf.dtype.is_floating_point:
+                raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+            leaf._requires_grad = True
         return leaf
 
 

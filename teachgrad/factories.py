@@ -9,8 +9,8 @@ import warnings
 
 import numpy as np
 
-from . import _checks, _dtypes, _exact, _random
-from ._conversion import check_dtype_argument, infer_dtype, to_array
+from . import _checks, _dtypes, _exact, _layout, _random
+from ._conversion import check_dtype_argument, infer_dtype, legacy_tensor_data, to_array
 from ._dtypes import default_float, int64
 from .tensor import Tensor
 
@@ -19,8 +19,31 @@ __all__ = [
     "zeros_like", "ones_like", "empty_like", "full_like", "Generator", "default_generator", "manual_seed", "seed",
     "initial_seed", "get_rng_state", "set_rng_state", "rand", "randn", "normal", "randint", "randperm", "rand_like",
     "randn_like", "randint_like", "get_default_dtype", "set_default_dtype", "get_default_device",
-    "set_default_device",
+    "set_default_device", "FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor",
 ]
+
+
+class _LegacyType(type):
+    """``torch.FloatTensor`` and the other pre-2018 tensor types: called, they make a tensor of their
+    dtype as ``torch.Tensor(...)`` does; ``isinstance(t, torch.FloatTensor)`` asks whether t is float32."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype.numpy
+
+    def __call__(cls, *args):
+        return Tensor._make(legacy_tensor_data(args, cls.dtype))
+
+
+def _legacy_type(name, dtype):
+    return _LegacyType(name, (), {"dtype": dtype, "__module__": "torch", "__qualname__": name,
+                                  "__doc__": f"A {dtype} tensor, the pre-2018 way."})
+
+
+FloatTensor = _legacy_type("FloatTensor", _dtypes.float32)
+DoubleTensor = _legacy_type("DoubleTensor", _dtypes.float64)
+LongTensor = _legacy_type("LongTensor", _dtypes.int64)
+IntTensor = _legacy_type("IntTensor", _dtypes.int32)
+BoolTensor = _legacy_type("BoolTensor", _dtypes.bool_)
 
 
 def _device(device):
@@ -71,7 +94,8 @@ def _filled(shape, value, dtype, device, requires_grad, function="full"):
     _device(device)
     if dtype is None:
         dtype = infer_dtype(value) if not isinstance(value, float) else default_float()
-    return _leaf(np.full(_checks.new_shape(shape), value, dtype=dtype.numpy), requires_grad)
+    return _leaf(np.full(_checks.new_shape(shape), _checks.scalar_value(value, dtype), dtype=dtype.numpy),
+                 requires_grad)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -142,16 +166,23 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _result(_leaf(array, requires_grad), out)
 
 
+def _like(t, made):
+    """A ``*_like`` result: PyTorch's preserve_format gives it ``t``'s layout (``t.T`` gives a transposed
+    one).  ``made``: the tensor of the same values made row-major."""
+    made._data = _layout.like(made._data, t._data)
+    return made
+
+
 def zeros_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return zeros(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+    return _like(t, zeros(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad))
 
 
 def ones_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return ones(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+    return _like(t, ones(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad))
 
 
 def full_like(t, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+    return _like(t, full(t.shape, fill_value, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad))
 
 
 empty_like = zeros_like
@@ -273,24 +304,40 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _result(_leaf(array, requires_grad), out)
 
 
+def _random_like(t, dtype, requires_grad, sample):
+    """``rand_like`` and co.: an array laid out like ``t`` (see ``_like``), filled in memory order."""
+    array = _layout.like(np.empty(t._data.shape, dtype.numpy), t._data)
+    fill_random(array, sample)
+    return _leaf(array, requires_grad)
+
+
 def rand_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    dtype = random_float_dtype("check_uniform_bounds", dtype or t.dtype)
+    gen = generator_or_default(None)
+    return _random_like(t, dtype, requires_grad, lambda shape, contiguous: gen.uniform(shape, dtype=dtype.numpy))
 
 
 def randn_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    dtype = random_float_dtype("normal_kernel_cpu", dtype or t.dtype)
+    gen = generator_or_default(None)
+    return _random_like(t, dtype, requires_grad, lambda shape, contiguous:
+                        gen.normal(shape, dtype=dtype.numpy, contiguous=contiguous))
 
 
 def randint_like(t, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
                  memory_format=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    dtype = dtype or t.dtype
+    gen = generator_or_default(None)
+    return _random_like(t, dtype, requires_grad, lambda shape, contiguous:
+                        gen.randint(int(low), int(high), shape).astype(dtype.numpy))
 
 
-def fill_random(array, sample):
+def fill_random(array, sample, contiguous=None):
     """Fill ``array`` in place with ``sample(shape, contiguous)`` the way PyTorch's TensorIterator visits
-    a tensor: in memory order (dimensions sorted by decreasing stride), C order for contiguous arrays."""
+    a tensor: in memory order (dimensions sorted by decreasing stride), C order for contiguous arrays.
+    ``contiguous``: whether the tensor drawn for was contiguous (when ``array`` is a copy laid out like it)."""
     order = sorted(range(array.ndim), key=lambda d: -abs(array.strides[d]))
     view = array.transpose(order)
-    view[...] = sample(view.shape, array.flags.c_contiguous)
+    view[...] = sample(view.shape, array.flags.c_contiguous if contiguous is None else contiguous)

@@ -19,8 +19,8 @@ import weakref
 
 import numpy as np
 
-from . import _checks, _dtypes, _exact, grad_mode
-from .graph import NO_EDGE, AsStridedBackward0, CopySlices, Node, gradient_edge
+from . import _checks, _dtypes, _exact, _layout, grad_mode
+from .graph import _FREED_MESSAGE, NO_EDGE, AsStridedBackward0, CopySlices, Node, gradient_edge
 from .tensor import Tensor
 
 __all__ = ["Function", "Op", "BackwardNode", "unbroadcast", "trace_hooks", "once_differentiable"]
@@ -31,12 +31,6 @@ _GRAD = grad_mode._State
 # hook(name, inputs, output, grad_enabled), so a drawing can show what ran even where no graph was built.
 trace_hooks = []
 
-_FREED_MESSAGE = (
-    "Trying to backward through the graph a second time (or directly access saved tensors after they "
-    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
-    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second "
-    "time or if you need to access saved tensors after calling backward."
-)
 
 
 class BackwardNode(Node):
@@ -49,6 +43,7 @@ class BackwardNode(Node):
     _versions = ()  # per saved value: (version counter, its value when saved, the tensor, is it our output?)
     _freed = False
     _input_meta = None  # (shape, dtype) of each input, kept by ops that broadcast
+    _promoted = ()  # the inputs converted to a common dtype, until their versions are noted
 
     def name(self):
         return getattr(self._function, "qualified_name", type(self).__name__)
@@ -61,8 +56,9 @@ class BackwardNode(Node):
     # apply(grad) is the op's _backward (see Function.__init_subclass__): the chain rule for this node.
 
     def release(self):
+        # Running backward again fails only where something was saved (and is now gone), as in PyTorch.
+        self._freed = self._freed or any(v is not None for v in self._saved)
         self._saved = self._versions = ()
-        self._freed = True
 
     def save_for_backward(self, *values):
         self._saved = values
@@ -79,15 +75,17 @@ class BackwardNode(Node):
 
     def _remember_versions(self, inputs, arrays, output):
         """Note the version of every tensor whose memory was saved, so backward can detect in-place changes."""
-        records = []
+        records, promoted = [], self._promoted
+        self._promoted = ()
         for value in self._saved:  # NumPy arrays from built-in ops, Tensors from your own Functions
             if value is output._data or value is output:
                 counter = output._version_counter()
                 # Only a weak reference to our own output: it holds this node as its grad_fn.
                 records.append((counter, counter[0], weakref.ref(output), True))
                 continue
-            for t, array in zip(inputs, arrays):
-                if (array is value or t is value) and isinstance(t, Tensor):
+            for i, (t, array) in enumerate(zip(inputs, arrays)):
+                if (array is value or t is value or (i < len(promoted) and promoted[i] is value)) \
+                        and isinstance(t, Tensor):
                     counter = t._version_box
                     if counter is None:
                         counter = t._version_box = [0]
@@ -106,19 +104,35 @@ class BackwardNode(Node):
         self._materialize_grads = bool(value)
 
 
+class _InPlace:
+    """Set while an in-place op computes its result (see ``apply_inplace``)."""
+    active = False
+
+
+def _integer_history(cls, args, needs):
+    """An integer result that a gradient could reach.  PyTorch records ``fill_`` of an integer tensor
+    with a value that requires grad (``int_tensor[i] = x``), and then any in-place op on it; any other
+    op on such a tensor fails."""
+    if cls.records_integer_fill and _InPlace.active:
+        return True
+    for a, need in zip(args, needs):
+        if need and a._data.dtype.kind != "f":
+            if not _InPlace.active:
+                raise RuntimeError(f"Autograd not support dtype: {_checks.scalar_name(a.dtype)}")
+            return True
+    return False
+
+
 def _modified_message(tensor, version, expected, producer):
     """PyTorch's message; ``producer`` is the node whose own output was saved, if that is the tensor."""
     what = ""
     if tensor is not None:
-        what = f"[{tensor.type()} {list(tensor.shape)}]"
-        node = producer or tensor._grad_fn
+        what = f"[{_checks.type_string(tensor.dtype)} {list(tensor.shape)}]"
+        # the tensor's node now (a view whose memory changed in place is a fresh AsStrided view)
+        node = producer or tensor.grad_fn
         if node is not None:
-            # A view whose memory changed in place is, for PyTorch, a fresh AsStrided view of it.
-            if producer is None and getattr(node._function, "is_view", False):
-                name = "AsStrided"
-            else:
-                name = node.name()
-                name = name[:name.rindex("Backward")] if "Backward" in name else name
+            base, backward, number = node.name().partition("Backward")  # PowBackward0 -> Pow, ...1 -> Pow1
+            name = base + number.lstrip("0") if backward and number.isdigit() else node.name()
             what += f", which is output 0 of {name},"
     return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
             f"{what} is at version {version}; expected version {expected} instead. Hint: enable anomaly detection "
@@ -134,6 +148,7 @@ class Function:
     """
 
     is_view = False  # True for operations whose output shares memory with their first input
+    records_integer_fill = False  # True for fill_(tensor): recorded even on an integer tensor
     differentiable = True  # False for detach(): its output never has a history
     _numbers_are_inputs = False  # built-in ops count a Python number as an input without gradient
 
@@ -168,7 +183,7 @@ class Function:
                 if recording:
                     if a._base is not None and a._view_version != a._version_box[0]:
                         a._refresh_view()  # the view's base changed in place since the view was made
-                    if a._requires_grad:
+                    if a._requires_grad or (a._base is not None and a._base._requires_grad):
                         needs.append(True)
                         edges.append((a._grad_fn, 0) if a._grad_fn is not None else gradient_edge(a))
                         continue
@@ -183,12 +198,14 @@ class Function:
         # 2. Forward.
         output = cls._forward(ctx, args, arrays, kwargs)
         # 3. History, only when a gradient is needed (and never for integers or bools).
-        if True in needs and output._data.dtype.kind == "f":
+        if True in needs and (output._data.dtype.kind == "f" or _integer_history(cls, args, needs)):
             ctx.next_functions = tuple(edges)
             output._requires_grad = True
             output._grad_fn = ctx
-            if ctx._saved:
-                ctx._remember_versions(args, arrays, output)
+            if ctx._saved:  # (tensors given as settings, such as a loss's target, can be saved too)
+                settings = tuple(t for v in kwargs.values() for t in (v if type(v) is tuple else (v,))
+                                 if isinstance(t, Tensor))
+                ctx._remember_versions(args + settings, arrays + [t._data for t in settings], output)
         if cls.is_view:
             output._become_view_of(args[0], cls, kwargs)
         # 4. Tell the drawing tools what ran.
@@ -260,6 +277,9 @@ class Op(Function):
     _numbers_are_inputs = True
     promotes = False  # True: inputs are converted to PyTorch's common dtype first (float32 * float64 ...)
     broadcasts = False  # True: gradients may come back in the output's shape and dtype (see above)
+    # How PyTorch lays out the result in memory (is_contiguous(), stride()): "elementwise" like its
+    # inputs, "contiguous" always row-major, None as forward returns it (views, in-place results).
+    layout = None
 
     @staticmethod
     def result_dtype(common):
@@ -268,16 +288,37 @@ class Op(Function):
 
     @classmethod
     def _forward(cls, ctx, args, arrays, kwargs):
+        if kwargs:  # a tensor among the settings (a loss's target, a mask) is passed on as its array
+            kwargs = {k: v._data if isinstance(v, Tensor) else v for k, v in kwargs.items()}
         if cls.broadcasts and True in ctx.needs_input_grad:  # to give each gradient its input's shape
             ctx._input_meta = [(a.shape, a.dtype) if type(a) is np.ndarray else _NUMBER for a in arrays]
         if cls.promotes and not (len(arrays) == 2 and type(arrays[0]) is type(arrays[1]) is np.ndarray
                                  and arrays[0].dtype is arrays[1].dtype and cls.result_dtype is Op.result_dtype):
-            arrays = _promoted(cls, args, arrays)
-        return Tensor._make(cls.forward(ctx, *arrays, **kwargs))
+            promoted = _promoted(cls, args, arrays)
+            with np.errstate(all="ignore"):  # overflow and 0/0 give inf and nan silently, as in PyTorch
+                out = cls.forward(ctx, *promoted, **kwargs)
+            if ctx._saved and promoted is not arrays:  # a converted input saved is still that input
+                ctx._promoted = promoted
+            arrays = promoted
+        else:
+            with np.errstate(all="ignore"):
+                out = cls.forward(ctx, *arrays, **kwargs)
+        if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result
+            result = np.asarray(out)
+        elif cls.layout is not None and out.ndim > 1:
+            result = _layout.contiguous(out) if cls.layout == "contiguous" else _layout.elementwise(out, arrays)
+        else:
+            result = out
+        if result is not out and ctx._saved:  # forward saved its output: save the array it becomes
+            ctx._saved = tuple(result if v is out else v for v in ctx._saved)
+        return Tensor._make(result)
 
     @staticmethod
     def _backward(ctx, grad):
-        grads = ctx._function.backward(ctx, grad)
+        if ctx._versions or ctx._freed:  # PyTorch checks every saved value first, used or not
+            ctx.saved_tensors  # noqa: B018 - raises if one was freed or changed in place
+        with np.errstate(all="ignore"):
+            grads = ctx._function.backward(ctx, grad)
         if type(grads) is not tuple:
             grads = (grads,)
         if ctx._input_meta is None:  # every gradient already has its input's shape and dtype
@@ -323,10 +364,13 @@ def unbroadcast(grad, shape):
     """The adjoint of broadcasting is a sum: reduce ``grad`` back to ``shape``."""
     if grad.shape == shape:
         return grad
+    if not shape:  # to one number: the sum of everything, a new array
+        return _exact.sum(grad)
     extra = grad.ndim - len(shape)
     # the dimensions that broadcasting added in front, and those of size 1 that it stretched
     axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1)
-    return _exact.sum(grad, axes, keepdims=True).reshape(shape)  # added up in PyTorch's order
+    summed = np.array(_exact.sum(grad, axes, keepdims=True))  # added up in PyTorch's order, a new array
+    return summed.reshape(shape) if extra else summed  # (without the added dims: a view, as in PyTorch)
 
 
 def once_differentiable(fn):
@@ -338,13 +382,19 @@ def once_differentiable(fn):
 # In-place operations and views (PyTorch's CopySlices and AsStridedBackward0)
 # ---------------------------------------------------------------------------------------------------
 
-def apply_inplace(compute, target, *others, **kwargs):
+def apply_inplace(compute, target, *others, overlap_check=True, **kwargs):
     """``target.op_(*others)``: ``compute(target, *others)`` out of place, write the result into
     ``target``'s memory, and let ``target`` -- or its base, when ``target`` is a view -- stand for the
-    result in the graph."""
+    result in the graph.  ``overlap_check=False`` for fills, which may write one place twice."""
     if _GRAD.enabled:
-        _check_inplace_allowed(target)
-    result = compute(target, *others, **kwargs)
+        _check_inplace_allowed(target, others)
+    if overlap_check:
+        _check_overlap(target, others)
+    _InPlace.active = True
+    try:
+        result = compute(target, *others, **kwargs)
+    finally:
+        _InPlace.active = False
     data, out = target._data, result._data
     if out.shape != data.shape:
         raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(out.shape)}")
@@ -352,10 +402,11 @@ def apply_inplace(compute, target, *others, **kwargs):
     if result_dtype.category > target_dtype.category:
         raise RuntimeError(f"result type {_checks.scalar_name(result_dtype)} can't be cast to the desired output "
                            f"type {_checks.scalar_name(target_dtype)}")
-    if not data.flags.writeable:
-        raise RuntimeError(_checks.OVERLAPPING_WRITE)
     node = result._grad_fn
-    if node is not None and node._saved:
+    # The op saved the values it overwrites: keep the originals, as PyTorch keeps the original self --
+    # unless it also read them through another operand, which PyTorch saves as it is (so backward fails)
+    if node is not None and node._saved and not any(
+            isinstance(o, Tensor) and np.may_share_memory(o._data, data) for o in others):
         _keep_original_values(node, target, data)
     np.copyto(data, out, casting="unsafe")
     counter = target._version_counter()
@@ -363,22 +414,34 @@ def apply_inplace(compute, target, *others, **kwargs):
     if node is not None:
         _take_over_output(node, target, counter)
         if target._base is None:
-            target._grad_fn, target._requires_grad = node, True
+            target._set_grad_fn(node)
         else:
             _rebase_view(target, node)
     return target
 
 
-def _check_inplace_allowed(target):
-    """PyTorch refuses to overwrite values that a gradient must flow into."""
+def _check_overlap(target, others):
+    """PyTorch refuses to write one memory location twice, or to read what it is overwriting."""
+    data = target._data
+    if _layout.internal_overlap(data):
+        raise RuntimeError(_checks.OVERLAPPING_WRITE)
+    for other in others:
+        if isinstance(other, Tensor) and other is not target and _layout.partial_overlap(data, other._data):
+            raise RuntimeError(_checks.PARTIAL_OVERLAP)
+
+
+def _check_inplace_allowed(target, others=()):
+    """PyTorch refuses to overwrite values that a gradient must flow into, and to record an in-place
+    change of a view made without grad (when the change needs a gradient)."""
     if target._requires_grad and target._grad_fn is None and target._base is None:
         raise RuntimeError(_checks.LEAF_INPLACE)
     base = target._base
     if base is not None:
-        if base._requires_grad and base._grad_fn is None:
-            raise RuntimeError(_checks.VIEW_OF_LEAF_INPLACE)
-        if target._view_without_grad and base._requires_grad:
+        if target._view_without_grad and (base._requires_grad or any(
+                getattr(o, "_requires_grad", False) for o in others)):
             raise RuntimeError(_checks.NO_GRAD_VIEW_INPLACE)
+        if (base._requires_grad or target._requires_grad) and base._grad_fn is None:
+            raise RuntimeError(_checks.VIEW_OF_LEAF_INPLACE)
 
 
 def _keep_original_values(node, target, data):
@@ -404,7 +467,6 @@ def _rebase_view(view, node):
     into that part (``CopySlices``); the view becomes a fresh view of the new base."""
     base = view._base
     copy = CopySlices(gradient_edge(base), view._view_ops, node, base._data)
-    base._grad_fn, base._requires_grad = copy, True
-    view._grad_fn = AsStridedBackward0(base, view._view_ops)
-    view._requires_grad = True
+    base._set_grad_fn(copy)
+    view._set_grad_fn(AsStridedBackward0(base, view._view_ops))
     view._view_version = view._version_box[0]

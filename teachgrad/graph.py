@@ -15,29 +15,44 @@ read on its own.
 """
 
 import collections
+import itertools
 import sys
 import weakref
 
 import numpy as np
 
-from . import grad_mode
+from . import _layout, grad_mode
+from ._dtypes import TENSOR_TYPE_NAMES
 from .utils.hooks import RemovableHandle
 
 __all__ = ["Node", "AccumulateGrad", "CopySlices", "AsStridedBackward0", "gradient_edge", "topological_order", "backward_steps", "backward", "step_through",
            "grad"]
 
 NO_EDGE = (None, 0)
+_SEQUENCE = itertools.count(1)  # numbers the nodes in the order they are made
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second "
+    "time or if you need to access saved tensors after calling backward."
+)
 
 
 class Node:
     """A node of the backward graph: what ``tensor.grad_fn`` returns."""
 
     next_functions = ()
+    # When it was made: among the nodes ready to run, backward runs the most recent first (as PyTorch).
+    _sequence = 0
     _hooks = None  # a tensor's register_hook(), applied to the gradient before this node runs
     _retained = None  # weak reference to a tensor that asked for retain_grad()
     _prehooks = None  # node.register_prehook(fn(grad_outputs))
     _posthooks = None  # node.register_hook(fn(grad_inputs, grad_outputs))
     _tensor_class = None  # set by the node types of function.py, to hand gradients to hooks as tensors
+
+    def __init__(self):
+        self._sequence = next(_SEQUENCE)
 
     def name(self):
         return type(self).__name__
@@ -80,6 +95,8 @@ class AccumulateGrad(Node):
     PyTorch accumulates, it never overwrites: call backward twice and ``.grad`` holds the sum.
     """
 
+    _sequence = float("inf")  # a leaf's gradient is stored as soon as it is complete
+
     def __init__(self, variable):
         self.variable = variable
 
@@ -91,14 +108,21 @@ class AccumulateGrad(Node):
         if not variable._requires_grad:  # the flag was switched off after forward: nothing to do
             return ()
         if variable._grad is None:
-            if grad.dtype != variable._data.dtype or not _unshared(grad):
-                grad = np.array(grad, dtype=variable._data.dtype)  # a copy: the array is used elsewhere too
+            if grad.dtype != variable._data.dtype or not (_unshared(grad) and _obeys_layout(grad, variable._data)):
+                # a copy (the array is used elsewhere too, or laid out otherwise), laid out like the tensor
+                grad = _layout.like(np.array(grad, dtype=variable._data.dtype), variable._data)
             variable._grad = type(variable)._make(grad)
-        else:
-            variable._grad._data += grad
+            given = _given_tensor(grad) if _given else None
+            if given is not None:  # it views your gradient tensor: changing either shows in both versions
+                variable._grad._version_box = given._version_counter()
+        else:  # in place: a tensor you hold as .grad sees the sum (and its version goes up)
+            existing = variable._grad
+            existing._data += grad
+            existing._version_counter()[0] += 1
         return ()
 
-    def _tensor_hooks(self):
+    @property
+    def _hooks(self):  # a leaf's register_hook() functions live on the leaf
         return self.variable._hooks
 
 
@@ -107,6 +131,7 @@ class CopySlices(Node):
     changed part, the rest of the gradient flows to the base's previous node unchanged."""
 
     def __init__(self, base_edge, view_ops, op_node, base_array):
+        super().__init__()
         self.next_functions = (base_edge,) + op_node.next_functions[1:]
         self._view_ops, self._op_node = view_ops, op_node
         self._tensor_class = op_node._tensor_class
@@ -116,6 +141,8 @@ class CopySlices(Node):
         return "torch::autograd::CopySlices"
 
     def apply(self, grad):
+        if self._op_node is None:  # released by an earlier backward
+            raise RuntimeError(_FREED_MESSAGE)
         result = np.array(grad, dtype=self._dtype)
         part = replay_view(self._view_ops, result)  # the changed part, inside result's memory
         grads = self._op_node.apply(np.array(part))
@@ -123,7 +150,7 @@ class CopySlices(Node):
         return (result,) + tuple(grads[1:])
 
     def release(self):
-        self._op_node.release()
+        self._op_node = None
 
 
 class AsStridedBackward0(Node):
@@ -131,13 +158,18 @@ class AsStridedBackward0(Node):
     lands in its part of the base."""
 
     def __init__(self, base, view_ops):
+        super().__init__()
         self.next_functions = (gradient_edge(base),)
         self._view_ops, self._shape = view_ops, base._data.shape
         self._tensor_class = type(base)
 
     def apply(self, grad):
         result = np.zeros(self._shape, dtype=grad.dtype)
-        replay_view(self._view_ops, result)[...] += grad
+        positions = replay_view(self._view_ops, np.arange(result.size).reshape(self._shape))
+        if np.unique(positions).size == positions.size:
+            result.reshape(-1)[positions] = grad  # each element of the view gets its gradient (copied, as PyTorch)
+        else:  # the view repeats elements (expand): PyTorch adds up all their gradients
+            np.add.at(result.reshape(-1), positions, grad)
         return (result,)
 
 
@@ -163,15 +195,18 @@ _REFERENCES_IN_TRANSIT = 4
 
 
 def _unshared(array):
-    """True if only the backward pass refers to ``array`` (and to the array whose memory it views), so
-    that AccumulateGrad may keep it as ``.grad`` without a copy -- PyTorch makes the same check."""
-    if sys.getrefcount(array) > _REFERENCES_IN_TRANSIT:
-        return False
-    base = array.base
-    if base is None:
-        return True
-    # A writable view of an array that only the view refers to (the view, `base` here, getrefcount's argument).
-    return type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3 and array.flags.writeable
+    """True if only the backward pass refers to ``array``, so that AccumulateGrad may keep it as
+    ``.grad`` without a copy -- PyTorch makes the same check (on the tensor, not on its memory: a
+    gradient that views your gradient tensor becomes .grad as it is)."""
+    return sys.getrefcount(array) <= _REFERENCES_IN_TRANSIT and array.flags.writeable
+
+
+def _obeys_layout(grad, like):
+    """PyTorch's gradient layout contract: a .grad is laid out like its tensor (for a tensor whose
+    elements fill a block of memory; else row-major)."""
+    if not _layout.dense(like):
+        return grad.flags.c_contiguous
+    return all(g == v if size != 1 else g != 0 for g, v, size in zip(grad.strides, like.strides, grad.shape))
 
 
 def gradient_edge(tensor):
@@ -226,23 +261,32 @@ def backward_steps(roots, root_grads, retain_graph=False, inputs=None, captured=
     (a set of nodes) only the nodes that lead to them run, and the gradients reaching them are put
     in ``captured`` instead of being accumulated into ``.grad``.
     """
-    # Phase 1: every node after all the nodes that send it a gradient.
+    # Phase 1: the nodes backward will reach, and how many gradients each one waits for.
     order = topological_order(roots)
     if inputs is not None:
         order, useful = _leading_to(order, inputs)
-    # Phase 2: the chain rule, from the outputs back to the leaves.
+    waiting = collections.Counter(child for node in order for child, _ in node.next_functions if child is not None)
+    # Phase 2: the chain rule, from the outputs back to the leaves.  A node runs once it has all its
+    # gradients; of the nodes ready, the most recently made first, as PyTorch's engine chooses.
     pending = {}  # node -> sum of the gradients w.r.t. that node's output received so far
     for node, grad in zip(roots, root_grads):
         pending[node] = pending[node] + grad if node in pending else grad
-    for node in order:
+    ready = _ReadyQueue()
+    for node in dict.fromkeys(roots):
+        if not waiting[node] and (inputs is None or node in useful):
+            ready.push(node)
+    while ready:
+        node = ready.pop()
         grad = pending.pop(node, None)
-        if grad is None:
+        if grad is None:  # no gradient reached it: nothing to run, but its inputs wait no longer
+            _release_children(node, waiting, ready, useful if inputs is not None else None)
             continue
         if node._hooks is not None or node._retained is not None:
             grad = _tensor_hooks(node, grad)
         if inputs is not None and node in inputs:
             captured[node] = grad
             if not any(child in useful for child, _ in node.next_functions):
+                _release_children(node, waiting, ready, useful)
                 continue  # nothing beyond this node is asked for: its gradient is the answer
         if node._prehooks is not None:
             grad = _run_prehooks(node, grad)
@@ -252,15 +296,75 @@ def backward_steps(roots, root_grads, retain_graph=False, inputs=None, captured=
         if not retain_graph:  # free what forward saved: this part of the graph has done its work
             node.release()
         for (child, _), child_grad in zip(node.next_functions, input_grads):
-            if child is not None and child_grad is not None:
+            if child is None or (inputs is not None and child not in useful):
+                continue
+            if child_grad is not None:
                 pending[child] = pending[child] + child_grad if child in pending else child_grad
+            waiting[child] -= 1
+            if not waiting[child]:
+                ready.push(child)
         yield node, grad, input_grads, pending
         input_grads = child_grad = None  # let go of the arrays: AccumulateGrad can then keep them
 
 
+def _release_children(node, waiting, ready, useful):
+    """The inputs of a node that did not run no longer wait for it."""
+    for child, _ in node.next_functions:
+        if child is not None and (useful is None or child in useful):
+            waiting[child] -= 1
+            if not waiting[child]:
+                ready.push(child)
+
+
+class _ReadyQueue:
+    """The nodes ready to run, the most recently made first: a binary max-heap on ``_sequence``, pushed
+    and popped as C++'s std::priority_queue does it, which also decides between equal keys (leaves'
+    AccumulateGrad nodes) as PyTorch's engine does."""
+
+    def __init__(self):
+        self.heap = []
+
+    def __bool__(self):
+        return bool(self.heap)
+
+    def push(self, node):
+        heap = self.heap
+        heap.append(node)
+        self._sift_up(len(heap) - 1, 0, node)
+
+    def pop(self):
+        heap = self.heap
+        top, last = heap[0], heap.pop()
+        if heap:  # the last node fills the hole left at the top, moving down the larger children
+            hole, length = 0, len(heap)
+            child = 0
+            while child < (length - 1) // 2:
+                child = 2 * (child + 1)
+                if heap[child]._sequence < heap[child - 1]._sequence:
+                    child -= 1
+                heap[hole] = heap[child]
+                hole = child
+            if length % 2 == 0 and child == (length - 2) // 2:
+                child = 2 * (child + 1)
+                heap[hole] = heap[child - 1]
+                hole = child - 1
+            self._sift_up(hole, 0, last)
+        return top
+
+    def _sift_up(self, hole, top, node):
+        heap = self.heap
+        parent = (hole - 1) // 2
+        while hole > top and heap[parent]._sequence < node._sequence:
+            heap[hole] = heap[parent]
+            hole, parent = parent, (parent - 1) // 2
+        heap[hole] = node
+
+
 def _run(steps):
-    """Run the backward pass to the end, keeping no step's arrays alive (so AccumulateGrad can take them)."""
-    collections.deque(steps, maxlen=0)
+    """Run the backward pass to the end, keeping no step's arrays alive (so AccumulateGrad can take them).
+    Overflow gives inf and nan silently, as in PyTorch."""
+    with np.errstate(all="ignore"):
+        collections.deque(steps, maxlen=0)
 
 
 def _leading_to(order, targets):
@@ -280,7 +384,7 @@ def _tensor_hooks(node, grad):
         for hook in list(hooks.values()):
             result = hook(make(grad))
             if result is not None:
-                grad = _checked_replacement(result, grad, "hook")
+                grad = _checked_replacement(result, grad, hook)
     retained = node._retained_tensor()
     if retained is not None:
         _accumulate(retained, grad)
@@ -291,21 +395,29 @@ def _tensor_maker(node):
     return type(node.variable)._make if type(node) is AccumulateGrad else node._tensor_class._make
 
 
-def _checked_replacement(result, grad, what):
+def _checked_replacement(result, grad, hook):
+    """The gradient a hook returned, checked as PyTorch checks it (type, size, dtype)."""
     data = getattr(result, "_data", None)
     if data is None:
-        raise TypeError(f"expected a Tensor or None to be returned from the {what}, but got "
-                        f"{type(result).__name__}")
+        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
     if data.shape != grad.shape:
-        raise RuntimeError(f"{what} 'hook' has changed the size of value")
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+    if data.dtype != grad.dtype:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was "
+                           f"{TENSOR_TYPE_NAMES.get(grad.dtype.name)} got {TENSOR_TYPE_NAMES.get(data.dtype.name)})")
     return data
+
+
+def _hook_name(hook):
+    name = getattr(hook, "__name__", None)
+    return name if isinstance(name, str) else "<unknown>"
 
 
 def _run_prehooks(node, grad):
     for hook in list(node._prehooks.values()):
         result = hook((node._tensor_class._make(grad),))
         if result is not None:
-            grad = _checked_replacement(result[0], grad, "hook")
+            grad = _checked_replacement(result[0], grad, hook)
     return grad
 
 
@@ -321,11 +433,12 @@ def _run_posthooks(node, input_grads, grad):
 
 
 def _accumulate(tensor, grad):
-    """``tensor.grad += grad``, creating ``.grad`` (a copy) the first time."""
+    """A retained gradient: a row-major copy the first time, then ``tensor.grad + grad`` as a new
+    tensor (PyTorch's retain_grad never adds in place)."""
     if tensor._grad is None:
-        tensor._grad = type(tensor)._make(np.array(grad, dtype=tensor._data.dtype))
+        tensor._grad = type(tensor)._make(np.array(grad, dtype=tensor._data.dtype, order="C"))
     else:
-        tensor._grad._data += grad
+        tensor._grad = type(tensor)._make(tensor._grad._data + grad)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -337,17 +450,14 @@ def _as_list(x):
 
 
 def _root_gradients(outputs, gradients):
-    """The roots of the pass and the gradient each starts with (ones for a scalar output)."""
+    """The roots of the pass and the gradient each starts with (ones for a scalar output).  Checked in
+    PyTorch's order: every gradient against its output first, then whether each output needs one."""
     if gradients is None or hasattr(gradients, "_data"):
         gradients = [gradients] * len(outputs) if gradients is None else [gradients]
-    if len(gradients) < len(outputs):
-        raise RuntimeError(f"got {len(outputs)} tensors and {len(gradients)} gradients")
-    roots, grads = [], []
+    grads = []
     for i, (out, g) in enumerate(zip(outputs, gradients)):
-        if not out._requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
-            if out._data.size != 1:
+            if out.requires_grad and out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = np.ones(out._data.shape, out._data.dtype)
         elif not hasattr(g, "_data"):
@@ -357,16 +467,39 @@ def _root_gradients(outputs, gradients):
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(g._data.shape)}) "
                     f"and output[{i}] has a shape of torch.Size({list(out._data.shape)}).")
+            given = g
             g = g._data.astype(out._data.dtype, copy=False)
-        roots.append(gradient_edge(out)[0])
+            _given[id(g)] = given
         grads.append(g)
-    return roots, grads
+    if len(gradients) < len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(gradients)} gradients")
+    for i, out in enumerate(outputs):
+        if out.grad_fn is None and not out._requires_grad:  # no edge to start from
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    return [gradient_edge(out)[0] for out in outputs], grads
+
+
+# The gradient tensors you passed to backward(gradient=...) or grad(grad_outputs=...), by their arrays,
+# during the backward pass they start: a .grad or a returned gradient that views one of them shares
+# its version counter, as in PyTorch.
+_given = {}
+
+
+def _given_tensor(array):
+    """The tensor you passed whose memory ``array`` is (or views), if any."""
+    while array is not None:
+        tensor = _given.get(id(array))
+        if tensor is not None:
+            return tensor
+        array = getattr(array, "base", None)
+    return None
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Compute gradients of ``tensors`` and accumulate them into the ``.grad`` of the leaves."""
     if create_graph:
         raise NotImplementedError("teachgrad does not build graphs of gradients (create_graph=True)")
+    _given.clear()
     roots, grads = _root_gradients(_as_list(tensors), grad_tensors)
     targets = None
     if inputs is not None:
@@ -382,27 +515,34 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         else:  # only the given inputs get .grad
             captured = {}
             _run(backward_steps(roots, grads, bool(retain_graph), set(targets), captured))
-            for node, g in captured.items():
-                if type(node) is not AccumulateGrad:  # a non-leaf input: as if it retained its grad
-                    _accumulate(targets[node], g)
-                else:
-                    node.apply(g)
+            with np.errstate(all="ignore"):
+                for node, g in captured.items():
+                    if type(node) is not AccumulateGrad:  # a non-leaf input: as if it retained its grad
+                        _accumulate(targets[node], g)
+                    else:
+                        node.apply(g)
     finally:
         grad_mode._State.enabled = previous
+        _given.clear()
 
 
 def step_through(tensor, gradient=None, retain_graph=False):
     """``tensor.backward(gradient)`` one node at a time: the steps of ``backward_steps``, each run with
     grad mode off as in ``backward``.  Leaves get their ``.grad`` when the steps reach them."""
+    _given.clear()
     roots, grads = _root_gradients([tensor], gradient)
+    given = dict(_given)
     steps = backward_steps(roots, grads, retain_graph)
     while True:
         previous = grad_mode._State.enabled
         grad_mode._State.enabled = False
+        _given.update(given)
         try:
-            step = next(steps, None)
+            with np.errstate(all="ignore"):
+                step = next(steps, None)
         finally:
             grad_mode._State.enabled = previous
+            _given.clear()
         if step is None:
             return
         yield step
@@ -418,9 +558,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                          "but got: allow_unused=False.")
     allow_unused = materialize_grads if allow_unused is None else allow_unused
     outputs, inputs = _as_list(outputs), _as_list(inputs)
+    _given.clear()
     roots, grads = _root_gradients(outputs, grad_outputs)
+    made = dict(_given)  # a gradient that is (or views) a grad_outputs tensor returns (or views) it
     for t in inputs:
-        if not t._requires_grad:
+        if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     input_nodes = [gradient_edge(t)[0] for t in inputs]
     captured = {}
@@ -430,6 +572,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         _run(backward_steps(roots, grads, bool(retain_graph), set(input_nodes), captured))
     finally:
         grad_mode._State.enabled = previous
+        _given.clear()
     results = []
     for i, (t, node) in enumerate(zip(inputs, input_nodes)):
         g = captured.get(node)
@@ -439,5 +582,24 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             results.append(type(t)._make(np.zeros_like(t._data)) if materialize_grads else None)
         else:
-            results.append(type(t)._make(np.array(g, dtype=t._data.dtype)))
+            g = g.astype(t._data.dtype, copy=False)
+            results.append(made.setdefault(id(g), type(t)._make(g)))
+    for result in results:
+        if result is not None:
+            _mark_view(result, made)
     return tuple(results)
+
+
+def _mark_view(result, made):
+    """The gradients are the arrays backward made, not copies, as PyTorch returns its gradient tensors.
+    One that backward made as a view (``sum``'s gradient is an expanded one) is a view of the tensor it
+    was made from: another of the results, a ``grad_outputs`` tensor, or a tensor of its own."""
+    grad = owner = result._data
+    while getattr(owner, "base", None) is not None:
+        owner = owner.base  # (a view's base is the tensor at the start of a chain of views)
+    if owner is not grad and result._base is None:
+        base = made.get(id(owner))  # another result, a grad_outputs tensor, or one of its own
+        if base is None:
+            base = made[id(owner)] = type(result)._make(np.asarray(owner))
+        result._base, result._view_without_grad = base, True
+        result._version_box = base._version_counter()

@@ -19,11 +19,13 @@ __all__ = ["log1p", "amax", "amin", "prod", "var", "std", "logsumexp", "cumsum",
 # --- elementwise ----------------------------------------------------------------------------------------
 
 class Log1P(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log1p(a)
+            return _exact.once(np.log1p, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -32,6 +34,8 @@ class Log1P(Op):
 
 
 class LeakyRelu(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a, negative_slope=0.01):
         ctx.save_for_backward(a)
@@ -46,6 +50,7 @@ class LeakyRelu(Op):
 
 class FloorDivide(Op):
     """``a // b``: PyTorch has no derivative for it; backward through it raises."""
+    layout = "elementwise"
     node_name = "NotImplemented"
     qualified_name = "torch::autograd::NotImplemented"
     promotes = broadcasts = True
@@ -64,6 +69,7 @@ class FloorDivide(Op):
 
 class Remainder(Op):
     """``a % b`` with a tensor ``b``: the result has the sign of ``b``, as Python's ``%``."""
+    layout = "elementwise"
     node_name = "RemainderBackward1"
     promotes = broadcasts = True
 
@@ -71,19 +77,20 @@ class Remainder(Op):
     def forward(ctx, a, b):
         if np.result_type(a, b).kind in "biu" and np.any(np.asarray(b) == 0):
             raise RuntimeError("ZeroDivisionError")
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(b, a)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.remainder(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad, -grad * np.floor_divide(a, b)
 
 
 class RemainderScalar(Op):
     """``tensor % number``: only the tensor is an input."""
+    layout = "elementwise"
     node_name = "RemainderBackward0"
 
     @staticmethod
@@ -100,33 +107,33 @@ class RemainderScalar(Op):
 
 class ClampTensor(Op):
     """``clamp`` with tensor bounds: min(max(a, low), high); each bound gets the gradient where it won."""
+    layout = "elementwise"
     node_name = "ClampBackward0"
     promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, low, high):
-        ctx.save_for_backward(a, low, high)
-        out = a
-        if low is not None:
-            out = np.where(np.isnan(out) | (out >= low), out, low)
-        if high is not None:
-            out = np.where(np.isnan(out) | (out <= high), out, high)
-        return np.asarray(out, dtype=np.result_type(*[x for x in (a, low, high) if x is not None]))
+        ctx.save_for_backward(high, low, a)
+        out = a if low is None else _exact.maximum(a, low)
+        return out if high is None else _exact.minimum(out, high)
 
     @staticmethod
     def backward(ctx, grad):
-        a, low, high = ctx.saved_tensors
-        inside = np.ones(np.broadcast_shapes(*[np.shape(x) for x in (a, low, high) if x is not None]), bool)
-        grad_low = grad_high = None
+        high, low, a = ctx.saved_tensors
+        need_a, need_low, need_high = ctx.needs_input_grad
+        # PyTorch: the input gets the gradient inside the bounds; where low < high is false, low gets
+        # nothing and high all the gradient of the values it clipped
+        inside = True
         if low is not None:
             inside = inside & (a >= low)
-            grad_low = np.where(a < low, grad, 0)
         if high is not None:
             inside = inside & (a <= high)
-            grad_high = np.where(a > high, grad, 0)
-            if low is not None:  # where high < low the result is high: only high gets the gradient
-                grad_low = np.where(low > high, 0, grad_low)
-        return np.where(inside, grad, 0), grad_low, grad_high
+        grad_low = grad_high = None
+        if need_low:
+            grad_low = np.where((a < low) & (low < high) if high is not None else a < low, grad, 0)
+        if need_high:
+            grad_high = np.where((a > high) | (high < low) if low is not None else a > high, grad, 0)
+        return np.where(inside, grad, 0) if need_a else None, grad_low, grad_high
 
 
 # --- reductions ----------------------------------------------------------------------------------------
@@ -140,19 +147,20 @@ def _restore(value, shape, dims, keepdim):
 
 class Amax(Op):
     """Largest value over ``dim``; tied elements share the gradient equally."""
+    layout = "contiguous"
     pick = staticmethod(np.max)
 
     @classmethod
     def forward(cls, ctx, a, dim=None, keepdim=False):
-        out = cls.pick(a, axis=dim, keepdims=keepdim)
-        winners = a == _restore(out, a.shape, dim, keepdim)
-        ctx.save_for_backward(winners)
+        out = np.asarray(cls.pick(a, axis=dim, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
         ctx.dim, ctx.keepdim = dim, keepdim
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        winners, = ctx.saved_tensors
+        a, out = ctx.saved_tensors
+        winners = a == _restore(out, a.shape, ctx.dim, ctx.keepdim)
         grad = _restore(grad, winners.shape, ctx.dim, ctx.keepdim)
         count = winners.sum(axis=ctx.dim, keepdims=True).astype(grad.dtype)
         return grad / count * winners  # (a NaN gradient reaches every element, as in PyTorch)
@@ -172,64 +180,84 @@ def _excluding_each(a, axis):
 
 
 class Prod(Op):
-    """The product of all elements."""
+    """The product of all elements.  The gradient is result / a, as in PyTorch, unless a holds zeros:
+    then the product of all the other elements (all zero when there are two zeros or more)."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.prod(a)
+        out = np.asarray(np.prod(a))
+        ctx.save_for_backward(a, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
-        flat = a.reshape(-1)
-        if flat.size == 0:
+        a, out = ctx.saved_tensors
+        if a.ndim == 0:
+            return grad
+        zeros = np.count_nonzero(a == 0)
+        if zeros == 0:
+            return grad * (out / a)
+        if zeros > 1:
             return np.zeros_like(a)
-        return (grad * _excluding_each(flat, 0)).reshape(a.shape)
+        return (grad * _excluding_each(a.reshape(-1), 0)).reshape(a.shape)
 
 
 class ProdDim(Op):
+    layout = "contiguous"
     node_name = "ProdBackward1"
 
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
-        ctx.save_for_backward(a)
+        out = np.asarray(np.prod(a, axis=dim if a.ndim else None, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
         ctx.dim, ctx.keepdim = dim, keepdim
-        return np.prod(a, axis=dim if a.ndim else None, keepdims=keepdim)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        a, out = ctx.saved_tensors
         if a.ndim == 0:
             return grad
-        return _restore(grad, a.shape, (ctx.dim,), ctx.keepdim) * _excluding_each(a, ctx.dim)
+        grad = _restore(grad, a.shape, (ctx.dim,), ctx.keepdim)
+        if not np.any(a == 0):
+            return grad * (_restore(out, a.shape, (ctx.dim,), ctx.keepdim) / a)
+        return grad * _excluding_each(a, ctx.dim)
 
 
 class Var(Op):
-    """Variance with ``correction`` (1: the unbiased estimate, dividing by n - 1)."""
+    """Variance with ``correction`` (1: the unbiased estimate, dividing by n - 1).  PyTorch accumulates
+    in float64 also for float32 tensors and rounds the result once."""
+    layout = "contiguous"
     take_root = False
 
     @classmethod
     def forward(cls, ctx, a, dim=None, correction=1, keepdim=False):
         count = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
-        mean = _exact.sum(a, dim, keepdims=True) / a.dtype.type(max(count, 1))
-        centered = a - mean
+        wide = a.astype(np.float64)
+        centered = wide - np.sum(wide, axis=dim, keepdims=True) / max(count, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = _exact.sum(centered * centered, dim, keepdims=keepdim) / a.dtype.type(max(count - correction, 0))
+            out = np.sum(centered * centered, axis=dim, keepdims=keepdim) / max(count - correction, 0)
             if cls.take_root:
                 out = np.sqrt(out)
-        ctx.save_for_backward(centered, out)
-        ctx.dim, ctx.keepdim, ctx.divisor = dim, keepdim, a.dtype.type(max(count - correction, 0))
-        return np.asarray(out, dtype=a.dtype)
+        out = np.asarray(out, dtype=a.dtype)
+        ctx.save_for_backward(a, out if cls.take_root else None)
+        ctx.dim, ctx.keepdim, ctx.count, ctx.correction = dim, keepdim, count, correction
+        return out
 
     @classmethod
     def backward(cls, ctx, grad):
-        centered, out = ctx.saved_tensors
-        grad = _restore(grad, centered.shape, ctx.dim, ctx.keepdim)
+        a, out = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
-            if cls.take_root:
-                grad = grad / (2 * _restore(out, centered.shape, ctx.dim, ctx.keepdim))
-            return (2 * grad / ctx.divisor * centered).astype(centered.dtype)
+            if cls.take_root:  # d std = d var / (2 std), and 0 where std is 0
+                grad = np.where(out == 0, grad.dtype.type(0), grad / (out * 2))
+            grad = _restore(grad, a.shape, ctx.dim, ctx.keepdim)
+            dof = ctx.count - ctx.correction
+            mean = _exact.sum(a, ctx.dim, keepdims=True) / a.dtype.type(max(ctx.count, 1))
+            if dof <= 0 and (ctx.dim is None or a.ndim == 0):  # PyTorch: NaN where a is its mean, else inf
+                return grad * np.where(a == mean, a.dtype.type(np.nan), a.dtype.type(np.inf))
+            # PyTorch's order: (2 / dof) * grad * (a - mean)
+            return (a.dtype.type(2.0 / dof if dof else np.inf) * grad) * (a - mean)
 
 
 class Std(Var):
@@ -238,6 +266,7 @@ class Std(Var):
 
 class Logsumexp(Op):
     """log(sum(exp(a))) along ``dim``, shifted by the largest value so that exp cannot overflow."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
@@ -259,6 +288,7 @@ class Logsumexp(Op):
 
 class Cumsum(Op):
     """Running sums along ``dim``; PyTorch adds float32 numbers in float64 and rounds each result."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dim, dtype=None):
@@ -266,8 +296,8 @@ class Cumsum(Op):
         target = np.dtype(dtype) if dtype is not None else (np.dtype(np.int64) if a.dtype.kind in "biu" else a.dtype)
         if a.ndim == 0:
             return a.astype(target)
-        if target.kind == "f":
-            return np.cumsum(a, axis=dim, dtype=np.float64).astype(target)
+        if target.kind == "f":  # (PyTorch's sums start from +0.0, so they are never -0.0)
+            return np.cumsum(a, axis=dim, dtype=np.float64).astype(target) + target.type(0)
         return np.cumsum(a, axis=dim, dtype=target)
 
     @staticmethod
@@ -275,63 +305,74 @@ class Cumsum(Op):
         if grad.ndim == 0:
             return grad
         flipped = np.flip(grad, ctx.dim)
-        return np.flip(np.cumsum(flipped, axis=ctx.dim, dtype=np.float64), ctx.dim).astype(grad.dtype)
+        summed = np.cumsum(flipped, axis=ctx.dim, dtype=np.float64).astype(grad.dtype) + grad.dtype.type(0)
+        return np.ascontiguousarray(np.flip(summed, ctx.dim))
 
 
 # --- picking and filling -------------------------------------------------------------------------------
 
 class Gather(Op):
     """``out[i][j] = a[index[i][j]][j]`` (for dim 0): picked elements; their gradients add up."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dim, index):
-        ctx.dim, ctx.index, ctx.shape = dim, index, a.shape
+        ctx.save_for_backward(index, a)  # (PyTorch keeps both: changing either in place breaks backward)
+        ctx.dim = dim
         if a.ndim == 0:
-            return a[()] * np.ones(index.shape, a.dtype)
-        return np.take_along_axis(a[tuple(slice(0, n) for n in index.shape[:dim]) +
-                                    (slice(None),) + tuple(slice(0, n) for n in index.shape[dim + 1:])],
-                                  index, axis=dim)
+            return np.full(index.shape, a[()])
+        idx = index.reshape(index.shape or (1,))
+        return np.take_along_axis(a[_region(idx.shape, dim)], idx, axis=dim).reshape(index.shape)
 
     @staticmethod
     def backward(ctx, grad):
-        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        index, a = ctx.saved_tensors
+        out = np.zeros(a.shape, dtype=grad.dtype)
         if out.ndim == 0:
             return np.asarray(grad.sum(), dtype=grad.dtype)
-        region = out[tuple(slice(0, n) for n in ctx.index.shape[:ctx.dim]) + (slice(None),) +
-                     tuple(slice(0, n) for n in ctx.index.shape[ctx.dim + 1:])]
-        grid = np.indices(ctx.index.shape, sparse=True)
-        where = tuple(ctx.index if d == ctx.dim else grid[d] for d in range(out.ndim))
-        np.add.at(region, where, grad)
+        idx = index.reshape(index.shape or (1,))
+        grid = np.indices(idx.shape, sparse=True)
+        where = tuple(idx if d == ctx.dim else grid[d] for d in range(out.ndim))
+        np.add.at(out[_region(idx.shape, ctx.dim)], where, grad.reshape(idx.shape))
         return out
+
+
+def _region(index_shape, dim):
+    """The part of the input an index of ``index_shape`` picks from: all of ``dim``, the index's size elsewhere."""
+    return tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index_shape))
 
 
 class MaskedFill(Op):
     """``a`` with ``value`` where ``mask`` is True; the filled places get no gradient."""
+    layout = "contiguous"
     broadcasts = True
 
     @staticmethod
     def forward(ctx, a, mask, value):
-        ctx.mask = mask
+        ctx.save_for_backward(mask)
         return np.where(mask, np.asarray(value).astype(a.dtype), a)
 
     @staticmethod
     def backward(ctx, grad):
-        return np.where(ctx.mask, 0, grad)
+        mask, = ctx.saved_tensors
+        return np.where(mask, 0, grad)
 
 
 class MaskedFillTensor(Op):
     """``masked_fill`` with a 0-d tensor value: it gets the gradient of every filled place."""
     node_name = "MaskedFillBackward1"
+    layout = "contiguous"
     broadcasts = True
 
     @staticmethod
     def forward(ctx, a, value, mask):
-        ctx.mask = mask
+        ctx.save_for_backward(mask)
         return np.where(mask, value.astype(a.dtype), a)
 
     @staticmethod
     def backward(ctx, grad):
-        mask = np.broadcast_to(ctx.mask, grad.shape)
+        mask, = ctx.saved_tensors
+        mask = np.broadcast_to(mask, grad.shape)
         return np.where(mask, 0, grad), _exact.sum(np.where(mask, grad, 0).astype(grad.dtype))
 
 
@@ -459,20 +500,17 @@ def gather(input, dim, index, *, sparse_grad=False):
             raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be no "
                                f"larger than self {list(input.shape)} apart from dimension {dim}")
     size = shape[dim]
-    bad = (idx < -size) | (idx >= size)
+    bad = (idx < 0) | (idx >= size)
     if bad.any():
         raise RuntimeError(f"index {idx[bad].reshape(-1)[0]} is out of bounds for dimension {dim} with size {size}")
-    idx = np.where(idx < 0, idx + size, idx)
-    if input._data.ndim == 0:
-        return Gather.apply(input, dim=dim, index=idx.reshape(index._data.shape))
-    return Gather.apply(input, dim=dim, index=idx)
+    return Gather.apply(input, dim=dim, index=index)
 
 
 def _check_mask(mask, shape, inplace):
     if not isinstance(mask, Tensor):
         raise TypeError(f"masked_fill() received an invalid combination of arguments - got ({type(mask).__name__})")
     if mask._data.dtype != np.bool_:
-        name = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int"}[mask.dtype.name]
+        name = _checks.c_type_name(mask.dtype)
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {name}")
     if inplace:
         _checks.broadcast_to(mask._data.shape, shape)
@@ -486,8 +524,9 @@ def masked_fill(input, mask, value):
         if value._data.ndim:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
-        return MaskedFillTensor.apply(input, value, mask=mask._data)
-    return MaskedFill.apply(input, mask=mask._data, value=value)
+        _checks.scalar_value(value.item(), input.dtype)
+        return MaskedFillTensor.apply(input, value, mask=mask)
+    return MaskedFill.apply(input, mask=mask, value=_checks.scalar_value(value, input.dtype))
 
 
 def clamp(input, min=None, max=None):
@@ -501,7 +540,10 @@ def clamp(input, min=None, max=None):
         return ClampTensor.apply(input, low, high)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    return ops.Clamp.apply(input, min=min, max=max)
+    # The bounds take part in type promotion like any number: an integer tensor clamped to 0.5 is float.
+    target = _dtypes.promote([(input.dtype, 0)] + [(_dtypes.default_for_category(_dtypes.category_of_number(b)), 2)
+                                                  for b in (min, max) if b is not None])
+    return ops.Clamp.apply(input if target is input.dtype else input.to(target), min=min, max=max)
 
 
 def relu_(input):
@@ -558,6 +600,12 @@ class MoreTensorMethods:
         return apply_inplace(masked_fill, self, mask, value)
 
     def clamp_(self, min=None, max=None):
+        if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+            target = _dtypes.promote([(self.dtype, 0)] + [
+                (_dtypes.default_for_category(_dtypes.category_of_number(b)), 2) for b in (min, max) if b is not None])
+            if target is not None and target.category > self.dtype.category:  # this check has its own words
+                raise RuntimeError(f"result type {_checks.scalar_name(target)} can't be cast to the desired output "
+                                   f"type {_checks.c_type_name(self.dtype)}")
         return apply_inplace(clamp, self, min, max)
 
     clip_ = clamp_

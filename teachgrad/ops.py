@@ -14,7 +14,7 @@ Checking arguments and PyTorch's type promotion happen before an op runs, in ``t
 import numpy as np
 
 from ._dtypes import default_float
-from . import _exact
+from . import _checks, _exact, _indexing, _layout, factories
 from ._exact import fma
 from .function import Op
 
@@ -28,6 +28,7 @@ def _alpha_in(dtype, alpha):
 
 class Add(Op):
     """``a + alpha * b``; with ``alpha`` the product and the sum are rounded once, as in PyTorch."""
+    layout = "elementwise"
     promotes = broadcasts = True
 
     @staticmethod
@@ -35,7 +36,8 @@ class Add(Op):
         ctx.alpha = alpha
         if alpha == 1:
             return a + b
-        return fma(b, _alpha_in(np.result_type(a, b), alpha), a)
+        dtype = np.result_type(a, b)  # a number b is first converted to it, as PyTorch does
+        return fma(b if type(b) is np.ndarray else dtype.type(b), _alpha_in(dtype, alpha), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -43,6 +45,7 @@ class Add(Op):
 
 
 class Sub(Op):
+    layout = "elementwise"
     promotes = broadcasts = True
 
     @staticmethod
@@ -50,7 +53,8 @@ class Sub(Op):
         ctx.alpha = alpha
         if alpha == 1:
             return a - b
-        return fma(b, -_alpha_in(np.result_type(a, b), alpha), a)
+        dtype = np.result_type(a, b)
+        return fma(b if type(b) is np.ndarray else dtype.type(b), -_alpha_in(dtype, alpha), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -59,6 +63,7 @@ class Sub(Op):
 
 class Rsub(Op):
     """``number - tensor``: PyTorch records only the tensor as an input."""
+    layout = "elementwise"
     node_name = "RsubBackward1"
 
     @staticmethod
@@ -73,22 +78,24 @@ class Rsub(Op):
 
 
 class Mul(Op):
+    layout = "elementwise"
     promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)  # each gradient needs the other
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         return None if b is None else grad * b, None if a is None else grad * a
 
 
 class MulScalar(Op):
     """``tensor * number`` as PyTorch's own code calls it (the number is a setting, not an input)."""
+    layout = "elementwise"
     node_name = "MulBackward1"
 
     @staticmethod
@@ -103,6 +110,7 @@ class MulScalar(Op):
 
 class DivScalar(Op):
     """``tensor / number`` as PyTorch's own code calls it."""
+    layout = "elementwise"
     node_name = "DivBackward1"
 
     @staticmethod
@@ -116,6 +124,7 @@ class DivScalar(Op):
 
 
 class Div(Op):
+    layout = "elementwise"
     promotes = broadcasts = True
 
     @staticmethod
@@ -124,17 +133,20 @@ class Div(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(b, a if need_b else None)  # a's gradient needs b; b's needs both
         return a / b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        return grad / b, -grad * ((a / b) / b)
+        b, a = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return grad / b if need_a else None, -grad * ((a / b) / b) if need_b else None
 
 
 class Pow(Op):
     """``tensor ** number``: d/da a**p = p * a**(p - 1)."""
+    layout = "elementwise"
 
     @staticmethod
     def forward(ctx, a, exponent):
@@ -153,50 +165,59 @@ class Pow(Op):
 
 class PowTensor(Op):
     """``tensor ** tensor``."""
+    layout = "elementwise"
     node_name = "PowBackward1"
     promotes = broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a ** b
-        ctx.save_for_backward(a, b, out)
+        out = _exact.power_tensor(a, b)
+        ctx.save_for_backward(b, a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        a, b, out = ctx.saved_tensors
+        b, a, out = ctx.saved_tensors
+        zero = grad.dtype.type(0)
         grad_a = grad_b = None
-        if ctx.needs_input_grad[0]:
-            grad_a = np.where(b == 0, 0.0, grad * b * a ** (b - 1))
-        if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad_b = np.where((a == 0) & (b >= 0), 0.0, grad * out * np.log(a))
+        if ctx.needs_input_grad[0]:  # PyTorch: grad * (b * a ** (b - 1)), 0 where b == 0
+            if ctx._input_meta[1][1].kind == "b":  # (b - 1 of a bool exponent fails there)
+                raise RuntimeError(_checks.BOOL_SUBTRACTION)
+            grad_a = np.where(b == 0, zero, grad * (b * _exact.power_tensor(a, b - 1)))
+        if ctx.needs_input_grad[1]:  # grad * (a ** b * log(a)), 0 where a == 0 and b >= 0
+            grad_b = grad * np.where((a == 0) & (b >= 0), zero, out * np.log(a))
         return grad_a, grad_b
 
 
 class RPow(Op):
     """``number ** tensor``."""
+    layout = "contiguous"
     node_name = "PowBackward2"
 
     @staticmethod
     def forward(ctx, a, base):
         out = np.power(base, a, dtype=a.dtype)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(a, out)
         ctx.base = base
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
-        return grad * out * np.log(ctx.base)
+        a, out = ctx.saved_tensors
+        local = out * out.dtype.type(np.log(ctx.base))  # d base**a / da = base**a * log(base)
+        if ctx.base == 0:  # PyTorch: 0 where a >= 0 (0 ** a is flat there)
+            local = np.where(a >= 0, out.dtype.type(0), local)
+        return grad * local
 
 
 # --- elementwise functions --------------------------------------------------------------------------
 
 class Sign(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
-        return np.sign(a)
+        return sign(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -204,6 +225,8 @@ class Sign(Op):
 
 
 class Neg(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -213,7 +236,16 @@ class Neg(Op):
         return -grad
 
 
+def sign(a):
+    """PyTorch's sign: 1, -1 or 0, and 0 for NaN and for -0.0 (NumPy's keeps both)."""
+    if a.dtype == np.bool_:
+        return a.copy()
+    return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
+
+
 class Abs(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -222,13 +254,15 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * np.sign(a)
+        return grad * sign(a)
 
 
 class Exp(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a)
+        out = _exact.once(np.exp, a)
         ctx.save_for_backward(out)
         return out
 
@@ -239,11 +273,13 @@ class Exp(Op):
 
 
 class Log(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a)
+            return _exact.once(np.log, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -252,6 +288,8 @@ class Log(Op):
 
 
 class Sqrt(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
@@ -266,30 +304,36 @@ class Sqrt(Op):
 
 
 class Sin(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.sin(a)
+        return _exact.once(np.sin, a)
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * np.cos(a)
+        return grad * _exact.once(np.cos, a)
 
 
 class Cos(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.cos(a)
+        return _exact.once(np.cos, a)
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return -grad * np.sin(a)
+        return -grad * _exact.once(np.sin, a)
 
 
 class Reciprocal(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
         out = 1 / a
@@ -302,10 +346,21 @@ class Reciprocal(Op):
         return -grad * (out * out)
 
 
+def clamp_min(a, low):
+    """``a < low ? low : a``, PyTorch's order of comparison: -0.0 and NaN pass through unchanged."""
+    return np.where(a < low, low, a).astype(a.dtype, copy=False)
+
+
+def clamp_max(a, high):
+    return np.where(a > high, high, a).astype(a.dtype, copy=False)
+
+
 class Relu(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0)
+        out = clamp_min(a, a.dtype.type(0))
         ctx.save_for_backward(out)
         return out
 
@@ -316,11 +371,14 @@ class Relu(Op):
 
 
 class Sigmoid(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
-        # exp of a non-positive number only: no overflow for large |a|
-        e = np.exp(-np.abs(a))
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        # PyTorch's formula, 1 / (1 + exp(-a)) (exp overflows to inf for a < -88: the result is 0)
+        e = _exact.once(np.exp, -a)
+        one = a.dtype.type(1)
+        out = one / (one + e)
         ctx.save_for_backward(out)
         return out
 
@@ -331,26 +389,34 @@ class Sigmoid(Op):
 
 
 class Tanh(Op):
+    layout = "elementwise"
+
     @staticmethod
     def forward(ctx, a):
-        out = np.tanh(a)
+        out = _exact.once(np.tanh, a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return grad * (1 - out * out)
+        return grad * fma(-out, out, np.ones_like(out))  # PyTorch's compiled 1 - out * out: one rounding
 
 
 class Clamp(Op):
+    layout = "elementwise"
     node_name = "ClampBackward1"
 
     @staticmethod
     def forward(ctx, a, min=None, max=None):
         ctx.save_for_backward(a)
         ctx.bounds = min, max
-        return np.clip(a, min, max).astype(a.dtype, copy=False)
+        out = a
+        if min is not None:
+            out = clamp_min(out, a.dtype.type(min))
+        if max is not None:
+            out = clamp_max(out, a.dtype.type(max))
+        return out if out is not a else a.copy()
 
     @staticmethod
     def backward(ctx, grad):
@@ -367,13 +433,15 @@ class Clamp(Op):
 # --- reductions ---------------------------------------------------------------------------------------
 
 def _expand_back(grad, shape, dim, keepdim):
-    """Undo a reduction's shape change so ``grad`` broadcasts over the reduced input."""
+    """Undo a reduction's shape change: ``grad`` expanded over the reduced input (a view, as in PyTorch)."""
     if dim is not None and not keepdim:
         grad = np.expand_dims(grad, dim)
-    return np.broadcast_to(grad, shape)
+    return _layout.expanded(grad, shape)
 
 
 class Sum(Op):
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
@@ -381,10 +449,11 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.broadcast_to(grad, ctx.shape)
+        return _layout.expanded(grad, ctx.shape)
 
 
 class SumDim(Op):
+    layout = "contiguous"
     node_name = "SumBackward1"
 
     @staticmethod
@@ -398,6 +467,8 @@ class SumDim(Op):
 
 
 class Mean(Op):
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
@@ -406,10 +477,11 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.broadcast_to(grad / max(int(np.prod(ctx.shape)), 1), ctx.shape)
+        return np.broadcast_to(grad, ctx.shape) / max(int(np.prod(ctx.shape)), 1)  # expanded, then divided
 
 
 class MeanDim(Op):
+    layout = "contiguous"
     node_name = "MeanBackward1"
 
     @staticmethod
@@ -421,46 +493,49 @@ class MeanDim(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return _expand_back(grad / ctx.count, ctx.shape, ctx.dim, ctx.keepdim)
+        return _expand_back(grad, ctx.shape, ctx.dim, ctx.keepdim) / ctx.count
 
 
 class Maximum(Op):
     """Elementwise maximum of two tensors; where they tie, each gets half the gradient, as in PyTorch."""
+    layout = "elementwise"
     promotes = broadcasts = True
-    pick = staticmethod(np.maximum)
+    pick = staticmethod(_exact.maximum)
 
     @classmethod
     def forward(cls, ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(b, a)
         return cls.pick(a, b)
 
     @classmethod
     def backward(cls, ctx, grad):
-        a, b = ctx.saved_tensors
-        a_loses, b_loses = (a < b, a > b) if cls.pick is np.maximum else (a > b, a < b)
+        b, a = ctx.saved_tensors
+        a_loses, b_loses = (a < b, a > b) if cls.pick is _exact.maximum else (a > b, a < b)
         both = np.where(a == b, grad / 2, grad)
         return np.where(a_loses, 0, both), np.where(b_loses, 0, both)
 
 
 class Minimum(Maximum):
-    pick = staticmethod(np.minimum)
+    pick = staticmethod(_exact.minimum)
 
 
 class Max(Op):
     """Maximum of all elements; ties share the gradient equally, as in PyTorch."""
+    layout = "contiguous"
     node_name = "MaxBackward1"
     reduce = staticmethod(np.max)
 
     @classmethod
     def forward(cls, ctx, a):
-        out = cls.reduce(a)
-        ctx.save_for_backward(a == out)
+        out = np.asarray(cls.reduce(a))
+        ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        winners, = ctx.saved_tensors
-        return grad * winners / winners.sum()
+        a, out = ctx.saved_tensors
+        winners = np.isnan(a) if out != out else a == out  # (all NaNs, when the result is NaN)
+        return np.where(winners, grad / grad.dtype.type(winners.sum()), grad.dtype.type(0))
 
 
 class Min(Max):
@@ -470,25 +545,27 @@ class Min(Max):
 
 class MaxDim(Op):
     """Maximum along ``dim`` (the caller finds the positions); the gradient goes to the picked elements."""
+    layout = "contiguous"
     node_name = "MaxBackward0"
 
     @staticmethod
-    def forward(ctx, a, index, dim, keepdim=False):
-        ctx.save_for_backward(index)
+    def forward(ctx, a, indices, dim, keepdim=False):
+        ctx.save_for_backward(indices)  # the indices returned with the values (changing them breaks backward)
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         if a.ndim == 0:  # the only element
             return a.copy()
-        values = np.take_along_axis(a, index, axis=dim)
+        values = np.take_along_axis(a, indices if keepdim else np.expand_dims(indices, dim), axis=dim)
         return values if keepdim else np.squeeze(values, dim)
 
     @staticmethod
     def backward(ctx, grad):
-        index, = ctx.saved_tensors
+        indices, = ctx.saved_tensors
         if not ctx.shape:
             return grad
         out = np.zeros(ctx.shape, dtype=grad.dtype)
-        grad = grad if ctx.keepdim else np.expand_dims(grad, ctx.dim)
-        np.put_along_axis(out, index, grad, axis=ctx.dim)
+        if not ctx.keepdim:
+            grad, indices = np.expand_dims(grad, ctx.dim), np.expand_dims(indices, ctx.dim)
+        np.put_along_axis(out, indices, grad, axis=ctx.dim)
         return out
 
 
@@ -498,45 +575,88 @@ class MinDim(MaxDim):
 
 class Norm(Op):
     """The p-norm, over everything or along ``dim``."""
+    layout = "contiguous"
     node_name = "LinalgVectorNormBackward0"
 
     @staticmethod
     def forward(ctx, a, p=2, dim=None, keepdim=False):
-        out = np.sum(np.abs(a) ** p, axis=dim, keepdims=keepdim) ** (1.0 / p)
-        out = np.asarray(out, dtype=a.dtype)
+        out = _exact.norm(a, p, dim, keepdim)  # in PyTorch's order and dtype (a float32 sum can overflow)
         ctx.save_for_backward(a, out)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        """PyTorch's formulas, case by case (its masks give 0 where the norm is 0)."""
         a, out = ctx.saved_tensors
-        shape = a.shape
-        out = _expand_back(out, shape, ctx.dim, ctx.keepdim)
-        grad = _expand_back(grad, shape, ctx.dim, ctx.keepdim)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.sign(a) * np.abs(a) ** (ctx.p - 1) / out ** (ctx.p - 1)
-        return grad * np.where(out == 0, 0.0, scale)
+        p, zero = ctx.p, a.dtype.type(0)
+        if p == 0:
+            return None
+        if ctx.dim is not None and not ctx.keepdim and a.ndim:
+            grad, out = np.expand_dims(grad, ctx.dim), np.expand_dims(out, ctx.dim)
+        if p == 1:
+            return sign(a) * grad
+        if p == 2:
+            return grad * np.where(out == 0, zero, a / out)
+        if np.isinf(p):
+            winners = (np.abs(a) == out) | np.isnan(a)
+            count = np.sum(winners, axis=ctx.dim, keepdims=True).astype(a.dtype)
+            return sign(a) * ((grad / count) * winners)
+        if p < 1:
+            scaled = sign(a) * np.where(a == 0, zero, np.abs(a) ** a.dtype.type(p - 1))
+            return scaled * grad * out ** a.dtype.type(1 - p)
+        scaled = sign(a) * np.abs(a) ** a.dtype.type(p - 1) if p < 2 else a * np.abs(a) ** a.dtype.type(p - 2)
+        return scaled * np.where(out == 0, zero, grad / out ** a.dtype.type(p - 1))
 
 
 # --- matrix products ---------------------------------------------------------------------------------
 
+def matrix_product(a, b):
+    """``a @ b`` for matrices.  With a single inner term (k = 1) and more than one row and column,
+    PyTorch's BLAS writes each product itself, so a product of -1 and 0 stays -0.0."""
+    if a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1:
+        return a * b
+    return a @ b
+
+
+def column_major(matrix):
+    return matrix.strides[0] == matrix.itemsize and matrix.strides[1] == matrix.shape[0] * matrix.itemsize
+
+
+def mm_gradients(ctx, grad, a, b):
+    """The gradients of ``a @ b``: ``grad @ b.T`` and ``a.T @ grad``; for an input stored column by
+    column (a transposed matrix) PyTorch computes the transposed product and transposes it back, so
+    that the gradient is laid out like the input."""
+    a_columns, b_columns = ctx.column_major
+    grad_a = grad_b = None
+    if b is not None:
+        grad_a = (b @ grad.T).T if a_columns else grad @ b.T
+    if a is not None:
+        grad_b = (grad.T @ a).T if b_columns else a.T @ grad
+    return grad_a, grad_b
+
+
 class Mm(Op):
     """matrix @ matrix"""
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
-        return a @ b
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)  # each gradient needs the other
+        ctx.column_major = column_major(a), column_major(b)
+        return matrix_product(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        return None if b is None else grad @ b.T, None if a is None else a.T @ grad
+        b, a = ctx.saved_tensors
+        return mm_gradients(ctx, grad, a, b)
 
 
 class Mv(Op):
     """matrix @ vector"""
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
@@ -551,28 +671,33 @@ class Mv(Op):
 
 class Dot(Op):
     """vector @ vector"""
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.dot(a, b)
+    layout = "contiguous"
 
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        return grad * b, grad * a
-
-
-class Bmm(Op):
-    """batch of matrices @ batch of matrices (same batch size)"""
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each gradient needs the other
-        return np.matmul(a, b)
+        return np.dot(a, b) + a.dtype.type(0)  # BLAS adds up from +0.0: never -0.0
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        return None if b is None else grad * b, None if a is None else grad * a
+
+
+class Bmm(Op):
+    """batch of matrices @ batch of matrices (same batch size)"""
+    layout = "contiguous"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)  # each gradient needs the other
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, a = ctx.saved_tensors
         return (None if b is None else grad @ np.swapaxes(b, 1, 2),
                 None if a is None else np.swapaxes(a, 1, 2) @ grad)
 
@@ -615,7 +740,7 @@ class Transpose(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.swapaxes(grad, *ctx.dims) if grad.ndim else grad
+        return np.swapaxes(grad, *ctx.dims) if grad.ndim else grad.view()
 
 
 class T(Op):
@@ -653,6 +778,11 @@ class SqueezeLast(View):
     is_view = False
 
 
+class ReshapeAlias(View):
+    """``reshape`` of a tensor that is not contiguous but can still be viewed in the new shape."""
+    node_name = "ReshapeAliasBackward0"
+
+
 class UnsafeView(View):
     """A reshape of a fresh result (matmul's batch folding): not a view of anything the user holds."""
     is_view = False
@@ -663,15 +793,19 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx, a, shape):
-        return np.broadcast_to(a, shape)
+        ctx.of_number = a.ndim == 0
+        return _layout.expanded(a, shape)
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.of_number:  # PyTorch sums even a gradient of the same shape: a new tensor
+            return _exact.sum(grad)
         return grad  # in the expanded shape: Op sums it back
 
 
 class Repeat(Op):
     """``repeat``: tiles of the input; each input element's gradient is the sum over its copies."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, repeats):
@@ -680,10 +814,20 @@ class Repeat(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        own = (1,) * (len(ctx.repeats) - len(ctx.shape)) + ctx.shape
-        # split every dimension into (copies, size) and sum over the copies
-        split = grad.reshape([n for pair in zip(ctx.repeats, own) for n in pair])
-        return _exact.sum(split, tuple(range(0, split.ndim, 2))).reshape(ctx.shape)
+        repeats, shape = ctx.repeats, ctx.shape
+        if 0 in repeats:
+            return np.zeros(shape, grad.dtype)
+        added = len(repeats) - len(shape)
+        for _ in range(added):  # PyTorch: the dims repeat() added in front are summed first, one by one
+            grad = _exact.sum(grad, (0,))
+        # then each repeated dim is split into (copies, size) and all the copies are summed at once
+        split, copies = [], []
+        for size, repeat in zip(shape, repeats[added:]):
+            if repeat != 1:
+                copies.append(len(split))
+                split.append(repeat)
+            split.append(size)
+        return _exact.sum(grad.reshape(split), tuple(copies)) if copies else grad
 
 
 class Diagonal(Op):
@@ -693,8 +837,10 @@ class Diagonal(Op):
     @staticmethod
     def forward(ctx, a, offset=0, dim1=0, dim2=1):
         ctx.shape, ctx.settings = a.shape, (offset, dim1, dim2)
-        diag = np.diagonal(a, offset, dim1, dim2)  # a read-only view; make it writable like PyTorch's
-        return np.lib.stride_tricks.as_strided(diag, diag.shape, diag.strides, writeable=a.flags.writeable)
+        diag = np.diagonal(a, offset, dim1, dim2)  # read-only; the same view, writable like PyTorch's:
+        dim, skip = (dim2, offset) if offset >= 0 else (dim1, -offset)  # strides from the first diagonal element
+        first = a[(slice(None),) * dim + (slice(skip, None),)]
+        return np.lib.stride_tricks.as_strided(first, diag.shape, diag.strides)
 
     @staticmethod
     def backward(ctx, grad):
@@ -719,16 +865,21 @@ class Alias(Op):
 
 class Index(Op):
     """Advanced indexing (lists, tensors, masks); repeated indices add up in backward."""
+    layout = "contiguous"
 
     @staticmethod
-    def forward(ctx, a, key):
-        ctx.shape, ctx.dtype, ctx.key = a.shape, a.dtype, key
+    def forward(ctx, a, key, indices=()):
+        # ``indices``: the tensors in the index.  PyTorch keeps them for backward (so a later in-place
+        # change of one is an error there): the index is saved, and its arrays, to check their versions.
+        ctx.shape = a.shape
+        ctx.save_for_backward(key, *_indexing.arrays_in(key))
         return np.array(a[key])  # advanced indexing copies, as in PyTorch
 
     @staticmethod
     def backward(ctx, grad):
+        key = ctx.saved_tensors[0]
         out = np.zeros(ctx.shape, dtype=grad.dtype)
-        np.add.at(out, ctx.key, grad)
+        np.add.at(out, key, grad)
         return out
 
 
@@ -758,20 +909,22 @@ class IndexPut(Op):
     broadcasts = True
 
     @staticmethod
-    def forward(ctx, a, value, key):
-        ctx.key = key
+    def forward(ctx, a, value, key, indices=()):
+        ctx.save_for_backward(key, *_indexing.arrays_in(key))  # as Index does
         out = a.copy()
         out[key] = value
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        key = ctx.saved_tensors[0]
         grad_a = grad.copy()
-        grad_a[ctx.key] = 0
-        return grad_a, np.asarray(grad[ctx.key])
+        grad_a[key] = 0
+        return grad_a, np.asarray(grad[key])
 
 
 class Cat(Op):
+    layout = "contiguous"
     promotes = broadcasts = True
 
     @staticmethod
@@ -786,6 +939,7 @@ class Cat(Op):
 
 
 class Stack(Op):
+    layout = "contiguous"
     promotes = broadcasts = True
 
     @staticmethod
@@ -804,7 +958,7 @@ class Where(Op):
     @staticmethod
     def forward(ctx, a, b, condition):
         ctx.save_for_backward(condition)
-        return np.where(condition, a, b)
+        return _layout.elementwise(np.where(condition, a, b), (condition, a, b))
 
     @staticmethod
     def backward(ctx, grad):
@@ -815,9 +969,11 @@ class Where(Op):
 
 
 class Clone(Op):
+    """A copy: laid out like ``a`` (PyTorch's ``preserve_format``), or row-major for ``contiguous()``."""
+
     @staticmethod
-    def forward(ctx, a):
-        return a.copy()
+    def forward(ctx, a, contiguous=False):
+        return np.array(a, order="C") if contiguous else _layout.like(a.copy(), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -826,6 +982,7 @@ class Clone(Op):
 
 class ToCopy(Op):
     """A dtype conversion; the gradient is converted back."""
+    layout = "elementwise"
 
     @staticmethod
     def forward(ctx, a, dtype):
@@ -840,6 +997,8 @@ class ToCopy(Op):
 # --- softmax family -----------------------------------------------------------------------------------
 
 class Softmax(Op):
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, dim):
         e = np.exp(a - a.max(axis=dim, keepdims=True))  # shifting by the max keeps exp finite
@@ -855,6 +1014,8 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
+    layout = "contiguous"
+
     @staticmethod
     def forward(ctx, a, dim):
         shifted = a - a.max(axis=dim, keepdims=True)
@@ -900,6 +1061,7 @@ class FillTensor(Op):
     """``fill_(tensor)`` with a one-element tensor: every entry came from it."""
     node_name = "FillBackward3"
     broadcasts = True
+    records_integer_fill = True
 
     @staticmethod
     def forward(ctx, a, value):
@@ -908,6 +1070,58 @@ class FillTensor(Op):
     @staticmethod
     def backward(ctx, grad):
         return np.zeros_like(grad), _exact.sum(grad)
+
+
+class RandomFill(Op):
+    """``normal_()``, ``uniform_()``, ``bernoulli_()``, ``random_()``: new values drawn by ``sample(shape,
+    contiguous)`` in PyTorch's order; the old values get no gradient."""
+
+    @staticmethod
+    def forward(ctx, a, sample):
+        out = np.empty_like(a)  # laid out like a, so the draws land where PyTorch puts them
+        factories.fill_random(out, sample, contiguous=a.flags.c_contiguous)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
+
+class Normal(RandomFill):
+    node_name = "NormalBackward0"
+
+
+class Uniform(RandomFill):
+    node_name = "UniformBackward0"
+
+
+class Bernoulli(RandomFill):
+    node_name = "BernoulliBackward2"
+
+
+class BernoulliTensor(RandomFill):
+    """``bernoulli_(p)`` with a tensor of probabilities: p is an input too (without gradient)."""
+    node_name = "BernoulliBackward1"
+
+    @staticmethod
+    def forward(ctx, a, p, sample):
+        return RandomFill.forward(ctx, a, sample)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad), None
+
+
+class RandomFromTo(RandomFill):
+    node_name = "RandomBackward0"
+
+
+class RandomTo(RandomFill):
+    node_name = "RandomBackward1"
+
+
+class Random(RandomFill):
+    node_name = "RandomBackward2"
 
 
 class Copy(Op):

@@ -17,7 +17,7 @@ import weakref
 
 import numpy as np
 
-from . import _dtypes, graph, grad_mode
+from . import _checks, _dtypes, graph, grad_mode
 from ._conversion import legacy_tensor_data
 from ._dtypes import Size
 from ._printing import tensor_repr
@@ -32,7 +32,6 @@ _NON_LEAF_GRAD_WARNING = (
     "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
     "for more information. (Triggered internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)")
 
-_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}
 
 
 class Tensor:
@@ -68,8 +67,9 @@ class Tensor:
 
     @property
     def requires_grad(self):
-        if self._base is not None:
+        if self._base is not None:  # a view also requires grad when its base does
             self._refresh_view()
+            return self._requires_grad or self._base.requires_grad
         return self._requires_grad
 
     @requires_grad.setter
@@ -121,7 +121,7 @@ class Tensor:
                                 f"{type(value).__name__}")
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_C_NAMES[value.dtype.name]}' to a tensor with "
+                    f"attempting to assign a gradient with dtype '{_checks.c_type_name(value.dtype)}' to a tensor with "
                     f"grad_dtype '{_dtypes.SCALAR_TYPE_NAMES[self.dtype.name]}'. The gradient must match the "
                     "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
                     "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. "
@@ -201,7 +201,7 @@ class Tensor:
             box = source._version_box = [0]
         self._version_box = box
         self._view_version = box[0]
-        if not grad_mode._State.enabled:
+        if not grad_mode._State.enabled or source._view_without_grad:  # (a view of such a view is one too)
             self._view_without_grad = True
 
     def _refresh_view(self):
@@ -209,12 +209,22 @@ class Tensor:
         version = self._version_box[0]
         if version == self._view_version or self._view_without_grad:
             return
-        self._view_version = version
         base = self._base
+        if self._grad_fn is None and not base.requires_grad:
+            return  # nothing to regenerate, and (as in PyTorch) the change is not yet taken into account
+        self._view_version = version
         if base.requires_grad:
-            self._grad_fn, self._requires_grad = graph.AsStridedBackward0(base, self._view_ops), True
+            self._set_grad_fn(graph.AsStridedBackward0(base, self._view_ops))
         elif self._grad_fn is not None:  # PyTorch regenerates it as not requiring grad
             self._grad_fn, self._requires_grad = None, False
+
+    def _set_grad_fn(self, node):
+        """A new node for this tensor (after an in-place change): retain_grad() moves to it; hooks
+        registered before stay with the old node, as in PyTorch."""
+        old = self._grad_fn
+        if old is not None and old._retained is not None and old._retained() is self:
+            node._retained, old._retained = old._retained, None
+        self._grad_fn, self._requires_grad = node, True
 
     def _is_view(self):
         return self._base is not None
@@ -225,7 +235,7 @@ class Tensor:
     def stride(self, dim=None):
         itemsize = self._data.itemsize
         strides = tuple(s // itemsize for s in self._data.strides)
-        return strides if dim is None else strides[dim]
+        return strides if dim is None else strides[self._size_dim(dim)]
 
     def storage_offset(self):
         base = self._base if self._base is not None else self
@@ -235,7 +245,8 @@ class Tensor:
         return self._data.__array_interface__["data"][0]
 
     def untyped_storage(self):
-        raise NotImplementedError("teachgrad tensors have no separate storage object; compare data_ptr() instead")
+        """The block of memory the elements live in, shared with every view of this tensor."""
+        return UntypedStorage(self._data)
 
     # --- facts ----------------------------------------------------------------------------------
 
@@ -250,11 +261,16 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
+        return self._data.shape[self._size_dim(dim)]
+
+    def _size_dim(self, dim):
+        """``dim`` of size(dim) and stride(dim), checked with PyTorch's messages."""
         ndim = self._data.ndim
-        low, high = (-ndim, ndim - 1) if ndim else (-1, 0)
-        if not isinstance(dim, int) or not low <= dim <= high:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})")
-        return self._data.shape[dim] if ndim else 1
+        if ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        if not isinstance(dim, int) or not -ndim <= dim < ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
+        return dim
 
     def dim(self):
         return self._data.ndim
@@ -379,6 +395,34 @@ class Tensor:
         if self._data.ndim == 0:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
+
+
+class UntypedStorage:
+    """A tensor's memory as bytes: the same object for a tensor and its views (``nbytes()``,
+    ``data_ptr()``); teachgrad keeps no separate storage, so this is a window on the array's memory."""
+
+    def __init__(self, array):
+        while isinstance(getattr(array, "base", None), np.ndarray):  # the array that owns the memory
+            array = array.base
+        self._array = array
+
+    def nbytes(self):
+        return self._array.nbytes
+
+    def size(self):
+        return self._array.nbytes
+
+    __len__ = size
+
+    def data_ptr(self):
+        return self._array.__array_interface__["data"][0]
+
+    def element_size(self):
+        return 1
+
+    @property
+    def device(self):
+        return _dtypes.CPU
 
 
 def _rebuild(data, requires_grad):

@@ -13,12 +13,12 @@ import warnings
 
 import numpy as np
 
-from . import _checks, _dtypes, _indexing, factories, grad_mode, ops
+from . import _checks, _dtypes, _indexing, _layout, factories, grad_mode, ops
 from ._dtypes import bool_, default_float, float32, float64, int32, int64
 from .function import apply_inplace
 from .tensor import Tensor
 
-__all__ = ["matmul", "mm", "bmm", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "equal",
+__all__ = ["matmul", "mm", "bmm", "dot", "outer", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "equal",
            "allclose", "isclose", "is_tensor", "numel", "clone"]
 
 
@@ -57,13 +57,28 @@ def _is_bool(x):
     return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
 
 
+def _check_alpha(a, b, alpha):
+    """``alpha`` must suit the dtype the op computes in: no fractions for integers, bools only for bools."""
+    if alpha == 1 and not isinstance(alpha, (bool, np.bool_)):
+        return
+    operands = [(a.dtype, 0 if a._data.ndim else 1)]
+    if isinstance(b, Tensor):
+        operands.append((b.dtype, 0 if b._data.ndim else 1))
+    elif _is_scalar(b):
+        operands.append((_dtypes.default_for_category(_dtypes.category_of_number(b)), 2))
+    result = _dtypes.promote(operands)
+    if isinstance(alpha, (bool, np.bool_)) and result is not bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if not result.is_floating_point and not isinstance(alpha, (numbers.Integral, np.integer)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
 def _refuse_bool_subtraction(a, b):
     if _is_bool(a) and _is_bool(b):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                            "`logical_xor()` operator instead.")
     if _is_bool(a) or _is_bool(b):
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
-                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise RuntimeError(_checks.BOOL_SUBTRACTION)
 
 
 class TensorMethods:
@@ -135,16 +150,16 @@ class TensorMethods:
     def __invert__(self):
         if self._data.dtype.kind == "f":
             raise TypeError("bitwise_not_cpu not implemented for 'Float'")
-        return Tensor._make(np.logical_not(self._data) if self._data.dtype == np.bool_ else ~self._data)
+        return _elementwise(np.logical_not if self._data.dtype == np.bool_ else np.invert, self)
 
     def __and__(self, other):
-        return Tensor._make(np.bitwise_and(self._data, _raw(other)))
+        return _elementwise(np.bitwise_and, self, other)
 
     def __or__(self, other):
-        return Tensor._make(np.bitwise_or(self._data, _raw(other)))
+        return _elementwise(np.bitwise_or, self, other)
 
     def __xor__(self, other):
-        return Tensor._make(np.bitwise_xor(self._data, _raw(other)))
+        return _elementwise(np.bitwise_xor, self, other)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
@@ -152,39 +167,49 @@ class TensorMethods:
         return self.abs()
 
     def add(self, other, *, alpha=1, out=None):
-        result = _binary(ops.Add, self, other, alpha=alpha) if alpha != 1 else self + other
-        return _into(result, out)
+        _check_alpha(self, other, alpha)
+        return _with_out("add", out, (self, other), lambda: _binary(ops.Add, self, other, alpha=alpha)
+                         if alpha != 1 else self + other)
 
     def sub(self, other, *, alpha=1, out=None):
         _refuse_bool_subtraction(self, other)
-        result = _binary(ops.Sub, self, other, alpha=alpha) if alpha != 1 else self - other
-        return _into(result, out)
+        _check_alpha(self, other, alpha)
+        return _with_out("sub", out, (self, other), lambda: _binary(ops.Sub, self, other, alpha=alpha)
+                         if alpha != 1 else self - other)
 
     subtract = sub
 
     def mul(self, other, *, out=None):
-        return _into(self * other, out)
+        return _with_out("mul", out, (self, other), lambda: self * other)
 
     multiply = mul
 
     def div(self, other, *, rounding_mode=None, out=None):
         if rounding_mode is not None:
             raise NotImplementedError("teachgrad's div has no rounding_mode")
-        return _into(self / other, out)
+        return _with_out("div", out, (self, other), lambda: self / other)
 
     divide = true_divide = div
 
     def pow(self, exponent, *, out=None):
-        return _into(self ** exponent, out)
+        return _with_out("pow", out, (self, exponent), lambda: self ** exponent)
 
     def matmul(self, other, *, out=None):
-        return _into(matmul(self, other), out)
+        return matmul(self, other, out=out)
 
     def mm(self, other, *, out=None):
-        return _into(mm(self, other), out)
+        return mm(self, other, out=out)
 
     def bmm(self, other, *, out=None):
-        return _into(bmm(self, other), out)
+        return bmm(self, other, out=out)
+
+    def dot(self, tensor, *, out=None):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"dot(): argument 'tensor' (position 1) must be Tensor, not {type(tensor).__name__}")
+        return dot(self, tensor, out=out)
+
+    def outer(self, vec2):
+        return outer(self, vec2)
 
     def neg(self):
         return -self
@@ -243,7 +268,7 @@ class TensorMethods:
             _checks.broadcast(self._data.shape, other._data.shape)
         elif not _is_scalar(other):
             return NotImplemented
-        return Tensor._make(ufunc(self._data, _raw(other)))
+        return Tensor._make(_layout.elementwise(ufunc(self._data, _raw(other)), (self._data, _raw(other))))
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -279,13 +304,13 @@ class TensorMethods:
         return where(condition, self, other)
 
     def isfinite(self):
-        return Tensor._make(np.isfinite(self._data))
+        return _elementwise(np.isfinite, self)
 
     def isnan(self):
-        return Tensor._make(np.isnan(self._data))
+        return _elementwise(np.isnan, self)
 
     def isinf(self):
-        return Tensor._make(np.isinf(self._data))
+        return _elementwise(np.isinf, self)
 
     def all(self, dim=None, keepdim=False):
         if dim is None:
@@ -298,7 +323,7 @@ class TensorMethods:
         return Tensor._make(np.any(self._data, axis=_reduced_dims(self, dim), keepdims=keepdim))
 
     def logical_not(self):
-        return Tensor._make(np.logical_not(self._data))
+        return _elementwise(np.logical_not, self)
 
     # --- reductions -----------------------------------------------------------------------------
 
@@ -332,10 +357,10 @@ class TensorMethods:
         if self._data.ndim and self._data.shape[dim] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
         pick = np.argmax if name == "max" else np.argmin
-        index = np.expand_dims(pick(self._data, axis=dim), dim) if self._data.ndim else np.zeros((), np.int64)
-        values = (ops.MaxDim if name == "max" else ops.MinDim).apply(self, index=index, dim=dim, keepdim=keepdim)
-        indices = index if keepdim or not self._data.ndim else np.squeeze(index, dim)
-        return _ValuesIndices(name, values, Tensor._make(indices.astype(np.int64)))
+        index = pick(self._data, axis=dim, keepdims=keepdim) if self._data.ndim else np.zeros((), np.int64)
+        indices = Tensor._make(index.astype(np.int64, copy=False))  # backward keeps them, as in PyTorch
+        values = (ops.MaxDim if name == "max" else ops.MinDim).apply(self, indices=indices, dim=dim, keepdim=keepdim)
+        return _ValuesIndices(name, values, indices)
 
     def max(self, dim=None, keepdim=False):
         return self._extreme(dim, keepdim, "max")
@@ -359,8 +384,11 @@ class TensorMethods:
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         p = {"fro": 2}.get(p, p)
+        if not self.dtype.is_floating_point:
+            raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                               f"{_checks.scalar_name(self.dtype)}")
         dims = None if dim is None else _reduced_dims(self, dim)
-        return ops.Norm.apply(_floating(self), p=p, dim=dims, keepdim=keepdim)
+        return ops.Norm.apply(self, p=p, dim=dims, keepdim=keepdim)
 
     def softmax(self, dim, dtype=None):
         source = self if dtype is None else self.to(dtype)
@@ -403,9 +431,11 @@ class TensorMethods:
     def reshape(self, *shape):
         """A view when the memory layout allows one, else a copy (``UnsafeViewBackward0`` after ``CloneBackward0``)."""
         target = self._target_shape(shape)
-        if _viewable(self._data, target):
+        if self._data.flags.c_contiguous:
             return ops.View.apply(self, shape=target)
-        return ops.UnsafeView.apply(ops.Clone.apply(self), shape=target)
+        if _viewable(self._data, target):
+            return ops.ReshapeAlias.apply(self, shape=target)
+        return ops.UnsafeView.apply(ops.Clone.apply(self, contiguous=True), shape=target)
 
     def view_as(self, other):
         return self.view(other.shape)
@@ -486,27 +516,7 @@ class TensorMethods:
         return ops.Unsqueeze.apply(self, shape=shape[:dim] + (1,) + shape[dim:])
 
     def expand(self, *shape):
-        shape = list(_checks.shape_arg(shape))
-        own = self._data.shape
-        if len(shape) < len(own):
-            raise RuntimeError(f"expand({self.type()}{{{list(own)}}}, size=[{', '.join(map(str, shape))}]): the "
-                               f"number of sizes provided ({len(shape)}) must be greater or equal to the number of "
-                               f"dimensions in the tensor ({len(own)})")
-        offset = len(shape) - len(own)
-        requested = ", ".join(map(str, shape))
-        for i in reversed(range(len(own))):  # PyTorch checks from the last dimension
-            size, target = own[i], shape[offset + i]
-            if target == -1:
-                shape[offset + i] = size
-            elif size != 1 and size != target:
-                raise RuntimeError(f"The expanded size of the tensor ({target}) must match the existing size ({size}) "
-                                   f"at non-singleton dimension {offset + i}.  Target sizes: [{requested}]."
-                                   f"  Tensor sizes: [{', '.join(map(str, own))}]")
-        for i in range(offset):
-            if shape[i] == -1:
-                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
-                                   f"dimension {i}")
-        return ops.Expand.apply(self, shape=tuple(shape))
+        return ops.Expand.apply(self, shape=_checks.expanded_shape(self._data.shape, _checks.shape_arg(shape), self.dtype))
 
     def expand_as(self, other):
         return self.expand(other.shape)
@@ -519,20 +529,22 @@ class TensorMethods:
         return ops.Repeat.apply(self, repeats=sizes)
 
     def contiguous(self, memory_format=None):
-        return self if self._data.flags.c_contiguous else ops.Clone.apply(self)
+        return self if self._data.flags.c_contiguous else ops.Clone.apply(self, contiguous=True)
 
     # --- indexing -------------------------------------------------------------------------------
 
     def __getitem__(self, key):
+        indices = _indexing.tensors_in(key)
         key = _indexing.normalize(key, self._data.shape)
         if not _indexing.is_basic(key):
-            return ops.Index.apply(self, key=key)
+            return ops.Index.apply(self, key=key, indices=indices)
         if not isinstance(key, tuple) and isinstance(key, slice):  # t[a:b] always has its own node
             return ops.Slice.apply(self, key=_view_key(key))
         part = _basic_view(self, key)
         return ops.Alias.apply(self) if part is self else part
 
     def __setitem__(self, key, value):
+        indices = _indexing.tensors_in(key)
         key = _indexing.normalize(key, self._data.shape)
         if not isinstance(value, Tensor):
             if not _is_scalar(value):
@@ -540,12 +552,8 @@ class TensorMethods:
             else:  # PyTorch fills with the number as a 0-d tensor (FillBackward3, no gradient for it)
                 value = factories.full((), value, dtype=self.dtype)
         if not _indexing.is_basic(key):
-            return apply_inplace(ops.IndexPut.apply, self, value, key=key)
-        part = _basic_view(self, key)  # a view of the part (or the tensor itself), then fill_ or copy_
-        if value._data.ndim == 0:
-            apply_inplace(ops.FillTensor.apply, part, value)
-        else:
-            part.copy_(value)
+            return apply_inplace(ops.IndexPut.apply, self, value, key=key, indices=indices)
+        _copy_to(_basic_view(self, key), value)  # a view of the part (or the tensor itself)
 
     def select(self, dim, index):
         dim = _checks.dim(dim, self._data.ndim)
@@ -614,7 +622,7 @@ class TensorMethods:
         return apply_inplace(TensorMethods.tanh, self)
 
     def zero_(self):
-        return apply_inplace(ops.Zero.apply, self)
+        return apply_inplace(ops.Zero.apply, self, overlap_check=False)
 
     def fill_(self, value):
         if isinstance(value, Tensor):
@@ -622,7 +630,7 @@ class TensorMethods:
                 raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
             return apply_inplace(ops.FillTensor.apply, self, value)
-        return apply_inplace(ops.Fill.apply, self, value=value)
+        return apply_inplace(ops.Fill.apply, self, value=_checks.scalar_value(value, self.dtype), overlap_check=False)
 
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, Tensor):
@@ -631,39 +639,39 @@ class TensorMethods:
         return apply_inplace(ops.Copy.apply, self, src)
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        return _fill_in_place(self, "normal_kernel_cpu", lambda gen, shape, contiguous, dtype:
+        return _fill_in_place(self, ops.Normal, "normal_kernel_cpu", lambda gen, shape, contiguous, dtype:
                               gen.normal(shape, float(mean), float(std), dtype, contiguous), generator)
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        return _fill_in_place(self, "check_uniform_bounds", lambda gen, shape, contiguous, dtype:
+        return _fill_in_place(self, ops.Uniform, "check_uniform_bounds", lambda gen, shape, contiguous, dtype:
                               gen.uniform(shape, float(a), float(b), dtype), generator)
 
     def bernoulli_(self, p=0.5, *, generator=None):
-        p = p._data if isinstance(p, Tensor) else float(p)
-        return _fill_in_place(self, None, lambda gen, shape, contiguous, dtype: gen.bernoulli(shape, p, dtype),
-                              generator)
+        if isinstance(p, Tensor):
+            return _fill_in_place(self, ops.BernoulliTensor, None, lambda gen, shape, contiguous, dtype:
+                                  gen.bernoulli(shape, p._data, dtype), generator, p)
+        return _fill_in_place(self, ops.Bernoulli, None, lambda gen, shape, contiguous, dtype:
+                              gen.bernoulli(shape, float(p), dtype), generator)
 
     def random_(self, from_=0, to=None, *, generator=None):
         """Whole numbers: in [from_, to), or, with no bounds, from 0 to the dtype's largest exact integer."""
+        op = ops.Random if to is None and from_ == 0 else ops.RandomTo if to is None else ops.RandomFromTo
         if to is None and from_ != 0:
             from_, to = 0, from_
-        if grad_mode.is_grad_enabled() and self._requires_grad and self._grad_fn is None:
-            raise RuntimeError(_checks.LEAF_INPLACE)
-        gen = factories.generator_or_default(generator)
-        n = self._data.size
-        if to is None:
-            kind = self._data.dtype
+        kind = self._data.dtype
+
+        def sample(gen, shape, contiguous, dtype):
+            n = int(np.prod(shape))
+            if to is not None:
+                return gen.randint(int(from_), int(to), shape).astype(dtype)
             if kind == np.int64:
                 draws = gen.random64(n) % np.uint64(2 ** 63)
             else:
                 top = {np.dtype(np.float32): 2 ** 24, np.dtype(np.float64): 2 ** 53,
                        np.dtype(np.int32): 2 ** 31 - 1, np.dtype(np.bool_): 1}[kind]
                 draws = (gen.random64(n) if kind == np.float64 else gen.random(n)) % np.uint64(top + 1)
-            self._data[...] = draws.reshape(self._data.shape).astype(self._data.dtype)
-        else:
-            self._data[...] = gen.randint(int(from_), int(to), self._data.shape).astype(self._data.dtype)
-        self._version_counter()[0] += 1
-        return self
+            return draws.reshape(shape).astype(dtype)
+        return _fill_in_place(self, op, None, sample, generator)
 
     __iadd__ = add_
     __isub__ = sub_
@@ -753,6 +761,12 @@ class TensorMethods:
         return factories.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
+_RESIZED = (
+    "An output with one or more elements was resized since it had shape {}, which does not match the required output "
+    "shape {}. This behavior is deprecated, and in a future PyTorch release outputs will not be resized unless they "
+    "have zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+    "t.resize_(0). (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/Resize.cpp:30.)")
+
 _T_DEPRECATED = (
     "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will throw "
     "an error in a future release. Consider `x.mT` to transpose batches of matrices or `x.permute(*torch.arange("
@@ -764,19 +778,32 @@ def _raw(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def _into(result, out):
-    """``out=``: PyTorch writes the result into ``out`` (which must not need a gradient) and returns it."""
-    if out is None or result is NotImplemented:
-        return result
+def _elementwise(ufunc, *operands):
+    """A result without gradient (comparisons, bitwise ops, tests), laid out as PyTorch lays it out."""
+    arrays = [_raw(x) for x in operands]
+    return Tensor._make(_layout.elementwise(np.asarray(ufunc(*arrays)), arrays))
+
+
+def _with_out(name, out, inputs, compute):
+    """``compute()``, or with ``out=``: PyTorch refuses inputs that require grad (no graph is recorded),
+    writes the result into ``out`` and returns it."""
+    if out is None:
+        return compute()
     if not isinstance(out, Tensor):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
-    if grad_mode.is_grad_enabled() and (result.requires_grad or out.requires_grad):
-        raise RuntimeError(f"{'add'}(): functions with out=... arguments don't support automatic differentiation, "
+    if grad_mode.is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad for t in (*inputs, out)):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
+    with grad_mode.no_grad():
+        result = compute()
+    if result is NotImplemented:
+        raise TypeError(f"{name}(): argument 'other' must be Tensor or Number")
     if result.dtype.category > out.dtype.category:
         raise RuntimeError(f"result type {_checks.scalar_name(result.dtype)} can't be cast to the desired output type "
                            f"{_checks.scalar_name(out.dtype)}")
     if out._data.shape != result._data.shape:
+        if out._data.size:
+            _checks.warn(_RESIZED.format(list(out._data.shape), list(result._data.shape)))
         out._data = np.empty(result._data.shape, out._data.dtype)
     np.copyto(out._data, result._data, casting="unsafe")
     out._version_counter()[0] += 1
@@ -804,6 +831,23 @@ def _basic_view(t, key):
     return result
 
 
+def _copy_to(part, value):
+    """``t[key] = value`` once ``part`` is the view ``t[key]``, as PyTorch's indexing does it: ``copy_`` for a
+    value of the same shape, ``fill_`` for a 0-d one, else ``copy_`` of the value without its leading
+    1-sized dims, expanded."""
+    if part._data.shape == value._data.shape:
+        part.copy_(value)
+    elif value._data.ndim == 0:
+        apply_inplace(ops.FillTensor.apply, part, value)
+    else:
+        shape = value._data.shape
+        leading = next((i for i, size in enumerate(shape) if size != 1), len(shape))
+        source = value.view(shape[leading:])
+        if source._data.shape != part._data.shape:
+            source = source.expand(part._data.shape)
+        part.copy_(source)
+
+
 def _view_key(key):
     """A basic index that makes NumPy return a view even when it picks a single element (``a[0]`` of a
     vector is a NumPy scalar, a copy; ``a[0, ...]`` is a 0-d view)."""
@@ -822,15 +866,13 @@ def _viewable(array, shape):
     return True
 
 
-def _fill_in_place(t, kernel, sample, generator):
+def _fill_in_place(t, op, kernel, sample, generator, *inputs):
+    """``t.normal_()`` and the other random fills: an in-place op whose values come from the generator."""
     if kernel is not None:
         factories.random_float_dtype(kernel, t.dtype)
-    if grad_mode.is_grad_enabled() and t._requires_grad and t._grad_fn is None:
-        raise RuntimeError(_checks.LEAF_INPLACE)
     gen = factories.generator_or_default(generator)
-    factories.fill_random(t._data, lambda shape, contiguous: sample(gen, shape, contiguous, t._data.dtype))
-    t._version_counter()[0] += 1
-    return t
+    return apply_inplace(lambda target, *others: op.apply(
+        target, *others, sample=lambda shape, contiguous: sample(gen, shape, contiguous, t._data.dtype)), t, *inputs)
 
 
 class _ValuesIndices(tuple):
@@ -852,12 +894,12 @@ class _ValuesIndices(tuple):
 # Functions on several tensors
 # ---------------------------------------------------------------------------------------------------
 
-def _dtype_name(d):
-    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}[d.name]
-
-
 def matmul(a, b, *, out=None):
     """``a @ b``: picks PyTorch's node (MmBackward0, MvBackward0, DotBackward0, ...) by the operands' shapes."""
+    return _with_out("matmul", out, (a, b), lambda: _matmul(a, b))
+
+
+def _matmul(a, b):
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul(): argument 'other' (position 1) must be Tensor, not "
                         f"{type(b).__name__ if isinstance(a, Tensor) else type(a).__name__}")
@@ -867,13 +909,15 @@ def matmul(a, b, *, out=None):
     sa, sb = a._data.shape, b._data.shape
     # Each case is one of PyTorch's kernels, which checks shapes and dtypes in its own order and words.
     if a._data.ndim == 1 and b._data.ndim == 1:
-        return _into(_dot(a, b), out)
+        return _dot(a, b)
     if a._data.ndim == 2 and b._data.ndim == 1:
-        return _into(_mv(a, b), out)
+        return _mv(a, b)
     if a._data.ndim == 1 and b._data.ndim == 2:  # vector @ matrix: a one-row matrix product
-        return _into(ops.SqueezeLast.apply(_mm(a.unsqueeze(0), b), shape=sb[1:]), out)
+        output = ops.SqueezeLast.apply(_mm(a.unsqueeze(0), b), shape=sb[1:])
+        output._version_box = [1]  # PyTorch drops the row with squeeze_, an in-place op that counts
+        return output
     if a._data.ndim == 2 and b._data.ndim == 2:
-        return _into(_mm(a, b), out)
+        return _mm(a, b)
     if _should_fold(a, b):  # fold the batch dims of the larger operand into a matrix: one mm or mv
         transpose = b._data.ndim > a._data.ndim
         t1 = b.mT if transpose else a
@@ -882,9 +926,9 @@ def matmul(a, b, *, out=None):
         folded = t1.reshape(math.prod(output_shape), t1.shape[-1])
         if t2.dim() == 2:
             output = ops.UnsafeView.apply(_mm(folded, t2), shape=tuple(output_shape) + (t2.shape[1],))
-            return _into(output.mT.contiguous() if transpose else output, out)
-        return _into(ops.UnsafeView.apply(_mv(folded, t2), shape=tuple(output_shape)), out)
-    return _into(_batched_matmul(a, b), out)
+            return output.mT.contiguous() if transpose else output
+        return ops.UnsafeView.apply(_mv(folded, t2), shape=tuple(output_shape))
+    return _batched_matmul(a, b)
 
 
 def _dot(a, b):
@@ -913,8 +957,8 @@ def _mm(a, b):
     if m != k:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {k}x{p})")
     if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dtype_name(a.dtype)} != "
-                           f"{_dtype_name(b.dtype)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_checks.c_type_name(a.dtype)} != "
+                           f"{_checks.c_type_name(b.dtype)}")
     return ops.Mm.apply(a, b)
 
 
@@ -980,7 +1024,27 @@ def mm(a, b, *, out=None):
         raise RuntimeError("self must be a matrix")
     if b.dim() != 2:
         raise RuntimeError("mat2 must be a matrix")
-    return matmul(a, b, out=out)
+    return _with_out("mm", out, (a, b), lambda: _matmul(a, b))
+
+
+def dot(input, tensor, *, out=None):
+    """The dot product of two vectors (DotBackward0)."""
+    for position, (name, t) in enumerate((("input", input), ("tensor", tensor)), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"dot(): argument '{name}' (position {position}) must be Tensor, not {type(t).__name__}")
+    if input._data.ndim != 1 or tensor._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
+    if input.dtype is bool_ and tensor.dtype is bool_:
+        raise NotImplementedError("\"dot\" not implemented for 'Bool'")
+    return _with_out("dot", out, (input, tensor), lambda: _dot(input, tensor))
+
+
+def outer(input, vec2):
+    """``input[:, None] * vec2``, as PyTorch computes it (ViewBackward0, then MulBackward0)."""
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t.dim() != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
+    return input.reshape(input.shape[0], 1) * vec2
 
 
 def bmm(a, b, *, out=None):
@@ -988,7 +1052,7 @@ def bmm(a, b, *, out=None):
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.dim() != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    return _into(_bmm(a, b), out)
+    return _with_out("bmm", out, (a, b), lambda: _bmm(a, b))
 
 
 def broadcast_tensors(*tensors):
@@ -1019,7 +1083,7 @@ def cat(tensors, dim=0, *, out=None):
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. Expected size "
                                    f"{first.shape[d]} but got size {t._data.shape[d]} for tensor number {number} in "
                                    "the list.")
-    return _into(ops.Cat.apply(*tensors, dim=dim), out)
+    return _with_out("cat", out, tensors, lambda: ops.Cat.apply(*tensors, dim=dim))
 
 
 concat = concatenate = cat
@@ -1033,7 +1097,8 @@ def stack(tensors, dim=0, *, out=None):
         if t.shape != tensors[0].shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
                                f"entry 0 and {list(t.shape)} at entry {number}")
-    return _into(ops.Stack.apply(*tensors, dim=_checks.dim(dim, tensors[0].dim() + 1)), out)
+    dim = _checks.dim(dim, tensors[0].dim() + 1)
+    return _with_out("stack", out, tensors, lambda: ops.Stack.apply(*tensors, dim=dim))
 
 
 def where(condition, input=None, other=None):
@@ -1046,17 +1111,20 @@ def where(condition, input=None, other=None):
     cond_shape, a_shape, b_shape = (np.shape(_raw(x)) for x in (condition, input, other))
     _checks.broadcast(cond_shape, a_shape)  # in PyTorch's order: condition and input, then other
     _checks.broadcast(np.broadcast_shapes(cond_shape, a_shape), b_shape)
-    return ops.Where.apply(input, other, condition=condition._data)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: a float is float32
+        dtype = _dtypes.promote([(_dtypes.default_for_category(_dtypes.category_of_number(x)), 2) for x in (input, other)])
+        input, other = factories.full((), input, dtype=dtype), factories.full((), other, dtype=dtype)
+    return ops.Where.apply(input, other, condition=condition)
 
 
 def maximum(a, b, *, out=None):
     _checks.broadcast(a._data.shape, b._data.shape)
-    return _into(ops.Maximum.apply(a, b), out)
+    return _with_out("maximum", out, (a, b), lambda: ops.Maximum.apply(a, b))
 
 
 def minimum(a, b, *, out=None):
     _checks.broadcast(a._data.shape, b._data.shape)
-    return _into(ops.Minimum.apply(a, b), out)
+    return _with_out("minimum", out, (a, b), lambda: ops.Minimum.apply(a, b))
 
 
 def equal(a, b):

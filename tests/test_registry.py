@@ -190,6 +190,11 @@ ROWS = {
     "cuda.manual_seed": [val(lambda t: (t.manual_seed(0), t.cuda.manual_seed(3), t.rand(2))[2], **EV)],
     "cuda.manual_seed_all": [val(lambda t: (t.manual_seed(0), t.cuda.manual_seed_all(3), t.rand(2))[2], **EV)],
     "cuda.is_initialized": [val(lambda t: t.cuda.is_initialized())],
+    "more_ops": [internal("operations beyond the core (log1p, prod, var, cumsum, gather, ...), built like ops")],
+    "checks": [internal("lesson tooling: the exercises' check blocks")],
+    "explorers": [internal("lesson tooling: the explorers' logic, without widgets")],
+    "widgets": [internal("lesson tooling: the explorers' ipywidgets controls")],
+    "viz": [internal("lesson tooling: graph drawings")],
     "nn.modules": [internal("where the nn classes are defined")],
     "nn.parameter": [internal("where nn.Parameter is defined")],
 
@@ -342,6 +347,9 @@ ROWS = {
                fn([(2, 2, 3), (2, 3, 4)], lambda t, x, y: t.matmul(x, y)), err(lambda t: t.matmul(t.ones(2, 3), t.ones(2, 3)))],
     "mm": [fn([(2, 3), (3, 4)], lambda t, x, y: t.mm(x, y)), err(lambda t: t.mm(t.ones(2, 3), t.ones(3, 2, dtype=t.float64)))],
     "bmm": [fn([(2, 2, 3), (2, 3, 4)], lambda t, x, y: t.bmm(x, y))],
+    "dot": [fn([(3,), (3,)], lambda t, x, y: t.dot(x, y)), err(lambda t: t.dot(t.ones(3), t.ones(3, dtype=t.float64))),
+            err(lambda t: t.dot(t.ones(2, 2), t.ones(2)))],
+    "outer": [fn([(3,), (2,)], lambda t, x, y: t.outer(x, y)), err(lambda t: t.outer(t.ones(2, 2), t.ones(2)))],
 
     # ---- reductions
     "sum": [fn([(3, 4)], lambda t, x: t.sum(x), **E), fn([(3, 4)], lambda t, x: t.sum(x, dim=1, keepdim=True), **E),
@@ -392,6 +400,25 @@ ROWS = {
     "diagonal": [fn([(3, 3)], lambda t, x: t.diagonal(x), **E)],
     "clone": [fn([(2, 3)], lambda t, x: t.clone(x), **E)],
     "detach": [fn([(2, 3)], lambda t, x: t.detach(x) * 1, **E)],
+    "broadcast_tensors": [fn([(2, 1), (3,)], lambda t, x, y: t.broadcast_tensors(x, y), **E),
+                          val(lambda t: (lambda x: [r is x for r in t.broadcast_tensors(x, t.ones(1))])(t.ones(2))),
+                          err(lambda t: t.broadcast_tensors(t.ones(2), t.ones(3)))],
+    "floor_divide": [fn([[7.0, -7.5, 2.0], [2.0, 2.0, -0.5]], lambda t, x, y: t.floor_divide(x, y), requires_grad=False, **E),
+                     val(lambda t: t.floor_divide(t.tensor([7, -7]), 2))],
+    "remainder": [fn([[7.0, -7.5, 2.0], [2.0, 2.0, -0.5]], lambda t, x, y: t.remainder(x, y), **E),
+                  val(lambda t: (t.remainder(t.tensor([7, -7]), 3), t.remainder(t.tensor([5.5, -1.0]), 2)), **EV)],
+    # torch.<op>_(t): the in-place method called as a function
+    "clamp_": [val(lambda t: (lambda x: (t.clamp_(x, -1, 1), x._version)[1:])(t.tensor([-2.0, 0.5, 3.0])), **EV)],
+    "clip_": [val(lambda t: t.clip_(t.tensor([-2.0, 0.5, 3.0]), max=0.0), **EV)],
+    "exp_": [val(lambda t: t.exp_(t.tensor([0.5, 1.0])), rtol=5e-7, atol=0)],
+    "sqrt_": [val(lambda t: t.sqrt_(t.tensor([0.5, 2.0])), rtol=5e-7, atol=0)],
+    "sigmoid_": [val(lambda t: t.sigmoid_(t.tensor([0.5, -2.0])), rtol=5e-7, atol=0)],
+    "tanh_": [val(lambda t: t.tanh_(t.tensor([0.5, -2.0])), rtol=5e-7, atol=0)],
+    "log1p_": [val(lambda t: t.log1p_(t.tensor([0.5, 2.0])), rtol=5e-7, atol=0)],
+    "relu_": [val(lambda t: (lambda x: (t.relu_(x), x)[1])(t.tensor([-1.0, 2.0, -0.0])), **EV)],
+    "square_": [val(lambda t: t.square_(t.tensor([-1.5, 3.0])), **EV)],
+    "zero_": [val(lambda t: (lambda x: (t.zero_(x), x._version)[0])(t.ones(2, 2)), **EV)],
+    "fill_": [val(lambda t: (t.fill_(t.zeros(3), 2.5), t.fill_(t.zeros(2, dtype=t.int64), 7)), **EV)],
 }
 
 
@@ -402,7 +429,7 @@ def _tensor_rows():
                   "square", "softmax", "log_softmax", "sum", "mean", "max", "min", "argmax", "argmin", "amax", "amin",
                   "prod", "var", "std", "logsumexp", "cumsum", "norm", "reshape", "flatten", "transpose", "permute",
                   "squeeze", "unsqueeze", "t", "clamp", "clip", "pow", "add", "sub", "mul", "div", "matmul", "mm", "bmm",
-                  "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "gather", "masked_fill", "narrow",
+                  "dot", "outer", "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "gather", "masked_fill", "narrow",
                   "select", "diagonal", "clone", "detach", "where", "isfinite", "isnan", "all", "any", "maximum",
                   "minimum"]
     method = {
@@ -430,6 +457,7 @@ def _tensor_rows():
         "div": op([(2, 3), (3,)], lambda x, y: x.div(y), away_from_zero=True, **E),
         "matmul": op([(2, 3), (3, 2)], lambda x, y: x.matmul(y)), "mm": op([(2, 3), (3, 2)], lambda x, y: x.mm(y)),
         "bmm": op([(2, 2, 3), (2, 3, 2)], lambda x, y: x.bmm(y)),
+        "dot": op([(3,), (3,)], lambda x, y: x.dot(y)), "outer": op([(3,), (2,)], lambda x, y: x.outer(y)),
         "eq": op([TIES, TIES], lambda x, y: x.eq(y)), "ne": op([TIES], lambda x: x.ne(3.0)),
         "lt": op([TIES], lambda x: x.lt(2)), "le": op([TIES], lambda x: x.le(2)), "gt": op([TIES], lambda x: x.gt(2)),
         "ge": op([TIES], lambda x: x.ge(2)), "equal": val(lambda t: t.ones(2).equal(t.ones(2))),
@@ -535,6 +563,13 @@ def _tensor_rows():
         "Tensor.sigmoid_": [val(lambda t: t.tensor([0.5, -2.0]).sigmoid_(), rtol=5e-7, atol=0)],
         "Tensor.relu_": [val(lambda t: (lambda x: (lambda y: (y.relu_(), y.grad_fn.name(), y.sum().backward(), x.grad)[1:])(x * 1))(t.tensor([-1.0, 2.0], requires_grad=True)), **EV)],
         "Tensor.clip_": [val(lambda t: t.tensor([-2.0, 0.5, 3.0]).clip_(-1, 1), **EV)],
+        "Tensor.log1p_": [val(lambda t: t.tensor([0.5, 2.0]).log1p_(), rtol=5e-7, atol=0)],
+        "Tensor.square_": [val(lambda t: (lambda x: (lambda y: (y.square_(), y.grad_fn.name(), y.sum().backward(), x.grad)[1:])(x * 1))(t.tensor([-1.5, 2.0], requires_grad=True)), **EV)],
+        "Tensor.random_": [val(lambda t: (t.manual_seed(0), t.zeros(4).random_(10), t.zeros(3, dtype=t.int64).random_(2, 5), t.zeros(2).random_())[1:], **EV),
+                           err(lambda t: t.ones(2, requires_grad=True).random_())],
+        "Tensor.floor_divide": [op([[7.0, -7.5, 2.0], [2.0, 2.0, -0.5]], lambda x, y: x.floor_divide(y), requires_grad=False, **E)],
+        "Tensor.remainder": [op([[7.0, -7.5, 2.0], [2.0, 2.0, -0.5]], lambda x, y: x.remainder(y), **E),
+                             op([(3, 4)], lambda x: x.remainder(0.75), **E)],
         "Tensor.absolute": [op([(3, 4)], lambda x: x.absolute(), **E)],
         "Tensor.negative": [op([(3, 4)], lambda x: x.negative(), **E)],
         "Tensor.sign": [op([[-2.0, 0.0, 3.0]], lambda x: x.sign(), **E)],
@@ -638,6 +673,8 @@ NN_ROWS = {
     "nn.BCELoss": [module(lambda t: t.nn.BCELoss(), [[0.2, 0.9, 0.5], [0.0, 1.0, 0.5]])],
     "nn.BCEWithLogitsLoss": [module(lambda t: t.nn.BCEWithLogitsLoss(), [(3,), [0.0, 1.0, 0.5]])],
     "nn.init": [namespace("nn.init")],
+    "nn.utils.clip_grad_value_": [val(lambda t: (lambda ps: ((ps[0] * 3 + ps[1]).sum().backward(), t.nn.utils.clip_grad_value_(ps, 1.5), [p.grad for p in ps]))(
+        [t.tensor([1.0, 2.0], requires_grad=True), t.tensor([0.5, -1.0], requires_grad=True)])[1:], **EV)],
     "nn.utils.clip_grad_norm_": [val(lambda t: (lambda ps: ((ps[0] * 3 + ps[1]).sum().backward(), t.nn.utils.clip_grad_norm_(ps, 1.0), [p.grad for p in ps]))(
         [t.tensor([1.0, 2.0], requires_grad=True), t.tensor([0.5, -1.0], requires_grad=True)])[1:])],
 }
@@ -694,6 +731,8 @@ for _name, _f in {
                                                          m(t.ones(3, 4)), seen)[2])(_seq(t), []),
     "register_forward_pre_hook": lambda t: (lambda m, seen: (m.register_forward_pre_hook(lambda mod, inp: seen.append(tuple(inp[0].shape))),
                                                              m(t.ones(3, 4)), seen)[2])(_seq(t), []),
+    "register_full_backward_pre_hook": lambda t: (lambda m, seen: (m.register_full_backward_pre_hook(lambda mod, gout: seen.append([tuple(g.shape) for g in gout])),
+                                                                   m(t.ones(3, 4, requires_grad=True)).sum().backward(), seen)[2])(t.nn.Linear(4, 2), []),
     "register_full_backward_hook": lambda t: (lambda m, seen: (m.register_full_backward_hook(lambda mod, gin, gout: seen.append((len(gin), [tuple(g.shape) for g in gout]))),
                                                                m(t.ones(3, 4, requires_grad=True)).sum().backward(), seen)[2])(t.nn.Linear(4, 2), []),
 }.items():
@@ -717,6 +756,9 @@ OPTIM_ROWS = {
     "optim.Optimizer.add_param_group": [val(lambda t: (lambda o: (o.add_param_group({"params": [t.ones(1, requires_grad=True)], "lr": 0.5}), [g["lr"] for g in o.param_groups])[1])(
         t.optim.SGD([t.ones(1, requires_grad=True)], lr=0.1)))],
     "optim.lr_scheduler.StepLR": [steps(lambda t, ps: t.optim.SGD(ps, lr=0.1), scheduler=lambda t, o: t.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5))],
+    "optim.lr_scheduler.LRScheduler": [val(lambda t: [issubclass(c, t.optim.lr_scheduler.LRScheduler) for c in (t.optim.lr_scheduler.StepLR, t.optim.lr_scheduler.ExponentialLR)]),
+                                       val(lambda t: (lambda s: (s.get_last_lr(), s.last_epoch, s.state_dict()["base_lrs"]))(
+                                           t.optim.lr_scheduler.StepLR(t.optim.SGD([t.ones(1, requires_grad=True)], lr=0.1), step_size=2)))],
     "optim.lr_scheduler.ExponentialLR": [steps(lambda t, ps: t.optim.SGD(ps, lr=0.1), scheduler=lambda t, o: t.optim.lr_scheduler.ExponentialLR(o, gamma=0.9))],
 }
 ROWS.update(OPTIM_ROWS)
@@ -751,6 +793,16 @@ AUTOGRAD_ROWS = {
     "autograd.unbroadcast": [extra("sums a gradient back to an operand's shape (engine helper)")],
     "autograd.trace_hooks": [extra("the lessons' hook for tracing backward calls")],
     "utils.data.TensorDataset": [val(lambda t: (lambda ds: (len(ds), ds[0], ds[-1]))(t.utils.data.TensorDataset(t.arange(4.0), t.arange(4) * 10)))],
+    "utils.data.Dataset": [val(lambda t: (lambda D: (lambda d: (len(d), d[2], issubclass(t.utils.data.TensorDataset, t.utils.data.Dataset)))(D()))(
+        type("Squares", (t.utils.data.Dataset,), {"__len__": lambda self: 4, "__getitem__": lambda self, i: i * i})))],
+    "utils.data.Sampler": [val(lambda t: [issubclass(c, t.utils.data.Sampler) for c in (t.utils.data.SequentialSampler, t.utils.data.RandomSampler, t.utils.data.BatchSampler)])],
+    "utils.data.SequentialSampler": [val(lambda t: (lambda s: (list(s), len(s)))(t.utils.data.SequentialSampler(range(5))))],
+    "utils.data.RandomSampler": [val(lambda t: (t.manual_seed(0), list(t.utils.data.RandomSampler(range(6))), list(t.utils.data.RandomSampler(range(4), generator=t.Generator().manual_seed(1))))[1:])],
+    "utils.data.BatchSampler": [val(lambda t: [list(t.utils.data.BatchSampler(range(7), 3, drop_last=d)) for d in (False, True)])],
+    "utils.data.default_collate": [val(lambda t: (t.utils.data.default_collate([(t.ones(2), 1), (t.zeros(2), 2)]), t.utils.data.default_collate([0.5, 1.5]),
+                                                  t.utils.data.default_collate([{"x": t.ones(1)}, {"x": t.zeros(1)}])), **EV)],
+    "utils.data.random_split": [val(lambda t: (t.manual_seed(0), [list(s) for s in t.utils.data.random_split(range(6), [4, 2])],
+                                               [len(s) for s in t.utils.data.random_split(range(7), [0.5, 0.5], generator=t.Generator().manual_seed(2))])[1:])],
     "utils.data.DataLoader": [val(lambda t: _loader_batches(t, batch_size=4), **EV), val(lambda t: _loader_batches(t, batch_size=3, shuffle=True), **EV),
                               val(lambda t: _loader_batches(t, batch_size=4, shuffle=True, drop_last=True), **EV)],
 }

@@ -42,6 +42,16 @@ def _windows(padded, kernel, stride, dilation, out_size):
         (s_n, s_c, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1]), writeable=False)
 
 
+def _grouped(x, weight, stride, padding, dilation, groups, out_size):
+    """The input's windows (N, groups, C / groups, Ho, Wo, kH, kW) and the weight by group."""
+    n = x.shape[0]
+    o, c_g, kh, kw = weight.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    windows = _windows(padded, (kh, kw), stride, dilation, out_size)
+    return (windows.reshape(n, groups, c_g, out_size[0], out_size[1], kh, kw),
+            weight.reshape(groups, o // groups, c_g, kh, kw))
+
+
 def _silent():
     return np.errstate(invalid="ignore", over="ignore", divide="ignore")
 
@@ -49,34 +59,35 @@ def _silent():
 class Convolution(Op):
     """``conv2d``: every output pixel is a weighted sum over a window of the input's channels."""
     broadcasts = True  # the bias is added to every pixel
+    layout = "contiguous"  # as PyTorch lays out its result
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_size):
-        n, c = x.shape[:2]
-        o, c_g, kh, kw = weight.shape
-        padded = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
-        windows = _windows(padded, (kh, kw), stride, dilation, out_size)
-        w = weight.reshape(groups, o // groups, c_g, kh, kw)
-        win = windows.reshape(n, groups, c_g, out_size[0], out_size[1], kh, kw)
+        o = weight.shape[0]
+        win, w = _grouped(x, weight, stride, padding, dilation, groups, out_size)
         with _silent():  # inf and nan pass through silently, as in PyTorch
-            out = np.einsum("ngchwij,gocij->ngohw", win, w, optimize=True).reshape(n, o, *out_size)
+            out = np.einsum("ngchwij,gocij->ngohw", win, w, optimize=True).reshape(x.shape[0], o, *out_size)
         if bias is not None:
             out = out + bias.reshape(1, o, 1, 1)
-        need_x, need_w, _ = ctx.needs_input_grad
-        ctx.save_for_backward(win if need_w else None, w if need_x else None)
-        ctx.settings = (x.shape, padded.shape, stride, padding, dilation, groups)
+        ctx.save_for_backward(x, weight)  # as PyTorch: changing either in place breaks backward
+        ctx.settings = (stride, padding, dilation, groups, out_size)
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
-        win, w = ctx.saved_tensors
-        x_shape, padded_shape, stride, padding, dilation, groups = ctx.settings
+        x, weight = ctx.saved_tensors
+        stride, padding, dilation, groups, out_size = ctx.settings
+        need_x, need_w, _ = ctx.needs_input_grad
+        win, w = _grouped(x, weight, stride, padding, dilation, groups, out_size)
+        x_shape, padded_shape = x.shape, (x.shape[0], x.shape[1], x.shape[2] + 2 * padding[0],
+                                          x.shape[3] + 2 * padding[1])
+        win, w = (win if need_w else None), (w if need_x else None)
         n, o, ho, wo = grad.shape
         g = grad.reshape(n, groups, o // groups, ho, wo)
         grad_w = grad_x = None
         if win is not None:
             with _silent():
-                grad_w = np.einsum("ngohw,ngchwij->gocij", g, win, optimize=True).reshape(o, -1, *win.shape[-2:])
+                grad_w = np.einsum("ngohw,ngchwij->gocij", g, win, optimize=True).reshape(o, -1, *win.shape[-2:]).copy()
         if w is not None:
             kh, kw = w.shape[-2:]
             with _silent():
@@ -87,7 +98,7 @@ class Convolution(Op):
                     rows = slice(i * dilation[0], i * dilation[0] + stride[0] * (ho - 1) + 1, stride[0])
                     cols = slice(j * dilation[1], j * dilation[1] + stride[1] * (wo - 1) + 1, stride[1])
                     padded[:, :, rows, cols] += per_window[..., i, j].reshape(n, -1, ho, wo)
-            grad_x = padded[:, :, padding[0]:padding[0] + x_shape[2], padding[1]:padding[1] + x_shape[3]]
+            grad_x = padded[:, :, padding[0]:padding[0] + x_shape[2], padding[1]:padding[1] + x_shape[3]].copy()
         grad_b = grad.sum(axis=(0, 2, 3)) if ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
 
@@ -128,10 +139,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if o % groups:
         raise RuntimeError("Given groups=%d, expected weight to be divisible by %d at dimension 0, but got weight "
                            "of size %s instead" % (groups, groups, list(weight.shape)))
-    c_names = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}
     if bias is not None and bias.dtype is not x.dtype:
-        raise RuntimeError(f"Input type ({c_names[x.dtype.name]}) and bias type ({c_names[bias.dtype.name]}) should "
-                           "be the same")
+        raise RuntimeError(f"Input type ({_checks.c_type_name(x.dtype)}) and bias type "
+                           f"({_checks.c_type_name(bias.dtype)}) should be the same")
     if x.dtype is not weight.dtype:
         raise RuntimeError(f"expected scalar type {_checks.scalar_name(x.dtype)} but found "
                            f"{_checks.scalar_name(weight.dtype)}")
@@ -151,6 +161,7 @@ class MaxPool2DWithIndices(Op):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_size):
+        ctx.save_for_backward(x)  # as PyTorch: changing the input in place breaks backward
         ctx.batched = x.ndim == 4
         x = x if ctx.batched else x[None]  # (C, H, W) images are pooled as a batch of one
         n, c, h, w = x.shape

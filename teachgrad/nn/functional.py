@@ -11,10 +11,10 @@ import warnings
 
 import numpy as np
 
-from .. import _checks, _exact
+from .. import _checks, _exact, _layout
 from ..function import Op, apply_inplace
 from ..more_ops import LeakyRelu
-from ..ops import DivScalar, MulScalar
+from ..ops import DivScalar, MulScalar, column_major, matrix_product, mm_gradients
 from ..tensor import Tensor
 from ..tensor_methods import broadcast_tensors
 from .conv import conv2d, max_pool2d
@@ -39,34 +39,50 @@ class Addmm(Op):
         # Like PyTorch, keep only what backward will use: x for w's gradient, w_t for x's gradient.
         _, need_x, need_w = ctx.needs_input_grad
         ctx.save_for_backward(x if need_w else None, w_t if need_x else None)
-        out = np.dot(x, w_t)  # x @ w_t (np.dot: the same product for matrices, called with less overhead)
+        ctx.column_major = column_major(x), column_major(w_t)
+        out = matrix_product(x, w_t)
         out += bias
         return out
 
     @staticmethod
     def backward(ctx, grad):
         x, w_t = ctx.saved_tensors
-        need_bias, need_x, need_w = ctx.needs_input_grad
-        # The gradient of w_t is x.T @ grad; computed as (grad.T @ x).T it is laid out like the weight
-        # itself, so after TBackward0 transposes it back, weight.grad is a plain row-major array.
-        return (grad if need_bias else None,
-                np.dot(grad, w_t.T) if need_x else None,
-                np.dot(grad.T, x).T if need_w else None)
+        # w_t is the weight transposed (stored column by column): its gradient is computed transposed,
+        # so after TBackward0 transposes it back, weight.grad is a plain row-major array.
+        grad_x, grad_w = mm_gradients(ctx, grad, x, w_t)
+        return grad if ctx.needs_input_grad[0] else None, grad_x, grad_w
 
 
 def linear(input, weight, bias=None):
-    """``input @ weight.T + bias``, recorded as PyTorch records it (``AddmmBackward0`` for 2-D input)."""
-    if input._data.shape[-1] != weight._data.shape[-1]:
-        rows = math.prod(input.shape[:-1])
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
-                           f"{weight.shape[1]}x{weight.shape[0]})")
-    if bias is None:
-        return input @ weight.t()
-    if input._data.ndim == 2:
-        return Addmm.apply(bias, input, weight.t())
-    # Any other shape: fold the leading dimensions into one batch dimension and back.
-    out = Addmm.apply(bias, input.reshape(-1, input.shape[-1]), weight.t())
-    return out.reshape(*input.shape[:-1], weight.shape[0])
+    """``input @ weight.T + bias``, recorded as PyTorch records it: one ``AddmmBackward0`` for a batch of
+    row vectors, the batch folded into one (``ViewBackward0``) for other contiguous input, else a
+    ``matmul`` and an in-place ``add_`` of the bias."""
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and "
+                           f"{weight.dim()}D")
+    if bias is not None and input.dim() == 2:
+        return _addmm(bias, input, weight.t())
+    if bias is not None and input._data.flags.c_contiguous and (input.dim() == 3 or bias.dim() == 1):
+        rows = _addmm(bias, input.reshape(math.prod(input.shape[:-1]), input.shape[-1]), weight.t())
+        return rows.view(*input.shape[:-1], rows.shape[1])
+    output = input @ weight.t()
+    return output if bias is None else output.add_(bias)
+
+
+def _addmm(bias, mat1, mat2):
+    """``bias + mat1 @ mat2`` with PyTorch's checks, in its order."""
+    for a, b, names in ((bias, mat2, "self and mat2"), (mat1, mat2, "mat1 and mat2")):
+        if a.dtype is not b.dtype:
+            raise RuntimeError(f"{names} must have the same dtype, but got {_checks.scalar_name(a.dtype)} and "
+                               f"{_checks.scalar_name(b.dtype)}")
+    for t, name in ((mat1, "mat1"), (mat2, "mat2")):
+        if t.dim() != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {t.dim()}-D tensor")
+    (n, m), (k, p) = mat1.shape, mat2.shape
+    if m != k:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {k}x{p})")
+    _checks.expanded_shape(bias._data.shape, (n, p), bias.dtype)
+    return Addmm.apply(bias, mat1, mat2)
 
 
 def relu(input, inplace=False):
@@ -193,19 +209,24 @@ def _size_warning(input, target):
 
 
 class MseLoss(Op):
+    layout = "elementwise"
+    promotes = broadcasts = True  # input and target in their common dtype; each gradient in its own
 
     @staticmethod
     def forward(ctx, input, target, reduction="mean"):
-        diff = input - target
+        diff = _layout.elementwise(input - target, (input, target))  # summed in PyTorch's memory order
         out, ctx.scale = _reduce(diff * diff, reduction)
-        ctx.save_for_backward(diff)
+        ctx.save_for_backward(input, target)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (diff,) = ctx.saved_tensors
-        g = (diff * diff.dtype.type(2 * ctx.scale)) * grad  # PyTorch's order of rounding
-        return g, -g
+        input, target = ctx.saved_tensors
+        norm = input.dtype.type(2 * ctx.scale)
+        need_input, need_target = ctx.needs_input_grad
+        # PyTorch's formula and order of rounding, for each of the two (so that x - x gives -0.0 twice)
+        return ((norm * (input - target)) * grad if need_input else None,
+                (norm * (target - input)) * grad if need_target else None)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -284,25 +305,40 @@ class BinaryCrossEntropyWithLogits(Op):
         loss = (1 - t) * x + log_weight * softplus_neg
         if weight is not None:
             loss = loss * weight
-        ctx.save_for_backward(x, t, softplus_neg, weight, pos_weight)
-        out, ctx.scale = _reduce(loss, reduction)
+        ctx.save_for_backward(pos_weight, x, t, weight)
+        ctx.mean = reduction == "mean"
+        out, _ = _reduce(loss, reduction)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, t, softplus_neg, weight, pos_weight = ctx.saved_tensors
-        g = grad * ctx.scale
-        if weight is not None:
-            g = g * weight
+        # PyTorch's formulas, in its order: for x, (sigmoid(x) - t) * grad, times the weight, over n
+        # for the mean; for t, -x * grad likewise.  With pos_weight p, x's factor is
+        # (p t + 1 - t) sigmoid(x) - p t and t's is log_sigmoid(-x) - p log_sigmoid(x).
+        pos_weight, x, t, weight = ctx.saved_tensors
         need_x, need_t = ctx.needs_input_grad
-        sig = np.exp(x - np.logaddexp(0, x))  # sigmoid(x), stable for large |x|
-        if pos_weight is None:
-            gx, gt = sig - t, -x
-        else:
-            pt = pos_weight * t
-            gx, gt = (pt + 1 - t) * sig - pt, (pos_weight - 1) * softplus_neg - x
-        return ((g * gx).astype(x.dtype, copy=False) if need_x else None,
-                (g * gt).astype(t.dtype, copy=False) if need_t else None)
+
+        def finish(g):
+            g = g * grad
+            if weight is not None:
+                g = g * weight
+            return (g / x.dtype.type(x.size) if ctx.mean else g).astype(x.dtype, copy=False)
+
+        grad_x = grad_t = None
+        if need_x:
+            one = x.dtype.type(1)
+            sig = one / (one + _exact.once(np.exp, -x))  # sigmoid(x), as PyTorch computes it
+            if pos_weight is None:
+                grad_x = finish(sig - t)
+            else:
+                pt = pos_weight * t
+                grad_x = finish((pt + 1 - t) * sig - pt)
+        if need_t:
+            if pos_weight is None:
+                grad_t = finish(-x)
+            else:
+                grad_t = finish(-np.logaddexp(0, x) + np.logaddexp(0, -x) * pos_weight)
+        return grad_x, grad_t
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
@@ -318,33 +354,85 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 class NllLoss(Op):
     """Negative log likelihood: pick -log_probs[i, target[i]] for every row i, then reduce."""
+    layout = "contiguous"
 
     @staticmethod
     def forward(ctx, log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
-        # Rows of class scores: (C,) is one row, (N, C) N rows, (N, C, d1, ...) one row per position.
-        moved = np.moveaxis(log_probs, 1, -1) if log_probs.ndim > 2 else log_probs
-        lp, t = moved.reshape(-1, moved.shape[-1]), target.reshape(-1)
-        rows, keep = np.arange(len(t)), t != ignore_index
-        classes = np.where(keep, t, 0)
-        w = (np.ones(len(t), lp.dtype) if weight is None else weight[classes]) * keep
-        loss = np.where(keep, -lp[rows, classes] * w, 0)  # ignored targets: +0, whatever lp holds
-        if reduction == "mean":  # a weighted mean: divide by the total weight of the targets
-            ctx.scale = 1 / w.sum() if w.sum() else np.nan
-            out = np.asarray(loss.sum() * ctx.scale, dtype=lp.dtype)
-        else:
-            out, ctx.scale = _reduce(loss.reshape(target.shape), reduction)
-        ctx.save_for_backward(rows, classes, w)
-        ctx.shapes = lp.shape, moved.shape
-        return out
+        lp, _ = _rows(log_probs)
+        t = target.reshape(-1)
+        rows, classes = _targets(t, ignore_index)
+        picked = lp[rows, classes]
+        w = None if weight is None else weight[classes]
+        ctx.save_for_backward(log_probs, target, weight)  # what PyTorch keeps (changing them breaks backward)
+        ctx.ignore_index, ctx.reduction = ignore_index, reduction
+        if reduction == "none" and log_probs.ndim > 1:
+            out = np.zeros(len(t), lp.dtype)
+            out[rows] = -picked if w is None else -picked * w
+            return out.reshape(target.shape)
+        if len(t) == 0:  # the mean of nothing is NaN
+            ctx.total_weight = lp.dtype.type(0)
+            return np.asarray(np.nan if reduction == "mean" else 0, lp.dtype)
+        terms = -picked if w is None else -(picked * w)
+        total, weights = _nll_sums(terms, w, rows, len(t), lp.dtype)
+        ctx.total_weight = lp.dtype.type(len(rows)) if w is None else weights
+        if reduction == "mean":
+            total = total / ctx.total_weight
+        return np.asarray(total, lp.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        rows, classes, w = ctx.saved_tensors
-        shape, moved_shape = ctx.shapes
-        g = np.zeros(shape, dtype=grad.dtype)
-        g[rows, classes] = -w * grad.reshape(-1) * ctx.scale
-        g = g.reshape(moved_shape)
-        return (np.moveaxis(g, -1, 1) if len(moved_shape) > 2 else g,)
+        log_probs, target, weight = ctx.saved_tensors
+        lp, moved_shape = _rows(log_probs)
+        rows, classes = _targets(target.reshape(-1), ctx.ignore_index)
+        w = None if weight is None else weight[classes]
+        g = np.zeros(lp.shape, dtype=grad.dtype)
+        if ctx.reduction == "none" and len(moved_shape) > 1:
+            g[rows, classes] = -grad.reshape(-1)[rows] if w is None else -w * grad.reshape(-1)[rows]
+        else:
+            # PyTorch: -(grad / total_weight) for the mean, then times each target's weight
+            one = -(grad / ctx.total_weight) if ctx.reduction == "mean" else -grad
+            g[rows, classes] = one if w is None else w * one
+        if len(moved_shape) <= 2:
+            return g if g.shape == moved_shape else g.reshape(moved_shape).copy()  # a new tensor, not a view
+        return np.ascontiguousarray(np.moveaxis(g.reshape(moved_shape), -1, 1))
+
+
+def _rows(log_probs):
+    """Rows of class scores: (C,) is one row, (N, C) N rows, (N, C, H, W) one row per position; and
+    the shape they come from."""
+    moved = np.moveaxis(log_probs, 1, -1) if log_probs.ndim > 2 else log_probs
+    return moved.reshape(-1, moved.shape[-1]), moved.shape
+
+
+def _targets(target, ignore_index):
+    """The rows whose target is not ignored, and their targets."""
+    keep = target != ignore_index
+    return np.nonzero(keep)[0], target[keep]
+
+
+def _nll_sums(terms, weights, positions, count, dtype):
+    """The sum of ``terms`` (and of ``weights``) in PyTorch's order: a cascade of eight partial sums.
+
+    Each term is added to level 0; after the term at position ``b`` (counting ignored targets too),
+    level j is added into level j + 1 and cleared while the low ``(j + 1) * power`` bits of ``b`` are
+    all zero.  At the end the levels are added up from level 0."""
+    power = max(4, (count - 1).bit_length() // 8)
+    mask = (1 << power) - 1
+    zero = dtype.type(0)
+    losses, totals = [zero] * 8, [zero] * 8
+    for k, (b, term) in enumerate(zip(positions.tolist(), terms)):
+        losses[0] = losses[0] + term
+        if weights is not None:
+            totals[0] = totals[0] + weights[k]
+        for j in range(7):
+            if b & (mask << (j * power)):
+                break
+            losses[j + 1], losses[j] = losses[j + 1] + losses[j], zero
+            totals[j + 1], totals[j] = totals[j + 1] + totals[j], zero
+    total, weight = zero, zero
+    for j in range(8):
+        total, weight = total + losses[j], weight + totals[j]
+    return total, weight
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -364,15 +452,14 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise IndexError(f"Target {t[bad][0]} is out of bounds.")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
-    w = None if weight is None else weight._data
-    settings = dict(weight=w, ignore_index=ignore_index, reduction=reduction)
+    settings = dict(weight=weight, ignore_index=ignore_index, reduction=reduction)
     if input.dim() <= 2:
-        return NllLoss.apply(input, target=t, **settings)
+        return NllLoss.apply(input, target=target, **settings)
     # PyTorch runs every other shape as (N, C, H, W) images, viewed into 4-D and back.
     n, c = input.shape[:2]
     if input.dim() == 4:
-        return NllLoss2D.apply(input, target=t, **settings)
-    out = NllLoss2D.apply(input.reshape(n, c, -1, 1), target=t.reshape(n, -1, 1), **settings)
+        return NllLoss2D.apply(input, target=target, **settings)
+    out = NllLoss2D.apply(input.reshape(n, c, -1, 1), target=target.reshape(n, -1, 1), **settings)
     return out.reshape(target.shape) if reduction == "none" else out
 
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from .. import _checks
 from .._exact import fma
 from ..grad_mode import enable_grad
 from ..nn.module import _typename
@@ -25,7 +26,7 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = defaults
-        self._step_count = 0  # how often step() ran (learning-rate schedulers look at it)
+        self._step_count = 0  # how often step() ran
         self.state = defaultdict(dict)
         self.param_groups = []
         self._scratch = {}
@@ -57,10 +58,13 @@ class Optimizer:
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {_typename(p)}")
-            if not p.is_leaf:
+            if not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
             param_group.setdefault(name, default)
+        if len({id(p) for p in params}) != len(params):
+            _checks.warn("optimizer contains a parameter group with duplicate parameters; in future, this will cause "
+                         "an error; see github.com/pytorch/pytorch/issues/40967 for more information")
         known = {id(p) for group in self.param_groups for p in group["params"]}
         if any(id(p) in known for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -78,6 +82,14 @@ class Optimizer:
                         p.grad.zero_()
 
     def step(self, closure=None):
+        """One update of every parameter that has a gradient (``closure`` recomputes the loss first)."""
+        loss = self._evaluate(closure)
+        with np.errstate(all="ignore"):  # overflow gives inf and nan silently, as in PyTorch
+            self._update()
+        self._count_step()
+        return loss
+
+    def _update(self):
         raise NotImplementedError
 
     def state_dict(self):
@@ -102,6 +114,15 @@ class Optimizer:
         for i, s in state_dict["state"].items():
             self.state[params[i]] = dict(s)  # the same tensors, not copies (as in PyTorch)
         self.param_groups = [{**s, "params": g["params"]} for s, g in zip(saved, self.param_groups)]
+
+    # A learning-rate scheduler attached to this optimizer checks that step() ran after it was made.
+    _scheduled = False
+    _opt_called = False
+
+    def _count_step(self):
+        self._step_count += 1
+        if self._scheduled:
+            self._opt_called = True
 
     def _evaluate(self, closure):
         if closure is None:
@@ -162,22 +183,24 @@ class SGD(Optimizer):
                                       nesterov=nesterov, maximize=maximize, foreach=foreach,
                                       differentiable=differentiable, fused=fused))
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
+    def _update(self):
         for group in self.param_groups:
             lr, momentum, dampening, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
             nesterov, maximize = group["nesterov"], group["maximize"]
-            for param, p, g, scratch in self._params_with_grad(group):
+            entries = self._params_with_grad(group)
+            # The momentum buffers are looked up before any update, as PyTorch does (a parameter listed
+            # twice starts both of its updates from the same buffer, or from none).
+            buffers = [self.state[param].get("momentum_buffer") for param, *_ in entries] if momentum != 0 else []
+            for i, (param, p, g, scratch) in enumerate(entries):
                 f = p.dtype.type  # hyper-parameters are rounded to the parameter's dtype, as in PyTorch
                 if maximize:
                     g = -g
                 if wd != 0:
                     g = fma(p, f(wd), g)  # g + weight_decay * p
                 if momentum != 0:
-                    state = self.state[param]
-                    buf = state.get("momentum_buffer")
+                    buf = buffers[i]
                     if buf is None:
-                        state["momentum_buffer"] = buf = _buffer(g.copy())
+                        self.state[param]["momentum_buffer"] = buf = _buffer(g.copy())
                         buf = buf._data
                     else:
                         buf = buf._data
@@ -189,8 +212,6 @@ class SGD(Optimizer):
                     g = fma(buf, f(momentum), g) if nesterov else buf
                 fma(g, f(-lr), p, p, scratch)  # in place: the model's parameter itself changes
                 param._version_box[0] += 1  # counted like PyTorch's param.add_(...)
-        self._step_count += 1
-        return loss
 
 
 class Adam(Optimizer):
@@ -218,8 +239,7 @@ class Adam(Optimizer):
                                       differentiable=differentiable, fused=fused,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
+    def _update(self):
         for group in self.param_groups:
             lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             for param, p, g, scratch in self._params_with_grad(group):
@@ -255,8 +275,6 @@ class Adam(Optimizer):
                 denom += f(eps)
                 p += f(-step_size) * m / denom
                 param._version_counter()[0] += 1  # counted like PyTorch's param.addcdiv_(...)
-        self._step_count += 1
-        return loss
 
 
 class AdamW(Adam):
@@ -284,8 +302,7 @@ class RMSprop(Optimizer):
                                       weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                                       maximize=maximize, differentiable=differentiable))
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
+    def _update(self):
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
@@ -323,6 +340,4 @@ class RMSprop(Optimizer):
                 else:
                     p += f(-lr) * g / avg
                 param._version_box[0] += 1
-        self._step_count += 1
-        return loss
 

@@ -23,6 +23,7 @@ class LRScheduler:
                 group.setdefault("initial_lr", group["lr"])
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        optimizer._scheduled = True  # from now on the optimizer notes when its step() runs
         self._step_count = 0
         self.step()  # sets the learning rates of epoch 0
 
@@ -33,9 +34,9 @@ class LRScheduler:
         return self._last_lr
 
     def step(self, epoch=None):
-        self._step_count += 1
-        if self._step_count == 2 and self.optimizer._step_count == 0:
+        if self._step_count == 1 and not self.optimizer._opt_called:
             warnings.warn(_ORDER_WARNING, UserWarning, stacklevel=2)
+        self._step_count += 1
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr

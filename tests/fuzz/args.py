@@ -10,6 +10,7 @@ import itertools
 import math
 
 from .generator import ANY, BOOL, FLOAT, INT, NUM, Rejected, dtype_name
+from .program import DRIFT, EXACT
 
 
 class Env:
@@ -17,7 +18,8 @@ class Env:
         self.text = {}       # placeholder -> source text
         self.names = {}      # placeholder -> variable name (for tensor placeholders)
         self.uses = []
-        self.level = 0       # raised by samplers whose choice makes the result inexact
+        self.level = EXACT   # raised by samplers whose choice makes the result inexact
+        self.template = ""   # the statement's code, placeholders unfilled
         self.n_outs = None   # set by samplers that decide how many results a row has
         self.extra = {}
 
@@ -87,8 +89,9 @@ class _Partner(Arg):
     def shapes(self, g, shape):
         raise NotImplementedError
 
-    def __init__(self, ref, kinds=None, mix=0.15, reuse=0.35, grad=None, style=None):
+    def __init__(self, ref, kinds=None, mix=0.15, reuse=0.35, grad=None, style=None, alpha_level=None):
         self.ref, self.kinds, self.mix, self.reuse, self.grad, self.style = ref, kinds, mix, reuse, grad, style
+        self.alpha_level = alpha_level
 
     def accept(self, shape, ref_shape):
         raise NotImplementedError
@@ -97,15 +100,22 @@ class _Partner(Arg):
         ref = env.var(self.ref)
         ref_shape, ref_dtype = g.shape(ref), g.dtype(ref)
         dtype = _partner_dtype(g, ref_dtype, self.kinds, self.mix)
+        name = None
         if g.chance(self.reuse):
             cands = [n for n in g.tensor_names() if g.dtype(n) == dtype and self.accept(g.shape(n), ref_shape)]
             if cands:
                 name = g.pick_recent(cands)
-                env.uses.append(name)
-                return name
-        shape = self.shapes(g, ref_shape)
-        name = g.new_leaf((dtype,), shape=shape, requires_grad=self.grad, style=self.style)
+        if name is None:
+            shape = self.shapes(g, ref_shape)
+            name = g.new_leaf((dtype,), shape=shape, requires_grad=self.grad, style=self.style)
         env.uses.append(name)
+        # alpha_level: `x.add(y, alpha=a)` with y broadcast (a number, a 0-d tensor, ...): PyTorch's
+        # compiled loop fuses a + alpha * y into one rounding for some elements only, depending on the
+        # CPU's vector width.
+        shape = g.shape(name)
+        if self.alpha_level is not None and "alpha=" in env.template and math.prod(shape) < math.prod(
+                _broadcast(shape, ref_shape) or shape):
+            env.level = max(env.level, self.alpha_level)
         return name
 
 
@@ -497,7 +507,7 @@ class MASK(Arg):
     def __call__(self, g, env):
         ref = env.var(self.ref)
         shape = g.shape(ref)
-        if not self.exact and g.chance(0.3) and g.dtype(ref) != "bool" and env.level == 0:
+        if not self.exact and g.chance(0.3) and g.dtype(ref) != "bool" and env.level == EXACT:
             return f"({ref} > {g.pick(('0', '0.5', '-1'))})"
         if not self.exact and shape and g.chance(0.4):
             shape = shape[g.rng.randrange(len(shape) + 1):]
@@ -681,7 +691,7 @@ class OPT_LEVEL(VAR):
     def __call__(self, g, env):
         name = super().__call__(g, env)
         if type(g.ns[name]).__name__ != "SGD":
-            env.level = max(env.level, 2)
+            env.level = max(env.level, DRIFT)
         env.extra["writes"] = [n for n in g.tensor_names() if any(
             g.value(n) is p for grp in g.ns[name].param_groups for p in grp["params"])]
         return name

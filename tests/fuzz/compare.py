@@ -21,12 +21,17 @@ How values are compared depends on how exactly PyTorch computes them (the *level
 - DRIFT: anything computed from a ULP or DRIFT value, and ops whose rounding depends on a library
   PyTorch does not pin (BLAS products: matmul/mm/bmm/linear/conv; var/std/norm/prod/logsumexp,
   softmax; optimizers that take square roots from MKL): each element within 64 float32
-  epsilons of the tensor's scale, max(1, largest magnitude in PyTorch's tensor) (float32's epsilon
-  also for float64 results, which may carry float32 roundings from before a cast). NaN/inf
-  positions must still agree.
+  epsilons of the tensor's scale (float32's epsilon also for float64 results, which may carry
+  float32 roundings from before a cast). The scale is max(1, the largest magnitude in PyTorch's
+  tensor, the scale of the inexact values it was computed from): an error of a few epsilons of 900
+  in x (a BLAS result, or exp of 6.8) is still there, at that size, in sin(x), whose own values are
+  at most 1. NaN/inf positions must still agree.
 - _version: the bumps since the variable was first observed must agree (some PyTorch kernels
   return fresh outputs at version 1).
-Gradients get the level of the output they were computed from (max over backward calls).
+Gradients get the level of the output they were computed from (max over backward calls), and at
+least the backward level of every op in that output's history (a row's ``backward_level``: DRIFT
+for ``x ** -2`` and ``x ** -0.5``, exact themselves, whose derivatives take pow(x, -3) and
+pow(x, -1.5) from SLEEF).
 """
 
 import math
@@ -34,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .program import DRIFT, EXACT, ULP
+from .program import DRIFT, EXACT, ULP, ZERO_SIGN
 
 ULPS = 4
 DRIFT_EPS = 64
@@ -54,7 +59,13 @@ class Taint:
 
     def __init__(self):
         self.level = {}
+        self.backward = {}  # the worst backward level in each variable's history
+        self.scale = {}  # DRIFT values: the scale their errors are measured on (see the docstring)
         self.grad_level = EXACT
+        self.grad_scale = 0.0
+
+    def scale_of(self, name):
+        return self.scale.get(name, 0.0)
 
     def of(self, name):
         return self.level.get(name, EXACT)
@@ -65,8 +76,12 @@ class Taint:
         if stmt.touches_grads:
             in_level = max(in_level, self.grad_level)
         level = combine(stmt.level, in_level)
+        backward = max([self.backward.get(u, EXACT) for u in stmt.uses] + [stmt.backward_level])
+        inherited = max([self.scale_of(u) for u in stmt.uses] + [self.grad_scale if stmt.touches_grads else 0.0])
         for d in stmt.defines:
             self.level[d] = level
+            self.backward[d] = backward
+            self.scale[d] = max(inherited, _magnitude(snap.vars.get(d))) if level >= ULP else 0.0
             for v in snap.vars:
                 if v.startswith((d + ".", d + "[")):  # a module's parameters: initialised by PyTorch's RNG, exact
                     self.level.setdefault(v, EXACT)
@@ -74,12 +89,24 @@ class Taint:
             hit = {w} | {b if a == w else a for a, b in snap.alias if w in (a, b)}
             for a in hit:
                 self.level[a] = max(self.of(a), combine(stmt.level, max(in_level, self.of(a))))
+                self.backward[a] = max(self.backward.get(a, EXACT), backward)
+                if self.level[a] >= ULP:
+                    self.scale[a] = max(self.scale_of(a), inherited, _magnitude(snap.vars.get(a)))
         if stmt.grad_root is not None:
-            self.grad_level = max(self.grad_level, combine(stmt.level, self.of(stmt.grad_root)))
+            self.grad_level = max(self.grad_level, combine(stmt.level, self.of(stmt.grad_root)),
+                                  self.backward.get(stmt.grad_root, EXACT))
+            self.grad_scale = max(self.grad_scale, self.scale_of(stmt.grad_root))
             for d in stmt.defines:
                 self.level[d] = max(self.level[d], self.grad_level)
         if stmt.touches_grads and stmt.level:
             self.grad_level = max(self.grad_level, DRIFT)
+
+
+def _magnitude(var):
+    """The largest finite magnitude among a tensor variable's values (0 for anything else)."""
+    if not var or var[0] != "tensor" or not isinstance(var[1].get("values"), (list, float)):
+        return 0.0
+    return max([abs(v) for v in _flat(var[1]["values"]) if isinstance(v, float) and math.isfinite(v)] + [0.0])
 
 
 def _flat(values):
@@ -91,12 +118,16 @@ def _flat(values):
     return [values]
 
 
-def values_equal(a, b, level, dtype):
-    """Tensor values (nested lists) of the same shape, compared at the given level."""
+def values_equal(a, b, level, dtype, scale=0.0):
+    """Tensor values (nested lists) of the same shape, compared at the given level (DRIFT: on at
+    least the given scale)."""
     if repr(a) == repr(b):
         return True
     if level == EXACT or dtype not in EPS:
         return False
+    if level == ZERO_SIGN:
+        return len(_flat(a)) == len(_flat(b)) and all(
+            repr(x) == repr(y) or (x == 0 and y == 0) for x, y in zip(_flat(a), _flat(b)))
     fa, fb = _flat(a), _flat(b)
     if len(fa) != len(fb):
         return False
@@ -110,7 +141,7 @@ def values_equal(a, b, level, dtype):
                 return False
         return True
     finite = [abs(y) for y in fb if isinstance(y, float) and math.isfinite(y)]
-    scale = max([1.0] + finite)
+    scale = max([1.0, scale] + finite)
     eps = EPS["torch.float32"]  # a float64 result may carry float32 roundings from before a cast
     for x, y in zip(fa, fb):
         if not _special_equal(x, y):
@@ -165,7 +196,7 @@ def _compare_outcome(i, stmt, t, g):
     return Divergence(i, stmt.op, "error message", torch=t[2], tg=g[2])
 
 
-def _compare_tensor(i, stmt, name, t, g, level, grad_level, skip, masked, versions):
+def _compare_tensor(i, stmt, name, t, g, level, grad_level, skip, masked, versions, scale=0.0, grad_scale=0.0):
     for f in FIELDS:
         tv, gv = t.get(f, "<absent>"), g.get(f, "<absent>")
         if f == "version" and isinstance(tv, int) and isinstance(gv, int):
@@ -175,12 +206,12 @@ def _compare_tensor(i, stmt, name, t, g, level, grad_level, skip, masked, versio
             tv, gv = tv - t0, gv - g0
         d = None
         if f == "values" and not _is_failed(tv) and not _is_failed(gv) and type(tv) is type(gv):
-            if not values_equal(gv, tv, level, t["dtype"]):
+            if not values_equal(gv, tv, level, t["dtype"], scale):
                 d = Divergence(i, stmt.op, f, name, tv, gv, _level_note(level))
         elif f == "grad" and isinstance(tv, tuple) and isinstance(gv, tuple):
             if tv[:2] != gv[:2]:
                 d = Divergence(i, stmt.op, "grad", name, tv[:2], gv[:2], " (shape/dtype)")
-            elif not values_equal(gv[2], tv[2], grad_level, tv[1]):
+            elif not values_equal(gv[2], tv[2], grad_level, tv[1], grad_scale):
                 d = Divergence(i, stmt.op, "grad", name, tv[2], gv[2], _level_note(grad_level))
         elif tv != gv:
             d = Divergence(i, stmt.op, f, name, tv, gv)
@@ -197,7 +228,8 @@ def _is_failed(x):
 
 
 def _level_note(level):
-    return {EXACT: " (compared exactly)", ULP: f" (beyond {ULPS} ulp)", DRIFT: f" (beyond {DRIFT_EPS} eps)"}[level]
+    return {EXACT: " (compared exactly)", ZERO_SIGN: " (compared exactly but for the sign of zeros)",
+            ULP: f" (beyond {ULPS} ulp)", DRIFT: f" (beyond {DRIFT_EPS} eps)"}[level]
 
 
 def _plain_equal(t, g, level):
@@ -234,7 +266,7 @@ def compare_step(i, stmt, t, g, taint, skip=frozenset(), masked=None, versions=N
             return Divergence(i, stmt.op, "kind of object", name, tv[0], gv[0])
         if tv[0] == "tensor":
             d = _compare_tensor(i, stmt, name, tv[1], gv[1], taint.of(name), taint.grad_level, skip, masked,
-                                versions)
+                                versions, taint.scale_of(name), taint.grad_scale)
             if d:
                 return d
         elif tv[0] == "value":

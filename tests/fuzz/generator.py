@@ -208,7 +208,17 @@ class Generator:
                 exec(compile(src, "<fuzz>", "exec"), self.ns)  # noqa: S102
             except Exception as e:  # noqa: BLE001
                 return e
+            finally:
+                self.touch_grad_fns()
         return None
+
+    def touch_grad_fns(self):
+        """Read every tensor's grad_fn, as the executor does after each statement: PyTorch
+        regenerates a view's node when its base has changed in place, and crashes in register_hook
+        on a view whose node was never regenerated."""
+        for v in list(self.ns.values()):
+            if isinstance(v, self.torch.Tensor):
+                v.grad_fn  # noqa: B018
 
     def replay(self):
         self.ns = fresh_namespace(self.torch)

@@ -7,7 +7,8 @@ broadcasts with it, ``d=DIM("x")`` a dim of it, ``s=S()`` a scalar ... ``{out}``
 ``{h}``, ``{sch}`` are new variables; without ``{out}`` the result is assigned to ``outs`` new names.
 
 Row options: ``level`` (EXACT, ULP for transcendentals, DRIFT for BLAS and reductions whose order
-PyTorch does not promise), ``expect`` ("ok": PyTorch accepts it; "raises": PyTorch must reject it;
+PyTorch does not promise), ``backward_level`` (the same for the op's derivative, where it needs a
+transcendental although the op itself does not), ``expect`` ("ok": PyTorch accepts it; "raises": PyTorch must reject it;
 "either": whatever PyTorch does, e.g. in-place ops that may hit a leaf), ``writes`` (placeholders
 modified in place), ``grad`` (placeholder whose graph is differentiated), ``weight``.
 
@@ -21,7 +22,7 @@ from .args import (ADV_INDEX, BAD_INDEX, BAD_SHAPE, BC, BMM, C, CATP, CE_KW, CON
                    GATHER, GRADIENT, INDEX, LAST, LEAVES, LIN, MAT, MASK, MM, NARROW, OPT_LEVEL, PERM, POOL,
                    REPEAT, RESHAPE, SAME, SELECT, SHAPE, SQUEEZE_DIM, TARGET, TWO_DIMS, UNFLATTEN, VAR, Env, S, T)
 from .generator import ANY, BOOL, FLOAT, F32, INT, NUM, Rejected
-from .program import DRIFT, EXACT, ULP, Stmt
+from .program import DRIFT, EXACT, ULP, ZERO_SIGN, Stmt
 
 FRESH = ("out", "out2", "m", "o", "h", "sch")
 
@@ -33,6 +34,7 @@ class Row:
     args: dict = field(default_factory=dict)
     outs: int = 1
     level: int = EXACT
+    backward_level: int = EXACT
     expect: str = "ok"
     writes: tuple = ()
     grad: str = None
@@ -43,7 +45,7 @@ class Row:
 
     def build(self, g):
         env = Env()
-        template = g.pick(self.template.split(" || "))
+        template = env.template = g.pick(self.template.split(" || "))
         used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
         for key, sampler in self.args.items():
             if key not in used:
@@ -74,16 +76,17 @@ class Row:
         if "no_grad" in body:
             tags.add("no_grad")
         stmt = Stmt(body, self.name, defines=tuple(defines), uses=tuple(dict.fromkeys(env.uses)),
-                    writes=tuple(writes), level=max(self.level, env.level),
+                    writes=tuple(writes), level=max(self.level, env.level), backward_level=self.backward_level,
                     grad_root=env.names.get(self.grad), touches_grads=self.touches_grads, tags=tuple(sorted(tags)))
         return stmt, self.expect
 
 
-def R(name, template, *, outs=None, level=EXACT, expect="ok", writes=(), grad=None, touches_grads=False, weight=1.0,
-      group="op", follow=(), **args):
+def R(name, template, *, outs=None, level=EXACT, backward_level=EXACT, expect="ok", writes=(), grad=None,
+      touches_grads=False, weight=1.0, group="op", follow=(), **args):
     if outs is None:
         outs = 0 if group == "inplace" else 1
-    return Row(name, template, args, outs, level, expect, writes, grad, touches_grads, weight, group, follow)
+    return Row(name, template, args, outs, level, backward_level, expect, writes, grad, touches_grads, weight, group,
+               follow)
 
 
 def X(kinds=FLOAT, **kw):
@@ -136,12 +139,13 @@ OPS = [
     R("square", "{x}.square() || torch.square({x})", x=X(NUM)),
     R("reciprocal", "{x}.reciprocal() || torch.reciprocal({x})", x=X()),
     R("pow_int", "{x} ** {e} || {x}.pow({e}) || torch.pow({x}, {e})", x=X(NUM), e=C("2", "3", "1", "0", "2.0", "3.0")),
-    R("pow_special", "{x} ** {e} || {x}.pow({e})", x=X(), e=C("-1", "-2", "-0.5")),
+    # x ** -2 and x ** -0.5 are exact, their derivatives need pow(x, -3) and pow(x, -1.5): SLEEF's pow
+    R("pow_special", "{x} ** {e} || {x}.pow({e})", x=X(), e=C("-1", "-2", "-0.5"), backward_level=DRIFT),
     R("pow_float", "{x} ** {e} || {x}.pow({e})", x=X(), e=C("0.5", "1.5", "2.5", "-1.5", "0.3"), level=ULP),
     R("rpow", "{s} ** {x}", x=X(), s=C("2", "0.5", "3.0"), level=ULP),
     R("pow_tensor", "{x} ** {y} || torch.pow({x}, {y})", x=X(style="positive"), y=BC("x"), level=ULP, expect=E),
     R("clamp", "{x}.clamp({a}, {b}) || {x}.clamp(min={a}) || torch.clamp({x}, max={b}) || {x}.clip({a}, {b})", x=X(NUM), a=C("-1", "-0.5", "0", "0.5"), b=C("0", "0.5", "1", "2")),
-    R("clamp_tensor", "torch.clamp({x}, min={y}) || {x}.clamp(max={y}) || torch.clamp({x}, {y}, {z})", x=X(), y=BC("x", to=True), z=BC("x", to=True)),
+    R("clamp_tensor", "torch.clamp({x}, min={y}) || {x}.clamp(max={y}) || torch.clamp({x}, {y}, {z})", x=X(), y=BC("x", to=True), z=BC("x", to=True), level=ZERO_SIGN),
     R("isnan", "{x}.isnan() || torch.isfinite({x}) || torch.isnan({x})", x=X(ANY), weight=0.3),
     R("softmax", "F.softmax({x}, dim={d}) || {x}.softmax({d}) || torch.softmax({x}, dim={d})", x=X(), d=DIM(), level=DRIFT),
     R("log_softmax", "F.log_softmax({x}, dim={d}) || {x}.log_softmax({d})", x=X(), d=DIM(), level=DRIFT),
@@ -153,10 +157,10 @@ OPS = [
     R("sub", "{x} - {y} || {x}.sub({y}) || torch.sub({x}, {y})", x=X(ANY), y=BC("x"), expect=E, weight=1.5),
     R("mul", "{x} * {y} || {x}.mul({y}) || torch.mul({x}, {y})", x=X(ANY), y=BC("x"), expect=E, weight=2),
     R("div", "{x} / {y} || {x}.div({y}) || torch.div({x}, {y})", x=X(NUM), y=BC("x"), expect=E, weight=1.5),
-    R("add_alpha", "torch.add({x}, {y}, alpha={s}) || {x}.sub({y}, alpha={s}) || {x}.add({y}, alpha={s})", x=X(), y=BC("x"), s=C("2", "0.5", "-1.5", "3")),
+    R("add_alpha", "torch.add({x}, {y}, alpha={s}) || {x}.sub({y}, alpha={s}) || {x}.add({y}, alpha={s})", x=X(), y=BC("x", alpha_level=DRIFT), s=C("2", "0.5", "-1.5", "3")),
     R("scalar_op", "{x} + {s} || {s} - {x} || {x} * {s} || {x} / {s} || {s} / {x} || {s} * {x} || {x} - {s}", x=X(ANY), s=S(), expect=E, weight=2),
     R("int_scalar_op", "{x} + {s} || {x} * {s} || {x} // {p} || {x} % {p} || {s} - {x}", x=X(INT + BOOL), s=S("int"), p=S("small"), expect=E, weight=0.5),
-    R("maximum", "torch.maximum({x}, {y}) || torch.minimum({x}, {y}) || {x}.maximum({y}) || {x}.minimum({y})", x=X(NUM), y=BC("x", style="nice"), expect=E),
+    R("maximum", "torch.maximum({x}, {y}) || torch.minimum({x}, {y}) || {x}.maximum({y}) || {x}.minimum({y})", x=X(NUM), y=BC("x", style="nice"), expect=E, level=ZERO_SIGN),
     R("where", "torch.where({c}, {x}, {y}) || {x}.where({c}, {y})", x=X(), c=MASK(), y=BC("x"), expect=E),
     R("where_scalar", "torch.where({c}, {x}, {s}) || torch.where({c}, {s}, {x})", x=X(), c=MASK(), s=S(), expect=E),
     R("compare", "{x} > {y} || {x} < {y} || {x} >= {y} || {x} <= {y} || {x} == {y} || {x} != {y} || {x}.eq({y}) || torch.gt({x}, {y}) || {x}.le({y})", x=X(ANY), y=BC("x", style="nice"), expect=E),
@@ -164,16 +168,18 @@ OPS = [
     R("matmul", "{x} @ {y} || torch.matmul({x}, {y}) || {x}.matmul({y})", x=X(min_dim=1), y=MAT("x"), level=DRIFT, expect=E),
     R("mm", "torch.mm({x}, {y}) || {x}.mm({y})", x=X(min_dim=2, max_dim=2), y=MM("x", mix=0), level=DRIFT),
     R("bmm", "torch.bmm({x}, {y}) || {x}.bmm({y})", x=X(min_dim=3, max_dim=3), y=BMM("x", mix=0), level=DRIFT),
+    R("dot", "{x}.dot({y}) || torch.dot({x}, {y})", x=X(min_dim=1, max_dim=1), y=MAT("x"), level=DRIFT, expect=E, weight=0.5),
+    R("outer", "torch.outer({x}, {y}) || {x}.outer({y})", x=X(min_dim=1, max_dim=1), y=X(max_dim=2), expect=E, weight=0.5),
 
     # ---- reductions
     R("sum", "{x}.sum() || torch.sum({x})", x=X(ANY), weight=1.5),
     R("sum_dim", "{x}.sum(dim={d}, keepdim={k}) || {x}.sum({d}) || torch.sum({x}, {d}, keepdim={k}) || {x}.sum({ds})", x=X(ANY), d=DIM(), k=C("True", "False"), ds=DIMS(), weight=1.5),
     R("mean", "{x}.mean() || torch.mean({x}) || {x}.mean(dim={d}, keepdim={k}) || {x}.mean({ds})", x=X(ANY), d=DIM(), k=C("True", "False"), ds=DIMS(), expect=E, weight=1.5),
-    R("max_min", "{x}.max() || {x}.min() || torch.max({x}) || torch.min({x})", x=X(NUM)),
+    R("max_min", "{x}.max() || {x}.min() || torch.max({x}) || torch.min({x})", x=X(NUM), level=ZERO_SIGN),
     R("max_min_dim", "{x}.max(dim={d}, keepdim={k}) || {x}.min({d}) || torch.max({x}, {d}) || torch.min({x}, dim={d}, keepdim={k})", x=X(NUM), d=DIM(), k=C("True", "False"), outs=2),
-    R("max_binary", "torch.max({x}, {y}) || torch.min({x}, {y})", x=X(NUM), y=BC("x", style="nice"), expect=E, weight=0.5),
+    R("max_binary", "torch.max({x}, {y}) || torch.min({x}, {y})", x=X(NUM), y=BC("x", style="nice"), expect=E, weight=0.5, level=ZERO_SIGN),
     R("argmax", "{x}.argmax() || {x}.argmin() || {x}.argmax(dim={d}) || torch.argmin({x}, dim={d}, keepdim={k})", x=X(NUM), d=DIM(), k=C("True", "False")),
-    R("amax", "{x}.amax(dim={d}, keepdim={k}) || torch.amin({x}, {d}) || {x}.amax({ds}) || {x}.amin()", x=X(NUM, style="nice"), d=DIM(), k=C("True", "False"), ds=DIMS()),
+    R("amax", "{x}.amax(dim={d}, keepdim={k}) || torch.amin({x}, {d}) || {x}.amax({ds}) || {x}.amin()", x=X(NUM, style="nice"), d=DIM(), k=C("True", "False"), ds=DIMS(), level=ZERO_SIGN),
     R("prod", "{x}.prod() || {x}.prod(dim={d}, keepdim={k}) || torch.prod({x}, {d})", x=X(NUM), d=DIM(), k=C("True", "False"), level=DRIFT),
     R("var_std", "{x}.var() || {x}.std() || {x}.var(dim={d}, keepdim={k}) || {x}.std({d}, unbiased={u}) || torch.var({x}, dim={d}, correction={c}) || torch.std({x}, {ds})", x=X(), d=DIM(), k=C("True", "False"), u=C("True", "False"), c=C("0", "1", "2"), ds=DIMS(), level=DRIFT, expect=E),
     R("logsumexp", "torch.logsumexp({x}, dim={d}, keepdim={k}) || {x}.logsumexp({d}) || {x}.logsumexp({ds})", x=X(), d=DIM(), k=C("True", "False"), ds=DIMS(), level=DRIFT),
@@ -212,7 +218,7 @@ OPS = [
     R("masked_fill", "{x}.masked_fill({mk}, {s}) || torch.masked_fill({x}, {mk}, {s})", x=X(NUM), mk=MASK(), s=C("0.0", "-1e9", "1.5", "float('-inf')", "2"), expect=E),
 
     # ---- in-place ops (on leaves, views, views of leaves: PyTorch decides which are allowed)
-    R("add_", "{x}.add_({y}) || {x}.add_({y}, alpha={s}) || {x} += {y}", x=X(ANY), y=BC("x", to=True), s=C("2", "0.5"), writes=("x",), expect=E, group="inplace", weight=1.5),
+    R("add_", "{x}.add_({y}) || {x}.add_({y}, alpha={s}) || {x} += {y}", x=X(ANY), y=BC("x", to=True, alpha_level=DRIFT), s=C("2", "0.5"), writes=("x",), expect=E, group="inplace", weight=1.5),
     R("sub_mul_div_", "{x}.sub_({y}) || {x}.mul_({y}) || {x}.div_({y}) || {x} *= {y} || {x} -= {y} || {x} /= {y}", x=X(NUM), y=BC("x", to=True), writes=("x",), expect=E, group="inplace", weight=1.5),
     R("scalar_", "{x}.add_({s}) || {x}.mul_({s}) || {x}.sub_({s}) || {x}.div_({s}) || {x} += {s} || {x} *= {s}", x=X(NUM), s=S(), writes=("x",), expect=E, group="inplace", weight=1.5),
     R("clamp_", "{x}.clamp_({a}, {b}) || {x}.clamp_(min={a}) || {x}.relu_() || torch.relu_({x})", x=X(NUM), a=C("-1", "0", "0.5"), b=C("1", "2"), writes=("x",), expect=E, group="inplace"),

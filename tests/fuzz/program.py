@@ -9,9 +9,10 @@ it, and how exactly its floating-point results are reproducible (its *level*).
 from dataclasses import dataclass, field, replace
 
 # Exactness levels of a statement's floating-point results (see compare.py for the tolerances).
-EXACT = 0   # PyTorch computes it deterministically on every CPU: compared bit for bit
-ULP = 1     # a transcendental (exp, sin, tanh, ...) of exact inputs: SLEEF may differ in the last bits
-DRIFT = 2   # BLAS products, var/std/norm/prod, or anything computed from a ULP/DRIFT value
+EXACT = 0      # PyTorch computes it deterministically on every CPU: compared bit for bit
+ZERO_SIGN = 1  # exact, but whether a zero is 0.0 or -0.0 depends on the CPU (maximum, minimum)
+ULP = 2        # a transcendental (exp, sin, tanh, ...) of exact inputs: SLEEF may differ in the last bits
+DRIFT = 3      # BLAS products, var/std/norm/prod, or anything computed from an inexact value
 
 HEADER = [
     "import teachgrad as torch  # 'import torch' gives PyTorch's behaviour",
@@ -29,6 +30,7 @@ class Stmt:
     uses: tuple = ()              # variables it reads
     writes: tuple = ()            # variables it modifies in place (their aliases change too)
     level: int = EXACT            # exactness of what it computes
+    backward_level: int = EXACT   # exactness of its own derivative (gradients through it)
     grad_root: str = None         # the output whose graph it differentiates (backward, autograd.grad)
     touches_grads: bool = False   # it reads or changes leaves' .grad (zeroing, optimizer steps, ...)
     tags: tuple = ()              # features, e.g. "inplace-view", "inplace-aliased", "no_grad"
