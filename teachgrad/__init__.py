@@ -31,6 +31,7 @@ from .more_ops import (
 )
 from ._printing import set_printoptions
 from ._backends import accelerator, backends, cuda, mps
+from .language import get_language, set_language  # the lessons' language (hints, explorers, drawings)
 
 float = float32  # noqa: A001
 double = float64

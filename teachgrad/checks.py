@@ -31,7 +31,9 @@ A check cell wraps its tests in ``with exercise():`` and reads the learner's ans
   tensor) is reported as "run the lesson's earlier cells", never as a missing answer: the learner's
   answers are read with :func:`answer` only.
 
-The checks work with teachgrad and with real PyTorch tensors alike.
+The checks work with teachgrad and with real PyTorch tensors alike. Verdicts and the hints written
+here follow :func:`teachgrad.set_language` (``✅ 正解です`` / ``❌ まだです。ヒント: ...`` in Japanese); the
+hints a check cell passes to :func:`check` are the lesson's own text.
 """
 
 import contextlib
@@ -44,12 +46,16 @@ import sys
 import threading
 import time
 
+from .language import pick
+
 __all__ = ["exercise", "answer", "call", "check", "backward_once", "matches", "digest", "close", "Incomplete",
            "TIME_LIMIT"]
 
 TIME_LIMIT = 5.0  # seconds for each call of a learner's function
 
 _OK = "\u2705"
+# JupyterLab's menu item, as its Japanese language pack names it (and in English)
+RUN_ABOVE_JA = "「実行」メニューの「選択したセルの上にあるすべてを実行」（Run \u2192 Run All Above Selected Cell）"
 _NOT_YET = "\u274c"
 
 
@@ -57,12 +63,13 @@ class Incomplete(AssertionError):
     """Raised by a check whose exercise is not solved yet. Jupyter shows only its hint."""
 
     def __init__(self, hint):
-        super().__init__(f"Not yet. Hint: {hint}")
+        self.verdict = pick("Not yet. Hint: ", ja="まだです。ヒント: ") + hint
+        super().__init__(self.verdict)
         self.hint = hint
 
     def _render_traceback_(self):
         # IPython shows these lines instead of a traceback: the hint is all the learner needs.
-        return [f"{_NOT_YET} Not yet. Hint: {self.hint}"]
+        return [f"{_NOT_YET} {self.verdict}"]
 
 
 class _TimeUp(BaseException):
@@ -81,8 +88,8 @@ class exercise:
     """``with exercise():`` around a check cell's tests: prints ``✅ Correct!`` when all of them
     passed, and turns every other outcome into a one-line hint (:class:`Incomplete`)."""
 
-    def __init__(self, success="Correct!"):
-        self.success = success
+    def __init__(self, success=None):
+        self.success = success if success is not None else _correct()
 
     def __enter__(self):
         _open_blocks.append(self)
@@ -100,18 +107,37 @@ class exercise:
         raise Incomplete(_explain(exc)) from None
 
 
+def _correct():
+    return pick("Correct!", ja="正解です")
+
+
+def _not_defined(name):
+    return pick(f"`{name}` is not defined yet. Write your answer in the solution cell above and run that cell "
+                "(Shift+Enter) before this one.",
+                ja=f"`{name}` がまだ定義されていません。上の解答セルに答えを書き、このセルより先にそのセルを"
+                   "実行してください（Shift+Enter）。")
+
+
 def _explain(exc):
     """A hint for an exception that escaped the checks (an answer of a kind nobody expected)."""
     if isinstance(exc, NameError):
         # The learner's answers are read with answer(); any other name comes from the lesson.
-        return (f"`{_missing_name(exc)}` is not defined: it is made by an earlier cell of this lesson (the setup "
-                "cell, a cell of the lesson, or the exercise's given cell), not by your answer. After a kernel "
-                "restart, run the cells above this one first (Run \u2192 Run All Above Selected Cell), then "
-                "this check again.")
+        name = _missing_name(exc)
+        return pick(
+            f"`{name}` is not defined: it is made by an earlier cell of this lesson (the setup cell, a cell of the "
+            "lesson, or the exercise's given cell), not by your answer. After a kernel restart, run the cells above "
+            "this one first (Run \u2192 Run All Above Selected Cell), then this check again.",
+            ja=f"`{name}` が定義されていません。これはあなたの答えではなく、このレッスンのもっと前のセル（準備のセル、"
+               "レッスン本文のセル、演習で与えられたセル）が作るものです。カーネルを再起動したあとは、まず"
+               f"{RUN_ABOVE_JA}でこのセルより上のセルを実行し、それからもう一度このチェックを実行してください。")
     if isinstance(exc, _TimeUp):
-        return f"your code did not finish within {TIME_LIMIT:g} seconds and was stopped."
-    return ("your answer could not be checked: working with it raised "
-            f"{type(exc).__name__}: {_short(exc)}.{_tip(exc) or ' Compare what you stored with what the task asks for.'}")
+        return pick(f"your code did not finish within {TIME_LIMIT:g} seconds and was stopped.",
+                    ja=f"コードが {TIME_LIMIT:g} 秒以内に終わらなかったので止めました。")
+    compare = pick(" Compare what you stored with what the task asks for.",
+                   ja="変数に入れたものと、問題が求めているものを見比べてください。")
+    return pick(f"your answer could not be checked: working with it raised {type(exc).__name__}: {_short(exc)}.",
+                ja=f"答えを確かめられませんでした。扱おうとしたところ「{type(exc).__name__}: {_short(exc)}」が"
+                   "発生しました。") + (_tip(exc) or compare)
 
 
 def _missing_name(exc):
@@ -126,32 +152,48 @@ def _missing_name(exc):
 # A check can give better advice for its own exercise with ``call(..., tips=...)``.
 _ERROR_TIPS = (
     ("leaf Variable that requires grad is being used in an in-place operation",
-     "Change a parameter in place only inside `with torch.no_grad():`."),
+     "Change a parameter in place only inside `with torch.no_grad():`.",
+     "パラメータをその場で（in-place で）変更するのは `with torch.no_grad():` の中だけにしてください。"),
     ("Trying to backward through the graph a second time",
-     "Build the graph again (run the forward computation once more) before calling backward() again."),
+     "Build the graph again (run the forward computation once more) before calling backward() again.",
+     "もう一度 backward() を呼ぶ前に、計算グラフを作り直してください（順伝播の計算をもう一度実行します）。"),
     ("does not require grad and does not have a grad_fn",
      "No graph was recorded for this computation: either no tensor in it has requires_grad=True (which one "
-     "should?), or it ran inside `with torch.no_grad():`, which records no graph (compute the loss outside it)."),
+     "should?), or it ran inside `with torch.no_grad():`, which records no graph (compute the loss outside it).",
+     "この計算では計算グラフが記録されませんでした。requires_grad=True のテンソルが 1 つもない（どれをそうすべき"
+     "でしょうか？）か、計算が `with torch.no_grad():` の中で行われたかのどちらかです。no_grad の中では計算グラフが"
+     "記録されません（損失はその外で計算してください）。"),
     ("returned a gradient of type",
      "A Function's backward() returns tensors (or None), one per input of forward(): keep the gradient a "
-     "tensor, without .numpy(), .tolist() or .item()."),
+     "tensor, without .numpy(), .tolist() or .item().",
+     "Function の backward() は、forward() の入力 1 つにつき 1 つ、テンソル（または None）を返します。勾配は "
+     ".numpy()、.tolist()、.item() を使わずにテンソルのままにしてください。"),
     ("expected Variable or None",
      "A Function's backward() returns tensors (or None), one per input of forward(): keep the gradient a "
-     "tensor, without .numpy(), .tolist() or .item()."),
+     "tensor, without .numpy(), .tolist() or .item().",
+     "Function の backward() は、forward() の入力 1 つにつき 1 つ、テンソル（または None）を返します。勾配は "
+     ".numpy()、.tolist()、.item() を使わずにテンソルのままにしてください。"),
     ("grad can be implicitly created only for scalar outputs",
-     "backward() without an argument needs a single number: reduce with .sum() or .mean() first."),
+     "backward() without an argument needs a single number: reduce with .sum() or .mean() first.",
+     "引数なしの backward() はスカラー（要素 1 つ）にしか使えません。先に .sum() や .mean() でまとめてください。"),
 )
 
 
 def _tip(exc, tips=()):
     if isinstance(exc, NameError):
         name = _missing_name(exc)
-        return (f" If `{name}` comes from an earlier cell of the lesson, run that cell first (after a kernel "
-                "restart: Run \u2192 Run All Above Selected Cell); otherwise check its spelling.")
+        return pick(f" If `{name}` comes from an earlier cell of the lesson, run that cell first (after a kernel "
+                    "restart: Run \u2192 Run All Above Selected Cell); otherwise check its spelling.",
+                    ja=f"`{name}` がレッスンのもっと前のセルで作られるものなら先にそのセルを実行し、そうでなければ名前の"
+                       f"綴りを確かめてください。カーネルを再起動したあとは、{RUN_ABOVE_JA}で上のセルをまとめて"
+                       "実行できます。")
     text = str(exc)
-    for needle, tip in tuple(tips) + _ERROR_TIPS:
+    for needle, tip in tips:  # the exercise's own advice, in the lesson's language
         if needle in text:
-            return " " + tip
+            return pick(" ", ja="") + tip
+    for needle, tip, tip_ja in _ERROR_TIPS:
+        if needle in text:
+            return pick(" " + tip, ja=tip_ja)
     return ""
 
 
@@ -183,7 +225,7 @@ def check(condition, hint, success=None):
     if success is not None:
         print(f"{_OK} {success}")
     elif not _open_blocks:
-        print(f"{_OK} Correct!")
+        print(f"{_OK} {_correct()}")
 
 
 def _truth(condition):
@@ -216,17 +258,22 @@ def _truth(condition):
 # ---------------------------------------------------------------------------------------------
 
 _KINDS = {
-    "tensor": "a tensor",
-    "number": "a number (a Python int or float)",
-    "float": "a Python float",
-    "int": "a Python int",
-    "set": "a Python set",
-    "dict": "a Python dict",
-    "list": "a Python list",
-    "str": "a string",
-    "function": "a function",
-    "any": "a value",
+    "tensor": ("a tensor", "テンソル"),
+    "number": ("a number (a Python int or float)", "数値（Python の int か float）"),
+    "float": ("a Python float", "Python の float"),
+    "int": ("a Python int", "Python の int"),
+    "set": ("a Python set", "Python の set"),
+    "dict": ("a Python dict", "Python の dict"),
+    "list": ("a Python list", "Python の list"),
+    "str": ("a string", "文字列"),
+    "function": ("a function", "関数"),
+    "any": ("a value", "値"),
 }
+
+
+def _kind(kind):
+    en, ja = _KINDS[kind]
+    return pick(en, ja=ja)
 
 
 def _describe(value):
@@ -234,14 +281,20 @@ def _describe(value):
         return "None"
     if _is_tensor(value):
         shape = tuple(value.shape)
-        return f"a tensor of shape {_shape_text(shape)}"
+        return pick(f"a tensor of shape {_shape_text(shape)}", ja=f"形状 {_shape_text(shape)} のテンソル")
     name = type(value).__name__
     article = "an" if name[:1].lower() in "aeiou" else "a"
     if type(value).__module__ in ("builtins", "numpy") and not hasattr(value, "next_functions"):
-        return f"{article} {name}"
+        return pick(f"{article} {name}", ja=name)
     # An object of some class (a graph node, a module, ...): say that it is an object, so that
     # "a string, but it is a SubBackward0" does not read as if the answer were already right.
-    return f"{article} {name} object"
+    return pick(f"{article} {name} object", ja=f"{name} のオブジェクト")
+
+
+def _ja_spaced(text, before=True, after=True):
+    """``text`` for the middle of a Japanese sentence: with a space on a side where it begins or ends in
+    Latin letters, digits or ASCII signs (Japanese text puts a space between the two scripts)."""
+    return (" " if before and text[:1].isascii() else "") + text + (" " if after and text[-1:].isascii() else "")
 
 
 def _shape_text(shape):
@@ -303,18 +356,20 @@ def answer(name, kind="any", shape=None, allow_none=False, none_hint=None, float
     scope = frame.f_globals
     del frame
     if name not in scope:
-        raise Incomplete(f"`{name}` is not defined yet. Write your answer in the solution cell above "
-                         "and run that cell (Shift+Enter) before this one.")
+        raise Incomplete(_not_defined(name))
     value = scope[name]
     if value is None and not allow_none:
         raise Incomplete(_none_message(name, none_hint))
     if isinstance(value, type(Ellipsis)):
-        raise Incomplete(f"`{name}` still holds `...`: replace it with your answer.")
+        raise Incomplete(pick(f"`{name}` still holds `...`: replace it with your answer.",
+                              ja=f"`{name}` がまだ `...` のままです。答えに置き換えてください。"))
     _validate(value, kind, shape, f"`{name}`", kind_hint=kind_hint)
     if floating and _is_tensor(value) and not value.is_floating_point():
-        raise Incomplete(f"`{name}` should hold floating-point numbers, but its dtype is {value.dtype}. "
-                         + (floating if isinstance(floating, str) else
-                            "Write the numbers with a decimal point (1. rather than 1), or convert with .float()."))
+        advice = floating if isinstance(floating, str) else pick(
+            "Write the numbers with a decimal point (1. rather than 1), or convert with .float().",
+            ja="数を小数点付きで書くか（1 ではなく 1.）、.float() で変換してください。")
+        raise Incomplete(pick(f"`{name}` should hold floating-point numbers, but its dtype is {value.dtype}. ",
+                              ja=f"`{name}` は浮動小数点数を持つはずですが、dtype が {value.dtype} です。") + advice)
     return value
 
 
@@ -333,23 +388,36 @@ def _none_message(name, none_hint):
     """Why ``name`` is None: the solution cell is still unsolved, it stopped with an error, or it
     ran and stored None (then ``none_hint`` says what that means in this exercise)."""
     source, error = _previous_cell()
-    meaning = none_hint or (f"check that it assigns your answer to `{name}` (a function without `return` "
-                            "gives None, and so do in-place methods such as list.sort()).")
+    meaning = none_hint or pick(
+        f"check that it assigns your answer to `{name}` (a function without `return` gives None, and so do "
+        "in-place methods such as list.sort()).",
+        ja=f"答えを `{name}` に代入しているか確かめてください（`return` のない関数は None を返します。list.sort() "
+           "のようなその場で変更するメソッドも None を返します）。")
     ran_the_answer = (isinstance(source, str) and re.search(rf"\b{re.escape(name)}\b", source)
                       and "with exercise()" not in source)
     if ran_the_answer:
         if isinstance(error, NotImplementedError):
-            return (f"`{name}` is None: your solution cell still raises NotImplementedError. Replace "
-                    "`raise NotImplementedError()` with your answer and run the cell again.")
+            return pick(f"`{name}` is None: your solution cell still raises NotImplementedError. Replace "
+                        "`raise NotImplementedError()` with your answer and run the cell again.",
+                        ja=f"`{name}` が None です。解答セルがまだ NotImplementedError を送出しています。"
+                           "`raise NotImplementedError()` を答えに置き換えて、セルをもう一度実行してください。")
         if isinstance(error, BaseException) and not isinstance(error, Incomplete):
-            return (f"`{name}` is None because the cell you ran before this one stopped with an error before "
-                    f"it could assign `{name}`: {type(error).__name__}: {_short(error)}.{_tip(error)} Fix that "
-                    "error, run the cell again, then this check.")
+            what = f"{type(error).__name__}: {_short(error)}"
+            return pick(f"`{name}` is None because the cell you ran before this one stopped with an error before "
+                        f"it could assign `{name}`: {what}.{_tip(error)} Fix that error, run the cell again, then "
+                        "this check.",
+                        ja=f"`{name}` が None なのは、このセルの前に実行したセルが `{name}` に代入する前にエラーで"
+                           f"止まったからです:「{what}」。{_tip(error)}そのエラーを直してセルをもう一度実行し、それから"
+                           "このチェックを実行してください。")
         if error is None:
-            return f"your cell ran, but the value it stored in `{name}` is None: {meaning}"
-    return (f"`{name}` is None. Write your answer in the solution cell above (in place of "
-            "`raise NotImplementedError()`) and run it; if that cell stops with an error, fix the error first. "
-            f"If it ran and `{name}` is still None: {meaning}")
+            return pick(f"your cell ran, but the value it stored in `{name}` is None: {meaning}",
+                        ja=f"セルは実行されましたが、`{name}` に入った値が None です。{meaning}")
+    return pick(f"`{name}` is None. Write your answer in the solution cell above (in place of "
+                "`raise NotImplementedError()`) and run it; if that cell stops with an error, fix the error first. "
+                f"If it ran and `{name}` is still None: {meaning}",
+                ja=f"`{name}` が None です。上の解答セルに（`raise NotImplementedError()` の代わりに）答えを書いて"
+                   "実行してください。そのセルがエラーで止まるなら、まずそのエラーを直します。実行できたのに "
+                   f"`{name}` が None のままなら: {meaning}")
 
 
 _KIND_TESTS = {
@@ -372,37 +440,60 @@ def _validate(value, kind, shape, label, returned=False, kind_hint=None):
     """Raise Incomplete if ``value`` (the variable ``label``, or what the function ``label``
     returned) is not of ``kind`` (``kind_hint``: the advice to give then) or ``shape``, or holds NaN."""
     __tracebackhide__ = True
-    should, got = ("should return", "it returned") if returned else ("should be", "it is")
     if not _KIND_TESTS[kind](value):
         extra = ""
         if kind in ("number", "float", "int") and _is_tensor(value):
             if _numel(value) == 1:
-                extra = " Use .item() to turn a one-element tensor into a Python number."
+                extra = pick(" Use .item() to turn a one-element tensor into a Python number.",
+                             ja="要素が 1 つのテンソルは .item() で Python の数値に変換できます。")
             else:
-                extra = (f" A number is one value, and this tensor holds {_numel(value)}: reduce it the way the task "
-                         "asks (.mean(), .sum(), ...) or pick the one entry it asks for (t[0]), then use .item().")
+                n = _numel(value)
+                extra = pick(f" A number is one value, and this tensor holds {n}: reduce it the way the task asks "
+                             "(.mean(), .sum(), ...) or pick the one entry it asks for (t[0]), then use .item().",
+                             ja=f"数値は値 1 つですが、このテンソルには {n} 個の値があります。問題の指示どおりにまとめるか"
+                                "（.mean() や .sum() など）、求められている 1 つの要素を取り出して（t[0]）、それから "
+                                ".item() を使ってください。")
         elif kind == "float" and isinstance(value, int):
-            extra = " Write it with a decimal point (or convert with float(...))."
+            extra = pick(" Write it with a decimal point (or convert with float(...)).",
+                         ja="小数点を付けて書いてください（または float(...) で変換します）。")
         elif kind == "tensor" and isinstance(value, (list, tuple)):
-            extra = " Make a tensor from it with torch.tensor(...)."
+            extra = pick(" Make a tensor from it with torch.tensor(...).",
+                         ja="torch.tensor(...) でテンソルにしてください。")
         elif kind == "str" and callable(getattr(value, "name", None)) and hasattr(value, "next_functions"):
-            extra = (" That is the graph node itself, not its name: a node's name is the string its .name() "
-                     "returns, for example t.grad_fn.name().")
+            extra = pick(" That is the graph node itself, not its name: a node's name is the string its .name() "
+                         "returns, for example t.grad_fn.name().",
+                         ja="それは計算グラフのノードそのもので、名前ではありません。ノードの名前は .name() が返す文字列で、"
+                            "たとえば t.grad_fn.name() です。")
         elif kind == "set" and isinstance(value, (list, tuple, str)):
-            extra = ' Write a set with braces, for example {"a", "b"}.'
+            extra = pick(' Write a set with braces, for example {"a", "b"}.',
+                         ja='set は波かっこで書きます。例: {"a", "b"}')
         elif returned and value is None:
-            extra = " (A function without `return` returns None.)"
+            extra = pick(" (A function without `return` returns None.)",
+                         ja="（`return` のない関数は None を返します。）")
         if kind_hint:
-            extra = " " + kind_hint
-        raise Incomplete(f"{label} {should} {_KINDS[kind]}, but {got} {_describe(value)}.{extra}")
+            extra = pick(" ", ja="") + kind_hint
+        if returned:
+            raise Incomplete(pick(f"{label} should return {_kind(kind)}, but it returned {_describe(value)}.",
+                                  ja=f"{label} は{_ja_spaced(_kind(kind))}を返すはずですが、{_ja_spaced(_describe(value), before=False)}を返しました。")
+                             + extra)
+        raise Incomplete(pick(f"{label} should be {_kind(kind)}, but it is {_describe(value)}.",
+                              ja=f"{label} は{_ja_spaced(_kind(kind))}のはずですが、{_ja_spaced(_describe(value), before=False)}です。") + extra)
     if shape is not None and kind == "tensor" and tuple(value.shape) != tuple(shape):
         want, have = _shape_text(tuple(shape)), _shape_text(tuple(value.shape))
         if returned:
-            raise Incomplete(f"{label} should return a tensor of shape {want}, but it returned one of shape {have}.")
-        raise Incomplete(f"{label} should have shape {want}, but it has shape {have}.")
+            raise Incomplete(pick(
+                f"{label} should return a tensor of shape {want}, but it returned one of shape {have}.",
+                ja=f"{label} は形状 {want} のテンソルを返すはずですが、返したのは形状 {have} のテンソルです。"))
+        raise Incomplete(pick(f"{label} should have shape {want}, but it has shape {have}.",
+                              ja=f"{label} の形状は {want} のはずですが、{have} になっています。"))
     if _has_nan(value):
-        what = f"What {label} returned" if returned else label
-        raise Incomplete(f"{what} contains NaN (not a number): some computation went wrong on the way.")
+        if returned:
+            raise Incomplete(pick(f"What {label} returned contains NaN (not a number): some computation went "
+                                  "wrong on the way.",
+                                  ja=f"{label} の返した値に NaN（非数）が含まれています。途中の計算のどこかが"
+                                     "おかしくなっています。"))
+        raise Incomplete(pick(f"{label} contains NaN (not a number): some computation went wrong on the way.",
+                              ja=f"{label} に NaN（非数）が含まれています。途中の計算のどこかがおかしくなっています。"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,25 +541,34 @@ def call(function, *args, name=None, time_limit=None, returns=None, shape=None, 
              general tips for PyTorch's errors.
     """
     __tracebackhide__ = True
-    label = name or getattr(function, "__name__", "your function")
+    label = name or getattr(function, "__name__", pick("your function", ja="あなたの関数"))
     limit = TIME_LIMIT if time_limit is None else time_limit
     if not callable(function):
-        raise Incomplete(f"`{label}` should be a function, but it is {_describe(function)}.")
+        raise Incomplete(pick(f"`{label}` should be a function, but it is {_describe(function)}.",
+                              ja=f"`{label}` は関数のはずですが、{_ja_spaced(_describe(function), before=False)}です。"))
     try:
         with _time_limit(limit):
             result = function(*args, **kwargs)
     except _TimeUp:
-        raise Incomplete(f"{label} did not finish within {limit:g} second{'' if limit == 1 else 's'}, so the "
-                         "check stopped it. Is there a loop whose condition never becomes false?") from None
+        raise Incomplete(pick(
+            f"{label} did not finish within {limit:g} second{'' if limit == 1 else 's'}, so the "
+            "check stopped it. Is there a loop whose condition never becomes false?",
+            ja=f"{label} が {limit:g} 秒以内に終わらなかったので、チェックが止めました。"
+               "条件がいつまでも偽にならないループはありませんか？")) from None
     except NotImplementedError:
-        raise Incomplete(f"{label} still raises NotImplementedError: replace "
-                         "`raise NotImplementedError()` with your code.") from None
+        raise Incomplete(pick(f"{label} still raises NotImplementedError: replace "
+                              "`raise NotImplementedError()` with your code.",
+                              ja=f"{label} はまだ NotImplementedError を送出しています。"
+                                 "`raise NotImplementedError()` をあなたのコードに置き換えてください。")) from None
     except Incomplete:
         raise
     except RecursionError:
-        raise Incomplete(f"{label} called itself without end (RecursionError).") from None
+        raise Incomplete(pick(f"{label} called itself without end (RecursionError).",
+                              ja=f"{label} が自分自身を際限なく呼び出しました（RecursionError）。")) from None
     except Exception as exc:  # noqa: BLE001 - the learner's error, shown as a hint
-        raise Incomplete(f"{label} raised {type(exc).__name__}: {_short(exc)}.{_tip(exc, tips)}") from None
+        raise Incomplete(pick(f"{label} raised {type(exc).__name__}: {_short(exc)}.",
+                              ja=f"{label} で「{type(exc).__name__}: {_short(exc)}」が発生しました。")
+                         + _tip(exc, tips)) from None
     if returns is not None:
         _validate(result, returns, shape, label, returned=True)
     return result
@@ -491,10 +591,13 @@ def backward_once(loss, parameters, name="backward()"):
         with _time_limit(TIME_LIMIT):
             loss.backward(retain_graph=True)
     except _TimeUp:
-        raise Incomplete(f"{name} did not finish within {TIME_LIMIT:g} seconds, so the check stopped it.") from None
+        raise Incomplete(pick(f"{name} did not finish within {TIME_LIMIT:g} seconds, so the check stopped it.",
+                              ja=f"{name} が {TIME_LIMIT:g} 秒以内に終わらなかったので、チェックが止めました。")) from None
     except Exception as exc:  # noqa: BLE001 - PyTorch's error, shown as a hint
         if "backward through the graph a second time" not in str(exc):
-            raise Incomplete(f"{name} raised {type(exc).__name__}: {_short(exc)}.{_tip(exc)}") from None
+            raise Incomplete(pick(f"{name} raised {type(exc).__name__}: {_short(exc)}.",
+                                  ja=f"{name} で「{type(exc).__name__}: {_short(exc)}」が発生しました。")
+                             + _tip(exc)) from None
         for p, grad in zip(params, left):
             p.grad = grad
         return False

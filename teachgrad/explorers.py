@@ -24,9 +24,16 @@ tested without a browser. :mod:`teachgrad.widgets` puts controls around them.
 - gradients through a deep stack (lesson 10): :func:`deep_stack`, :func:`layer_grad_norms`,
   :func:`gradient_flow`, :func:`flow_verdict`, :func:`gradient_flow_table`;
 - errors explained in a line: :func:`friendly_error`.
+
+Tables and messages follow :func:`teachgrad.set_language`; PyTorch's own messages stay as PyTorch
+prints them.
 """
 
 import importlib
+
+import re
+
+from .language import display_width, get_language, pad, pick
 
 __all__ = [
     "CHAIN_LEAVES", "CHAIN_VALUES", "CHAIN_GRADS", "CHAIN_TOGGLES", "chain_leaves", "chain_code",
@@ -35,7 +42,7 @@ __all__ = [
     "friendly_error", "BackwardSteps", "diamond", "graph_nodes", "nodes_named", "printed_warnings", "warning_text",
     "FieldGuideCase", "FIELD_GUIDE", "FIELD_GUIDE_KEYS", "field_guide_case", "field_guide_run",
     "field_guide_table", "ACTIVATIONS", "INITS", "INIT_LABELS", "deep_stack", "layer_grad_norms",
-    "gradient_flow", "flow_verdict", "gradient_flow_table",
+    "gradient_flow", "flow_verdict", "gradient_flow_table", "init_label",
 ]
 
 
@@ -59,24 +66,30 @@ def _num(v):
 _EXPLANATIONS = (
     ("Trying to backward through the graph a second time",
      "The previous backward() freed the values the graph had saved. Tick retain_graph before the "
-     "earlier backward(), or build the graph again (new graph)."),
+     "earlier backward(), or build the graph again (new graph).",
+     "前回の backward() が、グラフに保存されていた値を解放しました。1 回目の backward() を押す前に retain_graph に"
+     "チェックを入れるか、「新しいグラフ」を押して計算グラフを作り直してください。"),
     ("does not require grad and does not have a grad_fn",
-     "Nothing in this computation requires grad, so there is no graph to go backward through."),
+     "Nothing in this computation requires grad, so there is no graph to go backward through.",
+     "この計算には requires_grad が True のテンソルがないので、逆伝播でたどる計算グラフがありません。"),
     ("grad can be implicitly created only for scalar outputs",
      "backward() without an argument works only for a single number; pass a gradient of the "
-     "output's shape."),
+     "output's shape.",
+     "引数なしの backward() はスカラー（要素 1 つ）にしか使えません。出力と同じ形状の勾配を渡してください。"),
     ("you can only change requires_grad flags of leaf variables",
      "Only leaves (tensors you created) have a requires_grad flag you can set; use .detach() for a "
-     "computed tensor."),
+     "computed tensor.",
+     "requires_grad フラグを変更できるのは葉テンソル（自分で作ったテンソル）だけです。計算結果のテンソルには "
+     ".detach() を使ってください。"),
 )
 
 
 def friendly_error(exc):
     """``"RuntimeError: <PyTorch's message>"`` plus a one-line explanation when we know one."""
     text = f"{type(exc).__name__}: {exc}"
-    for needle, explanation in _EXPLANATIONS:
+    for needle, explanation, explanation_ja in _EXPLANATIONS:
         if needle in str(exc):
-            return f"{text}\n{explanation}"
+            return f"{text}\n{pick(explanation, ja=explanation_ja)}"
     return text
 
 
@@ -106,7 +119,7 @@ def print_chain_grads(leaves, y, z, w):
     """Print y, z, w and each leaf's .grad beside its value in the plain (unblocked) chain."""
     for name, t in (("y", y), ("z", z), ("w", w)):
         print(f"{name} = {t.item():6.1f}   requires_grad={t.requires_grad}")
-    print(f"{'leaf':<6}{'.grad':<16}plain chain")
+    print(pick(f"{'leaf':<6}{'.grad':<16}plain chain", ja=f"{pad('葉', 6)}{'.grad':<16}何も止めない場合"))
     for name, t in zip(CHAIN_LEAVES, leaves):
         print(f"{name:<6}{str(t.grad):<16}{CHAIN_GRADS[name]}")
 
@@ -185,8 +198,13 @@ def chain_table(result):
     rows = [f"{k}  {_num(result['grads'][k])}" for k in CHAIN_LEAVES]
     rows.append(f"w = {_num(result['values']['w'])}, requires_grad={result['w_requires_grad']}")
     if result["error"]:
-        rows.append("w.backward() failed: " + result["error"].split("\n")[0])
+        rows.append(_failed("w.backward()") + result["error"].split("\n")[0])
     return "\n".join(rows)
+
+
+def _failed(call):
+    """``"w.backward() failed: "``: the start of a line that reports an error."""
+    return pick(f"{call} failed: ", ja=f"{call} が失敗しました: ")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,12 +222,15 @@ class AccumulationLab:
         self.message = ""
         self.history = []  # the code that ran, one line per action
         self.new_graph()
-        self.message = "out = (inp + 1).pow(2) built; inp.grad is None until the first backward()."
+        self.message = pick("out = (inp + 1).pow(2) built; inp.grad is None until the first backward().",
+                            ja="out = (inp + 1).pow(2) を作りました。最初の backward() までは inp.grad は None です。")
 
     def new_graph(self):
         self.out = (self.inp + 1).pow(2)
         self.history.append("out = (inp + 1).pow(2)")
-        self.message = "New graph: out = (inp + 1).pow(2). inp.grad is kept: only zeroing clears it."
+        self.message = pick("New graph: out = (inp + 1).pow(2). inp.grad is kept: only zeroing clears it.",
+                            ja="新しいグラフ: out = (inp + 1).pow(2)。inp.grad はそのまま残ります。"
+                               "消えるのはゼロにしたときだけです。")
 
     def backward(self, retain_graph=True):
         torch = self.torch
@@ -222,20 +243,27 @@ class AccumulationLab:
             return False
         self.calls += 1
         if retain_graph:
-            self.message = "backward() added d(out)/d(inp) = 2*(inp + 1) to inp.grad; the graph was kept."
+            self.message = pick("backward() added d(out)/d(inp) = 2*(inp + 1) to inp.grad; the graph was kept.",
+                                ja="backward() が d(out)/d(inp) = 2*(inp + 1) を inp.grad に足しました。"
+                                   "グラフは残っています。")
         else:
-            self.message = ("backward() added d(out)/d(inp) = 2*(inp + 1) to inp.grad and freed the graph: "
-                            "another backward() will fail.")
+            self.message = pick("backward() added d(out)/d(inp) = 2*(inp + 1) to inp.grad and freed the graph: "
+                                "another backward() will fail.",
+                                ja="backward() が d(out)/d(inp) = 2*(inp + 1) を inp.grad に足し、グラフを"
+                                   "解放しました。もう一度 backward() を呼ぶと失敗します。")
         return True
 
     def zero_grad(self):
         self.history.append("inp.grad.zero_()")
         if self.inp.grad is None:
-            self.message = ("inp.grad is None: there is nothing to zero yet (inp.grad.zero_() would raise "
-                            "AttributeError). Run backward first.")
+            self.message = pick("inp.grad is None: there is nothing to zero yet (inp.grad.zero_() would raise "
+                                "AttributeError). Run backward first.",
+                                ja="inp.grad は None なので、まだゼロにするものがありません（inp.grad.zero_() は "
+                                   "AttributeError になります）。先に backward を実行してください。")
             return False
         self.inp.grad.zero_()
-        self.message = "inp.grad.zero_() set every entry of inp.grad to 0."
+        self.message = pick("inp.grad.zero_() set every entry of inp.grad to 0.",
+                            ja="inp.grad.zero_() が inp.grad の要素をすべて 0 にしました。")
         return True
 
     def grad_values(self):
@@ -245,9 +273,11 @@ class AccumulationLab:
 
     def table(self, message=True):
         grad = self.inp.grad
-        lines = [f"backward calls: {self.calls}", "inp.grad:", "None" if grad is None else str(grad)]
+        lines = [pick(f"backward calls: {self.calls}", ja=f"backward の呼び出し回数: {self.calls}"), "inp.grad:",
+                 "None" if grad is None else str(grad)]
         if message and self.message:
-            lines.append("message: " + self.message.replace("\n", "\n         "))
+            head = pick("message: ", ja="メッセージ: ")
+            lines.append(head + self.message.replace("\n", "\n" + " " * display_width(head)))
         return "\n".join(lines)
 
 
@@ -300,16 +330,18 @@ def training_table(history, first=3, settings=None):
     if settings:
         lines.append(", ".join(f"{k}={v}" for k, v in settings.items()))
     cols = ("loss", "w_grad", "w", "b")
-    lines.append(f"{'step':>4}  {'loss':>10}  {'w.grad':>10}  {'w':>10}  {'b':>10}")
+    step_label, loss_label = pick("step", ja="ステップ"), pick("loss", ja="損失")
+    width = max(4, display_width(step_label))
+    lines.append(f"{pad(step_label, width, '>')}  {pad(loss_label, 10, '>')}  {'w.grad':>10}  {'w':>10}  {'b':>10}")
 
     def row(e):
-        return f"{e['step']:>4}  " + "  ".join(f"{_fixed(e[c]):>10}" for c in cols)
+        return f"{e['step']:>{width}}  " + "  ".join(f"{_fixed(e[c]):>10}" for c in cols)
 
     shown = history[:first]
     lines.extend(row(e) for e in shown)
     if len(history) > len(shown):
         if len(history) > len(shown) + 1:
-            lines.append(f"{'...':>4}")
+            lines.append(f"{'...':>{width}}")
         lines.append(row(history[-1]))
     return "\n".join(lines)
 
@@ -390,9 +422,10 @@ def sequential_table(result):
     lines = [f"model(x): requires_grad={result['out_requires_grad']}, grad_fn={result['out_grad_fn']}"]
     for name in SEQUENTIAL_PARAMS + ("input",):
         g = result["grads"][name]
-        lines.append(f"{name:<9} {'None' if g is None else 'grad shape ' + _shape(g)}")
+        label = pick("input", ja="入力") if name == "input" else name
+        lines.append(f"{pad(label, 9)} {'None' if g is None else pick('grad shape ', ja='grad の形状 ') + _shape(g)}")
     if result["error"]:
-        lines.append("y.backward() failed: " + result["error"].split("\n")[0])
+        lines.append(_failed("y.backward()") + result["error"].split("\n")[0])
     return "\n".join(lines)
 
 
@@ -536,35 +569,41 @@ class BackwardSteps:
 
     def marks(self):
         """For viz.graph_svg(marks=...): done nodes, pending gradients, the next node."""
-        marks = {node: ("done", f"received {_grad_text(grad)}") for node, grad, _ in self.done}
+        marks = {node: ("done", pick(f"received {_grad_text(grad)}", ja=f"受け取った勾配 {_grad_text(grad)}"))
+                 for node, grad, _ in self.done}
         for node, grad in self.pending.items():
-            marks[node] = ("pending", f"pending {_grad_text(grad)}")
+            marks[node] = ("pending", pick(f"pending {_grad_text(grad)}", ja=f"待機中 {_grad_text(grad)}"))
         nxt = self.next_node()
         if nxt is not None:
-            note = marks.get(nxt, (None, "gets the output's gradient, 1.0"))[1]
+            note = marks.get(nxt, (None, pick("gets the output's gradient, 1.0", ja="出力の勾配 1.0 を受け取る")))[1]
             marks[nxt] = ("next", note)
         return marks
 
     def table(self):
         ran = {node: (grad, sent) for node, grad, sent in self.done}
         nxt = self.next_node()
-        lines = [f"ran {len(self.done)} of {len(self.order)} nodes" + (" - backward is done" if self.finished else "")]
+        done, total = len(self.done), len(self.order)
+        lines = [pick(f"ran {done} of {total} nodes" + (" - backward is done" if self.finished else ""),
+                      ja=f"{total} ノード中 {done} ノードを実行" + ("（逆伝播は完了）" if self.finished else ""))]
         width = max(len(self.label(n)) for n in self.order)
         for i, node in enumerate(self.order, 1):
             if node in ran:
                 grad, sent = ran[node]
-                to = ", ".join(f"{_grad_text(g)} to {self._short(c)}" for c, g in sent)
-                what = f"received {_grad_text(grad)}" + (f", sent {to}" if to else "")
-                state = "done"
+                to = pick(", ", ja="、").join(pick(f"{_grad_text(g)} to {self._short(c)}", ja=f"{self._short(c)} へ {_grad_text(g)}")
+                               for c, g in sent)
+                what = (pick(f"received {_grad_text(grad)}", ja=f"受け取り {_grad_text(grad)}")
+                        + (pick(f", sent {to}", ja=f"、送信 {to}") if to else ""))
+                state = pick("done", ja="済み")
             else:
-                what = f"pending {_grad_text(self.pending[node])}" if node in self.pending else ""
-                state = "next ->" if node is nxt else ""
-            lines.append(f"{state:<7} {i}. {self.label(node):<{width}}  {what}".rstrip())
+                what = (pick(f"pending {_grad_text(self.pending[node])}", ja=f"待機中 {_grad_text(self.pending[node])}")
+                        if node in self.pending else "")
+                state = pick("next ->", ja="次 ->") if node is nxt else ""
+            lines.append(f"{pad(state, 7)} {i}. {self.label(node):<{width}}  {what}".rstrip())
         waiting = ", ".join(f"{self._short(n)}: {_grad_text(g)}" for n, g in self.pending.items())
         lines.append(f"pending: {{{waiting}}}")
         leaves = [(name, t) for name, t in self.names.items() if t.grad_fn is None and t.requires_grad]
-        lines.append("leaf .grad: " + ", ".join(f"{name}={_grad_text(None if t.grad is None else t.grad.item())}"
-                                                 for name, t in leaves))
+        lines.append(pick("leaf .grad: ", ja="葉の .grad: ")
+                     + ", ".join(f"{name}={_grad_text(None if t.grad is None else t.grad.item())}" for name, t in leaves))
         return "\n".join(lines)
 
 
@@ -634,21 +673,41 @@ class FieldGuideCase:
     protects   what autograd was protecting, in a sentence
     remedy     what the fix does, in a sentence
     marks      ``marks(ns)`` -> ``{node or tensor: (state, note)}`` for the drawing of the broken code
+
+    ``message`` (where it is ours, not PyTorch's), ``protects``, ``remedy`` and the drawing's notes follow
+    :func:`teachgrad.set_language` (:data:`_FIELD_GUIDE_JA`); so do the code's comments in
+    :func:`field_guide_run`.
     """
 
     def __init__(self, key, message, anchor, broken, fixed, draw, protects, remedy, marks=None):
-        self.key, self.message, self.anchor = key, message, anchor
+        self.key, self._message, self.anchor = key, message, anchor
         self.broken, self.fixed = broken.strip("\n"), fixed.strip("\n")
-        self.draw, self.protects, self.remedy = tuple(draw), protects, remedy
+        self.draw, self._protects, self._remedy = tuple(draw), protects, remedy
         self._marks = marks
+
+    def _text(self, field, english):
+        return pick(english, ja=_FIELD_GUIDE_JA.get(self.key, {}).get(field, english))
+
+    @property
+    def message(self):
+        return self._text("message", self._message)
+
+    @property
+    def protects(self):
+        return self._text("protects", self._protects)
+
+    @property
+    def remedy(self):
+        return self._text("remedy", self._remedy)
 
     def marks(self, ns):
         if self._marks is None:
             return {}
         try:
-            return self._marks(ns)
+            marks = self._marks(ns)
         except Exception:  # noqa: BLE001 - a drawing without notes is still a drawing
             return {}
+        return {node: (state, _note_text(note)) for node, (state, note) in marks.items()}
 
     def __repr__(self):
         return f"FieldGuideCase({self.key!r})"
@@ -924,6 +983,138 @@ for step in range(3):
 ]
 FIELD_GUIDE_KEYS = tuple(case.key for case in FIELD_GUIDE)
 
+# The field guide in Japanese: per case, our message (PyTorch's stay as PyTorch writes them), what
+# autograd was protecting and what the fix does; the drawing's notes; the code's comments.
+_FIELD_GUIDE_JA = {
+    "no-grad": {
+        "protects": "no_grad の中では何も記録されないので、loss には grad_fn がありません。逆にたどる計算グラフがないのです。",
+        "remedy": "no_grad の外では順伝播が記録され、backward が重みまで届きます。",
+    },
+    "non-scalar": {
+        "protects": "backward() は d(loss)/d(loss) = 1 から始めますが、これは数値が 1 つのときにしか意味を持ちません。"
+                    "数値が 3 つあると、それぞれをどう重み付けするかを推測しなければならなくなります。",
+        "remedy": ".mean()（または .sum()）でまとめると損失は数値 1 つになります。backward(v) なら、重みを v として"
+                  "自分で指定します。",
+    },
+    "second-backward": {
+        "protects": "ステップ 0 の backward() が、ステップ 0 のノードが保存していた値を解放しました。ステップ 1 の"
+                    "計算グラフは h を通ってそのノードに行き当たりますが、値はもうありません。",
+        "remedy": "h.detach() は h の値を残して履歴を捨てるので、各ステップの backward はそのステップの中で止まります。",
+    },
+    "leaf-in-place": {
+        "protects": "w は勾配を必要とする葉テンソルで、backward が .grad を集める場所です。更新が記録されると、w は"
+                    "計算されたテンソルに変わってしまいます。",
+        "remedy": "no_grad の中なら、更新は w の値を変えるだけです。w は勾配を必要とする葉テンソルのままです。",
+    },
+    "version": {
+        "protects": "sigmoid の backward には自分が出力した s が必要です（導関数は s * (1 - s)）。その s が上書きされ、"
+                    "バージョンカウンターがそれを知らせています。",
+        "remedy": "その場で書き換えない ReLU は新しいテンソルに書くので、保存された s は順伝播のときの s のままです。",
+    },
+    "numpy": {
+        "protects": "NumPy 配列は pred とメモリを共有しますが、autograd のことは何も知りません。配列を通した変更に、"
+                    "計算グラフは気づけません。",
+        "remedy": "detach() は同じ数値を持つ履歴のないテンソルを返します。その .numpy() なら安全です。",
+    },
+    "non-leaf-flag": {
+        "protects": "features は計算されたテンソルです。その requires_grad は入力から決まるもので、オフにはできません。",
+        "remedy": "detach() は、同じ値を持ち勾配を必要としない新しい葉テンソルを返します。",
+    },
+    "integer": {
+        "protects": "勾配は変化率です。整数は少しだけ変わることができないので、勾配を持てません。",
+        "remedy": "小数点を付けて書けば値は float32 になり、勾配を必要とできます。",
+    },
+    "mat-shapes": {
+        "protects": "Linear は最後の次元（28）に重みをかけますが、重みは 1 行に 784 個の数値を期待しています。",
+        "remedy": "flatten(1) はバッチの次元を残し、画像 1 枚を 784 個の数値にします。",
+    },
+    "broadcast": {
+        "protects": "ブロードキャストは形状を右からそろえます。(4, 3) と (4,) では、3 と 4 が組になります。",
+        "remedy": "keepdim=True なら m の形状は (4, 1) になり、各サンプルの行に沿ってブロードキャストされます。",
+    },
+    "dtype": {
+        "protects": "モデルは float32 で計算し、ターゲットは NumPy から float64 で来ました。BCELoss は両方が同じで"
+                    "あることを求めます。",
+        "remedy": ".float() で、データを読み込むところでターゲットを一度だけ float32 に変換します。",
+    },
+    "non-leaf-grad": {
+        "protects": "勾配を必要とするテンソルは randn が作ったものです。w はそこから計算されたコピーで、backward は"
+                    "葉テンソルの .grad しか埋めません。",
+        "remedy": "dtype（やデバイス）を指定して直接作れば w 自身が葉テンソルになり、その .grad が埋まります。",
+    },
+    "total-loss": {
+        "message": "（メッセージなし）反復のたびにメモリが増える: total_loss += loss",
+        "protects": "total_loss はすべてのステップの loss から計算されたテンソルなので、すべてのステップの計算グラフが"
+                    "そこからたどれるまま残ります。",
+        "remedy": "loss.item() は Python の float です。足し合わせても計算グラフはまったく残りません。",
+    },
+}
+
+_NOTES_JA = {
+    "nothing to go back through": "逆にたどるものがない",
+    "shape (3,): not one number": "形状 (3,): 数値 1 つではない",
+    "step 0: saved values freed": "ステップ 0: 保存した値は解放済み",
+    "a leaf: not changed in place": "葉テンソル: その場では変更できない",
+    "saved s at version 0, now 1": "保存した s はバージョン 0、いまは 1",
+    "part of a graph": "計算グラフの一部",
+    "computed, not a leaf": "計算されたテンソルで、葉ではない",
+    "shape (4,) against (4, 3)": "形状 (4,) と (4, 3)",
+    "float32, target float64": "float32、ターゲットは float64",
+    "not a leaf: made by .to()": "葉ではない: .to() が作った",
+}
+
+_CODE_COMMENTS_JA = {
+    "copied from the evaluation code": "評価用のコードからコピーした",
+    "fix: the training step records its graph": "修正: 学習ステップは計算グラフを記録する",
+    "one loss per sample: shape (3,)": "サンプルごとに損失が 1 つ: 形状 (3,)",
+    "fix: one number to differentiate": "修正: 微分するのは数値 1 つ",
+    "h brings the previous step's graph along": "h が前のステップの計算グラフを連れてくる",
+    "fix: start from h's value only": "修正: h の値だけから始める",
+    "one SGD step by hand": "手で書いた SGD の 1 ステップ",
+    "fix: an update is not part of the model": "修正: 更新はモデルの一部ではない",
+    "sigmoid saves its output s for backward": "sigmoid は backward のために出力 s を保存する",
+    "... and this overwrites s: s._version 0 -> 1": "... そしてこれが s を上書きする: s._version 0 -> 1",
+    "fix: a new tensor, s stays as saved": "修正: 新しいテンソル。s は保存されたまま",
+    "fix: the values, without the history": "修正: 履歴を除いた値",
+    "meant: do not train the encoder through this": "意図: ここを通してエンコーダーを学習させない",
+    "fix: a new tensor without history": "修正: 履歴のない新しいテンソル",
+    "fix: floats": "修正: 浮動小数点数",
+    "a batch of 8 grey 28x28 images": "28x28 のグレー画像 8 枚のバッチ",
+    "fix: one row of 784 numbers per image": "修正: 画像 1 枚につき 784 個の数値の行が 1 つ",
+    "4 samples, 3 features": "サンプル 4 つ、特徴量 3 つ",
+    "one mean per sample: shape (4,)": "サンプルごとに平均が 1 つ: 形状 (4,)",
+    "fix: shape (4, 1) lines up with the samples": "修正: 形状 (4, 1) ならサンプルとそろう",
+    "NumPy makes float64": "NumPy は float64 を作る",
+    "fix: float32 like the model": "修正: モデルと同じ float32",
+    'on a GPU: .to("cuda")': 'GPU なら .to("cuda")',
+    "fix: made where it lives": "修正: 置き場所で直接作る",
+    "a tensor: keeps this step's graph alive": "テンソル: このステップの計算グラフを生かし続ける",
+    "fix: a Python number, no graph": "修正: Python の数値で、計算グラフはない",
+}
+
+
+def _note_text(note):
+    """A drawing's note in the current language."""
+    if not note:
+        return note
+    kept = re.fullmatch(r"(\d+) nodes kept alive", note)
+    if kept:
+        return pick(note, ja=f"{kept.group(1)} 個のノードが残っている")
+    return pick(note, ja=_NOTES_JA.get(note, note))
+
+
+def _code_in_language(code):
+    """The field guide's code with its comments in the current language (the code itself unchanged)."""
+    if get_language() == "en":
+        return code
+    lines = []
+    for line in code.split("\n"):
+        head, sep, comment = line.partition("# ")
+        if sep and comment in _CODE_COMMENTS_JA:
+            line = head + sep + pick(comment, ja=_CODE_COMMENTS_JA[comment])
+        lines.append(line)
+    return "\n".join(lines)
+
 
 def field_guide_case(key):
     for case in FIELD_GUIDE:
@@ -947,7 +1138,7 @@ def field_guide_run(key, fixed=False, torch=None, trace=False):
 
     lib = _lib(torch)
     case = field_guide_case(key)
-    code = case.fixed if fixed else case.broken
+    code = _code_in_language(case.fixed if fixed else case.broken)
     ns = {"torch": lib, "nn": _sub(lib, "nn"), "graph_nodes": graph_nodes}
     printed = io.StringIO()
     error = None
@@ -989,13 +1180,15 @@ def field_guide_run(key, fixed=False, torch=None, trace=False):
 
 def field_guide_table(result):
     """What the run printed and how it ended, as the explorer shows it."""
-    lines = [f"fix applied: {'yes' if result['fixed'] else 'no'}"]
+    lines = [pick(f"fix applied: {'yes' if result['fixed'] else 'no'}",
+                  ja=f"修正の適用: {'あり' if result['fixed'] else 'なし'}")]
     printed = result["printed"].rstrip("\n")
     if printed:
-        lines += ["printed:"] + ["  " + line for line in printed.splitlines()]
+        lines += [pick("printed:", ja="表示:")] + ["  " + line for line in printed.splitlines()]
     for w in result["warnings"]:
-        lines.append("warned:  " + w)
-    lines.append(("raised:  " + result["error"]) if result["error"] else "raised:  nothing")
+        lines.append(pick("warned:  ", ja="警告: ") + w)
+    raised = pick("raised:  ", ja="例外: ")
+    lines.append(raised + (result["error"] if result["error"] else pick("nothing", ja="なし")))
     return "\n".join(lines)
 
 
@@ -1007,6 +1200,15 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu")
 INITS = ("default", "xavier", "kaiming", "normal")
 INIT_LABELS = {"default": "PyTorch's default", "xavier": "Xavier (Glorot) normal", "kaiming": "Kaiming (He) normal",
                "normal": "normal, std 1 (badly scaled)"}
+_INIT_LABELS_JA = {"default": "PyTorch の既定", "xavier": "Xavier (Glorot) 正規分布", "kaiming": "Kaiming (He) 正規分布",
+                   "normal": "正規分布、標準偏差 1（スケールが不適切）"}
+# the verdicts stay the English words the lesson's exercise asks for; Japanese adds their meaning
+_VERDICTS_JA = {"vanishing": "勾配消失", "exploding": "勾配爆発", "healthy": "健全"}
+
+
+def init_label(key):
+    """How the explorer names an initialisation (:data:`INIT_LABELS`), in the current language."""
+    return pick(INIT_LABELS[key], ja=_INIT_LABELS_JA[key])
 
 
 def deep_stack(depth, activation="relu", init="default", width=32, torch=None, seed=0):
@@ -1106,16 +1308,19 @@ def gradient_flow_table(result):
     d = result["depth"]
     first, last = norms[0], norms[-1]
     if not (math.isfinite(first) and math.isfinite(last)):
-        ratio = "- (not finite)"
+        ratio = pick("- (not finite)", ja="-（有限でない）")
     elif last == 0:
-        ratio = f"- (layer {d} got 0)"
+        ratio = pick(f"- (layer {d} got 0)", ja=f"-（層 {d} は 0）")
     else:
         ratio = _sci(first / last)
+    verdict = result["verdict"]
     return "\n".join([
         f"depth={d}, activation={result['activation']}, init={result['init']}",
-        f"loss: {_sci(result['loss'])}",
-        f"weight.grad norm, layer 1 (input side):  {_sci(norms[0])}",
-        f"weight.grad norm, layer {d} (output side): {_sci(norms[-1])}",
-        f"layer 1 / layer {d}: {ratio}",
-        f"verdict: {result['verdict']}",
+        pick(f"loss: {_sci(result['loss'])}", ja=f"損失: {_sci(result['loss'])}"),
+        pick(f"weight.grad norm, layer 1 (input side):  {_sci(norms[0])}",
+             ja=f"weight.grad のノルム、層 1（入力側）: {_sci(norms[0])}"),
+        pick(f"weight.grad norm, layer {d} (output side): {_sci(norms[-1])}",
+             ja=f"weight.grad のノルム、層 {d}（出力側）: {_sci(norms[-1])}"),
+        pick(f"layer 1 / layer {d}: {ratio}", ja=f"層 1 / 層 {d}: {ratio}"),
+        pick(f"verdict: {verdict}", ja=f"判定: {verdict}（{_VERDICTS_JA.get(verdict, verdict)}）"),
     ])

@@ -24,12 +24,21 @@ The graph is walked through the public PyTorch API only (``grad_fn.next_function
 ``AccumulateGrad.variable``), so the same code draws real ``torch`` tensors too.
 matplotlib is imported only when something is drawn; figures are created without pyplot, so nothing
 is left registered in pyplot's global figure list.
+
+Words in drawings (legends, notes) follow :func:`teachgrad.set_language`. Japanese text is drawn with
+IPAexGothic, the font the lessons install (the ``matplotlib-fontja`` package): matplotlib falls back to
+it for characters DejaVu lacks, and an SVG drawing embeds the few glyphs it uses, so that any browser
+shows them (an SVG shown as an image cannot reach the fonts of the page or of the kernel's machine).
 """
 
+import base64
 import collections
 import contextlib
+import functools
 import io
 import sys
+
+from .language import display_width, get_language, pick
 
 __all__ = ["draw_graph", "graph_svg", "trace", "Trace", "TraceEvent", "figure_to_png", "figure_to_svg",
            "line_chart_svg", "grid_svg"]
@@ -196,7 +205,7 @@ def _fmt(t):
             return _num(t.item())
         if len(shape) == 1 and n <= 3:
             return "[" + ", ".join(_num(v, 4) for v in t.tolist()) + "]"
-        return "shape (" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+        return pick("shape ", ja="形状 ") + "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
     except Exception:
         return "?"
 
@@ -350,7 +359,7 @@ def _build(root, events, tensor_names, fn_names, grad_fns=None):
                 value = _fmt(t)
                 n.lines.append(f"{name} = {value}" if name else value)
                 if not n.recorded:
-                    n.lines.append("no grad_fn")
+                    n.lines.append(pick("no grad_fn", ja="grad_fn なし"))
                 work.append(("event", n, ev))
             return n
         fn = getattr(t, "grad_fn", None)
@@ -432,7 +441,7 @@ _PAD_Y = 0.10
 
 
 def _node_size(n):
-    w = max(len(s) for s in n.lines) * _CHAR_W + 2 * _PAD_X
+    w = max(display_width(s) for s in n.lines) * _CHAR_W + 2 * _PAD_X
     h = len(n.lines) * _LINE_H + 2 * _PAD_Y
     return w, h
 
@@ -621,21 +630,21 @@ class _Scene:
         has_off_op = any(n.kind == "op" and not n.recorded for n in g.order)
         self.legend = []  # (kind, label)
         if styles - {"flow"} or has_shade or has_off_leaf or has_off_op:
-            self.legend.append(("flow", "backward flows"))
+            self.legend.append(("flow", pick("backward flows", ja="逆伝播が流れる")))
             if "idle" in styles:
-                self.legend.append(("idle", "edge exists, no gradient reaches it"))
+                self.legend.append(("idle", pick("edge exists, no gradient reaches it", ja="辺はあるが勾配は届かない")))
             if "cut" in styles:
-                self.legend.append(("cut", "cut by detach()"))
+                self.legend.append(("cut", pick("cut by detach()", ja="detach() で切断")))
             if "none" in styles:
-                self.legend.append(("none", "no edge in the graph"))
+                self.legend.append(("none", pick("no edge in the graph", ja="グラフに辺がない")))
             if has_shade:
-                self.legend.append(("shade", "ran under no_grad"))
+                self.legend.append(("shade", pick("ran under no_grad", ja="no_grad の中で実行")))
             if has_off_leaf:
                 self.legend.append(("leaf_off", "requires_grad=False"))
         if any(n.mark == "error" for n in g.order):
             if not self.legend:
-                self.legend.append(("flow", "backward flows"))
-            self.legend.append(("error", "where the trouble is"))
+                self.legend.append(("flow", pick("backward flows", ja="逆伝播が流れる")))
+            self.legend.append(("error", pick("where the trouble is", ja="問題の起きた場所")))
         # extent of the drawing, plus room for the legend and the title
         xs = [v for x, y, w, h, *_ in self.nodes for v in (x - w / 2, x + w / 2)]
         ys = [v for x, y, w, h, *_ in self.nodes for v in (y - h / 2, y + h / 2)]
@@ -799,7 +808,7 @@ def _render(sc, ax, max_width):
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_axis_off()
     if sc.title:
-        ax.set_title(sc.title, fontsize=max(5.0, 11 * scale))
+        ax.set_title(sc.title, fontsize=max(5.0, 11 * scale), family=_families("DejaVu Sans"))
 
     # add_artist, not add_patch: the limits are set already, and data-limit updates are slow
     for x, y, w, h, lines, (fc, ec, tc), dashed, root, _n in sc.nodes:
@@ -808,7 +817,7 @@ def _render(sc, ax, max_width):
             facecolor=fc, edgecolor=ec, linewidth=(2.2 if root else 1.0) * max(scale, 0.5),
             linestyle="--" if dashed else "-", zorder=3))
         ax.text(x, y, "\n".join(lines), ha="center", va="center", fontsize=font,
-                family="DejaVu Sans Mono", color=tc, zorder=4, linespacing=1.25)
+                family=_families("DejaVu Sans Mono"), color=tc, zorder=4, linespacing=1.25)
     for bx, by, bw, bh in sc.shade_boxes:
         ax.add_artist(FancyBboxPatch((bx, by), bw, bh, boxstyle="round,pad=0,rounding_size=0.15",
                                      facecolor=_COLORS["shade"], edgecolor="none", zorder=0))
@@ -838,9 +847,133 @@ def _render(sc, ax, max_width):
             else:
                 fc, ec, _ = _COLORS[kind]
                 handles.append(Patch(facecolor=fc, edgecolor=ec, label=label))
-        ax.legend(handles=handles, loc="lower center", ncol=sc.legend_cols, fontsize=font * 0.85, frameon=False,
+        ax.legend(handles=handles, loc="lower center", ncol=sc.legend_cols, frameon=False,
+                  prop={"size": font * 0.85, "family": _families("DejaVu Sans")},
                   handlelength=2.2, borderaxespad=0.1)
     return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Japanese text: the font installed with the lessons
+# ---------------------------------------------------------------------------------------------
+
+JAPANESE_FONT = "IPAexGothic"  # the family name of matplotlib-fontja's ipaexg.ttf
+_EMBEDDED_FAMILY = "teachgrad-ja"  # the family an SVG drawing embeds its Japanese glyphs as
+
+
+@functools.lru_cache(maxsize=None)
+def japanese_font_path():
+    """The path of the Japanese font installed with the lessons (IPAexGothic), or None.
+
+    Found without importing ``matplotlib_fontja``: importing it would switch every later matplotlib
+    figure of the session to that font."""
+    import importlib.util
+    from pathlib import Path
+
+    try:
+        spec = importlib.util.find_spec("matplotlib_fontja")
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "fonts" / "ipaexg.ttf"
+        if path.is_file():
+            return str(path)
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _register_japanese_font():
+    """Make IPAexGothic known to matplotlib (once); False when it is not installed."""
+    path = japanese_font_path()
+    if path is None:
+        return False
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(path)
+    return True
+
+
+def use_japanese_font(on=True):
+    """Let every matplotlib figure of this kernel (pyplot's too) draw Japanese text with IPAexGothic,
+    after DejaVu Sans for Latin letters; ``on=False`` restores matplotlib's default. Called by
+    ``teachgrad.set_language``; does nothing without matplotlib or the font."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
+    family = matplotlib.rcParams["font.family"]
+    if on and _register_japanese_font():
+        if JAPANESE_FONT not in family:
+            matplotlib.rcParams["font.family"] = ["DejaVu Sans", JAPANESE_FONT]
+        return True
+    if JAPANESE_FONT in family:
+        matplotlib.rcParams["font.family"] = matplotlib.rcParamsDefault["font.family"]
+    return False
+
+
+def _families(base):
+    """matplotlib font families for text: ``base`` for Latin letters, then IPAexGothic for Japanese
+    (matplotlib takes each glyph from the first family that has it)."""
+    if get_language() == "ja" and _register_japanese_font():
+        return [base, JAPANESE_FONT]
+    return [base]
+
+
+def _needs_japanese(text):
+    return any(ord(ch) > 0x2E7F for ch in text)  # CJK punctuation, kana, kanji, full-width forms
+
+
+@functools.lru_cache(maxsize=64)
+def _font_face(chars):
+    """A CSS @font-face rule embedding the glyphs of ``chars`` (a string) from the lessons' Japanese
+    font, as a data URL; "" when the font is not installed or has none of them."""
+    path = japanese_font_path()
+    if path is None:
+        return ""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, lazy=True)
+    cmap = font.getBestCmap()
+    wanted = sorted({ord(ch) for ch in chars if ord(ch) in cmap})
+    if not wanted:
+        return ""
+    options = subset.Options()
+    options.layout_features = []
+    options.hinting = False
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # keep the copyright and the font's name
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=wanted)
+    font = TTFont(path)
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'@font-face {{ font-family: "{_EMBEDDED_FAMILY}"; '
+            f'src: url(data:font/ttf;base64,{data}) format("truetype"); }}')
+
+
+def _with_fonts(out):
+    """Finish an SVG drawing (a list of markup lines, the root ``<svg>`` first and ``</svg>`` last):
+    embed the Japanese glyphs it uses, naming the embedded family in every font-family list."""
+    import re
+
+    markup = "\n".join(out)
+    chars = "".join(sorted({ch for ch in markup if _needs_japanese(ch)}))
+    if not chars:
+        return markup
+    face = _font_face(chars)
+    if face:
+        markup = re.sub(r'font-family="([^"]*), (monospace|sans-serif)"',
+                        lambda m: f'font-family="{m.group(1)}, {_EMBEDDED_FAMILY}, {m.group(2)}"', markup)
+        first, rest = markup.split("\n", 1)
+        return f"{first}\n<defs><style>{face}</style></defs>\n{rest}"
+    return re.sub(r'font-family="([^"]*), (monospace|sans-serif)"',
+                  lambda m: f'font-family="{m.group(1)}, {_CJK_FALLBACK}, {m.group(2)}"', markup)
+
+
+_CJK_FALLBACK = f"{JAPANESE_FONT}, Hiragino Sans, Yu Gothic, Noto Sans CJK JP"
 
 
 def figure_to_png(fig, dpi=100):
@@ -966,7 +1099,7 @@ def _render_svg(sc, ppi, max_width):
                        f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="{font * 0.85:.1f}">'
                        f'{escape(label)}</text>')
     out.append("</svg>")
-    return "\n".join(out)
+    return _with_fonts(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1096,7 +1229,7 @@ def line_chart_svg(series, title="", xlabel="", ylabel="", log_y=False, width=42
     for label, color, dash in legend:
         if not label:
             continue
-        lx = left if legend_below else left + pw - max(150, 30 + 6.2 * max(len(t) for t in labels))
+        lx = left if legend_below else left + pw - max(150, 30 + 6.2 * max(display_width(t) for t in labels))
         if dash is None:
             out.append(f'<circle cx="{lx + 9}" cy="{ly - 4}" r="3.5" fill="{color}"/>')
         else:
@@ -1106,7 +1239,7 @@ def line_chart_svg(series, title="", xlabel="", ylabel="", log_y=False, width=42
         out.append(f'<text x="{lx + 24}" y="{ly}">{escape(label)}</text>')
         ly += 14
     out.append("</svg>")
-    return "\n".join(out)
+    return _with_fonts(out)
 
 
 def grid_svg(values, title="", cell=34):
@@ -1139,4 +1272,4 @@ def grid_svg(values, title="", cell=34):
                 out.append(f'<text x="{x + (cell - 2) / 2:.1f}" y="{y + cell / 2 + 3:.1f}" text-anchor="middle">'
                            f'{escape(format(v, "g"))}</text>')
     out.append("</svg>")
-    return "\n".join(out)
+    return _with_fonts(out)

@@ -14,10 +14,14 @@ Drawings are SVG, written directly (:func:`teachgrad.viz.graph_svg`, :func:`teac
 :func:`teachgrad.viz.grid_svg`), so a redraw costs a few milliseconds. Tables and messages are
 ``HTML`` widgets: a callback never writes a cell output (nbval sees the same outputs as a browser),
 and a failing callback shows a friendly message in the widget instead of a traceback.
+
+Labels, tables and messages follow :func:`teachgrad.set_language`, read when an explorer is made.
 """
 
 import html
 import time
+
+from .language import pick
 
 from .explorers import (  # noqa: F401  (re-exported: the widgets' logic, importable from here too)
     CHAIN_LEAVES, CHAIN_TOGGLES, CHAIN_VALUES, SEQUENTIAL_PARAMS, AccumulationLab, _lib, chain_code,
@@ -110,7 +114,7 @@ class _Explorer:
         try:
             fn()
         except Exception as exc:  # noqa: BLE001 - the learner must never see a traceback
-            self._set_message("Something went wrong: " + friendly_error(exc))
+            self._set_message(pick("Something went wrong: ", ja="問題が起きました: ") + friendly_error(exc))
 
     def _update(self):
         raise NotImplementedError
@@ -127,7 +131,9 @@ class _Explorer:
         else:
             meta = None
         data = dict(data)
-        data["text/plain"] = f"{type(self).__name__}: an interactive widget (run the notebook in JupyterLab to use it)"
+        data["text/plain"] = type(self).__name__ + pick(
+            ": an interactive widget (run the notebook in JupyterLab to use it)",
+            ja=": 対話型ウィジェット（使うには JupyterLab でノートブックを実行してください）")
         return (data, meta) if meta is not None else data
 
     def __repr__(self):
@@ -144,8 +150,8 @@ class ChainExplorer(_Explorer):
         cut_boxes = [
             self._checkbox("detach_y", "y.detach()", False),
             self._checkbox("detach_z", "z.detach()", False),
-            self._checkbox("no_grad_y", "no_grad around y", False),
-            self._checkbox("no_grad_z", "no_grad around z", False),
+            self._checkbox("no_grad_y", pick("no_grad around y", ja="y を no_grad で囲む"), False),
+            self._checkbox("no_grad_z", pick("no_grad around z", ja="z を no_grad で囲む"), False),
         ]
         label = lambda s: W.HTML(f"<b>{s}</b>", layout=W.Layout(width="130px"))  # noqa: E731
         self._code = W.HTML()
@@ -154,7 +160,7 @@ class ChainExplorer(_Explorer):
         self.result = None
         self._finish(
             W.HBox([label("requires_grad:"), *leaf_boxes]),
-            W.HBox([label("stop gradients:"), *cut_boxes]),
+            W.HBox([label(pick("stop gradients:", ja="勾配を止める:")), *cut_boxes]),
             W.HBox([self._code, self._table], layout=W.Layout(align_items="flex-start")),
             self._plot,
         )
@@ -174,7 +180,7 @@ class ChainExplorer(_Explorer):
         self._draw()  # first: when the table shows the new state, the drawing already does
         self._code.value = f"<pre>{html.escape(r['code'])}</pre>"
         self._set_table(chain_table(r))
-        self._set_message(("w.backward() failed: " + r["error"]) if r["error"] else "")
+        self._set_message((explorers._failed("w.backward()") + r["error"]) if r["error"] else "")
 
     def _draw(self):
         from teachgrad import viz
@@ -198,7 +204,7 @@ class AccumulationExplorer(_Explorer):
         buttons = [
             self._button("backward", "out.backward(...)", lambda: self._do(self._backward)),
             self._button("zero_grad", "inp.grad.zero_()", lambda: self._do(self.lab.zero_grad)),
-            self._button("new_graph", "new graph", lambda: self._do(self.lab.new_graph)),
+            self._button("new_graph", pick("new graph", ja="新しいグラフ"), lambda: self._do(self.lab.new_graph)),
         ]
         self._plot = self._image()
         self._finish(
@@ -217,7 +223,9 @@ class AccumulationExplorer(_Explorer):
         from teachgrad import viz
 
         grad = self.lab.grad_values()
-        title = "inp.grad is None" if grad is None else f"inp.grad after {self.lab.calls} backward call(s)"
+        title = (pick("inp.grad is None", ja="inp.grad は None") if grad is None else
+                 pick(f"inp.grad after {self.lab.calls} backward call(s)",
+                      ja=f"backward {self.lab.calls} 回後の inp.grad"))
         self._plot.value = viz.grid_svg(grad, title=title).encode()
         self._set_table(self.lab.table(), shown=self.lab.table(message=False))
         self._set_message(self.lab.message)
@@ -229,7 +237,8 @@ class TrainingExplorer(_Explorer):
     def __init__(self, torch=None):
         super().__init__(torch)
         W = self._W
-        zero = self._checkbox("zero_grad", "optimizer.zero_grad() each step", True)
+        zero = self._checkbox("zero_grad", pick("optimizer.zero_grad() each step",
+                                                ja="毎ステップ optimizer.zero_grad()"), True)
         common = dict(continuous_update=False, layout=W.Layout(width="330px"), style={"description_width": "80px"})
         self._slider("lr", W.SelectionSlider(options=LEARNING_RATES, value=0.01, description="lr", **common))
         self._slider("momentum", W.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum",
@@ -260,33 +269,41 @@ class TrainingExplorer(_Explorer):
         self._set_table(training_table(self.history, settings=shown))
         final = self.history[-1]["loss"]
         if final != final or final in (float("inf"), float("-inf")) or final > 1e6:
-            self._set_message("The loss blew up: the steps overshoot the minimum further each time. "
-                              "Lower the learning rate (or momentum), or zero the gradients.")
+            self._set_message(pick("The loss blew up: the steps overshoot the minimum further each time. "
+                                   "Lower the learning rate (or momentum), or zero the gradients.",
+                                   ja="損失が発散しました。ステップのたびに最小値をさらに大きく飛び越えています。"
+                                      "学習率（またはモーメンタム）を下げるか、勾配をゼロにしてください。"))
         elif not s["zero_grad"]:
-            self._set_message("Without zero_grad every backward() adds to the old .grad, so each step "
-                              "uses the sum of all gradients so far.")
+            self._set_message(pick("Without zero_grad every backward() adds to the old .grad, so each step "
+                                   "uses the sum of all gradients so far.",
+                                   ja="zero_grad がないと backward() のたびに古い .grad に足し込まれるので、"
+                                      "各ステップはそれまでの勾配すべての和を使います。"))
         else:
             self._set_message("")
 
     def _draw(self, s, other):
         from teachgrad import viz
 
-        label = "with zero_grad" if s["zero_grad"] else "without zero_grad"
-        alt_label = "without zero_grad" if s["zero_grad"] else "with zero_grad"
+        with_zero = pick("with zero_grad", ja="zero_grad あり")
+        without_zero = pick("without zero_grad", ja="zero_grad なし")
+        label = with_zero if s["zero_grad"] else without_zero
+        alt_label = without_zero if s["zero_grad"] else with_zero
         steps = [e["step"] for e in self.history]
         loss = viz.line_chart_svg(
             [{"x": steps, "y": [e["loss"] for e in other], "label": alt_label, "color": "#aaaaaa", "dash": True},
              {"x": steps, "y": [e["loss"] for e in self.history], "label": label, "color": "#1f77b4"}],
-            title="loss at each step", xlabel="step", log_y=True, width=400)
+            title=pick("loss at each step", ja="各ステップの損失"), xlabel=pick("step", ja="ステップ"), log_y=True,
+            width=400)
         ws = [2.0] + [e["w"] for e in self.history]
         bs = [1.0] + [e["b"] for e in self.history]
         finite = [v for v in ws if viz._finite(v)]
         lo, hi = (min(finite + [1.0]), max(finite + [2.2])) if finite else (1.0, 2.2)
         path = viz.line_chart_svg(
             [{"x": ws, "y": bs, "color": "#1f77b4", "width": 1.2}],
-            title="(w, b) after each step", xlabel="w", ylabel="b", width=400,
-            marker_first="start (2, 1)", marker_last="end",
-            extra_lines=[(lo, 5 - 3 * lo, hi, 5 - 3 * hi, "minimum: 3w + b = 5", "#2ca02c")])
+            title=pick("(w, b) after each step", ja="各ステップ後の (w, b)"), xlabel="w", ylabel="b", width=400,
+            marker_first=pick("start (2, 1)", ja="開始 (2, 1)"), marker_last=pick("end", ja="終了"),
+            extra_lines=[(lo, 5 - 3 * lo, hi, 5 - 3 * hi, pick("minimum: 3w + b = 5", ja="最小: 3w + b = 5"),
+                          "#2ca02c")])
         self._plot.value = _side_by_side(loss, path).encode()
 
 
@@ -312,8 +329,8 @@ class SequentialExplorer(_Explorer):
         super().__init__(torch)
         W = self._W
         boxes = [
-            self._checkbox("freeze_0", "freeze layer 0 (Linear(2, 4))", False),
-            self._checkbox("freeze_2", "freeze layer 2 (Linear(4, 1))", False),
+            self._checkbox("freeze_0", pick("freeze layer 0 (Linear(2, 4))", ja="層 0 を凍結 (Linear(2, 4))"), False),
+            self._checkbox("freeze_2", pick("freeze layer 2 (Linear(4, 1))", ja="層 2 を凍結 (Linear(4, 1))"), False),
             self._checkbox("input_requires_grad", "x.requires_grad", False),
         ]
         self._code = W.HTML()
@@ -337,7 +354,7 @@ class SequentialExplorer(_Explorer):
         self._draw()
         self._code.value = f"<pre>{html.escape(r['code'])}</pre>"
         self._set_table(sequential_table(r))
-        self._set_message(("y.backward() failed: " + r["error"]) if r["error"] else "")
+        self._set_message((explorers._failed("y.backward()") + r["error"]) if r["error"] else "")
 
     def _draw(self):
         from teachgrad import viz
@@ -373,7 +390,7 @@ class TrainingCurveExplorer(_Explorer):
                          **common)
         st.add_class("tg-steps")
         self.controls["steps"] = st
-        self._button("train", "train", self._run)
+        self._button("train", pick("train", ja="学習"), self._run)
         self._plot = self._image()
         self.history = None
         self._title = ""
@@ -390,15 +407,16 @@ class TrainingCurveExplorer(_Explorer):
         n = len(history["train"])
         xs = list(range(1, n + 1))
         return viz.line_chart_svg(
-            [{"x": xs, "y": history["train"], "label": "train", "color": "#9ecae1"},
-             {"x": xs, "y": history["val"], "label": "validation", "color": "#08519c"}],
-            title=self._title, xlabel="step", ylabel="MSE", log_y=True, width=560, height=250).encode()
+            [{"x": xs, "y": history["train"], "label": pick("train", ja="訓練"), "color": "#9ecae1"},
+             {"x": xs, "y": history["val"], "label": pick("validation", ja="検証"), "color": "#08519c"}],
+            title=self._title, xlabel=pick("step", ja="ステップ"), ylabel="MSE", log_y=True, width=560,
+            height=250).encode()
 
     def _run(self):
         c = self.controls
         name, lr, steps = c["optimizer"].value, float(c["lr"].value), int(c["steps"].value)
         self._title = f"{name}, lr={lr:g}"
-        self._set_message(f"training {steps} steps ...")
+        self._set_message(pick(f"training {steps} steps ...", ja=f"{steps} ステップ学習中 ..."))
 
         last_drawn = time.perf_counter()
 
@@ -413,20 +431,27 @@ class TrainingCurveExplorer(_Explorer):
 
     def _update(self):
         if self.history is None:
-            self._set_table("not trained yet: press train")
+            self._set_table(pick("not trained yet: press train", ja="まだ学習していません: 「学習」を押してください"))
             return
         h = self.history
         self._plot.value = self._chart(h)
         finite = [v for v in h["train"] if v == v]
-        text = (f"{self._title}, {len(h['train'])} steps\n"
-                f"  first train loss    {_short(h['train'][0])}\n"
-                f"  highest train loss  {_short(max(finite) if finite else float('nan'))}\n"
-                f"  final train loss    {_short(h['train'][-1])}\n"
-                f"  final val loss      {_short(h['val'][-1])}")
+        highest = max(finite) if finite else float("nan")
+        text = pick(f"{self._title}, {len(h['train'])} steps\n"
+                    f"  first train loss    {_short(h['train'][0])}\n"
+                    f"  highest train loss  {_short(highest)}\n"
+                    f"  final train loss    {_short(h['train'][-1])}\n"
+                    f"  final val loss      {_short(h['val'][-1])}",
+                    ja=f"{self._title}, {len(h['train'])} ステップ\n"
+                       f"  最初の訓練損失    {_short(h['train'][0])}\n"
+                       f"  最大の訓練損失    {_short(highest)}\n"
+                       f"  最後の訓練損失    {_short(h['train'][-1])}\n"
+                       f"  最後の検証損失    {_short(h['val'][-1])}")
         self._set_table(text)
         final = h["train"][-1]
         if final != final or final == float("inf"):
-            self._set_message("The loss overflowed to inf and then became nan: the learning rate is too large.")
+            self._set_message(pick("The loss overflowed to inf and then became nan: the learning rate is too large.",
+                                   ja="損失が inf にあふれ、その後 nan になりました。学習率が大きすぎます。"))
         else:
             self._set_message("")
 
@@ -447,9 +472,9 @@ class BackwardStepper(_Explorer):
         self.steps = BackwardSteps(build or diamond)
         self._plot = self._image()
         buttons = [
-            self._button("next", "next node", lambda: self._do(self.steps.step)),
-            self._button("run", "run to the end", lambda: self._do(self.steps.run)),
-            self._button("reset", "new graph", lambda: self._do(self.steps.reset)),
+            self._button("next", pick("next node", ja="次のノード"), lambda: self._do(self.steps.step)),
+            self._button("run", pick("run to the end", ja="最後まで実行"), lambda: self._do(self.steps.run)),
+            self._button("reset", pick("new graph", ja="新しいグラフ"), lambda: self._do(self.steps.reset)),
         ]
         self._finish(
             W.HBox(buttons),
@@ -467,20 +492,28 @@ class BackwardStepper(_Explorer):
         self._plot.value = viz.graph_svg(s.out, names=s.names, marks=s.marks(), max_width=7.0).encode()
         self._set_table(s.table())
         if s.finished:
-            self._set_message("Backward is done: every node ran once, and pending is empty. "
-                              "Press 'new graph' to build the graph again and start over.")
+            self._set_message(pick("Backward is done: every node ran once, and pending is empty. "
+                                   "Press 'new graph' to build the graph again and start over.",
+                                   ja="逆伝播が終わりました。どのノードも 1 回ずつ実行され、pending は空です。"
+                                      "「新しいグラフ」を押すと、グラフを作り直して最初からやり直せます。"))
         elif not s.done:
-            self._set_message("Press 'next node': the loop starts at the output's node with the gradient 1.0.")
+            self._set_message(pick("Press 'next node': the loop starts at the output's node with the gradient 1.0.",
+                                   ja="「次のノード」を押してください。ループは出力のノードから、勾配 1.0 で"
+                                      "始まります。"))
         else:
             self._set_message("")
 
 
 def _note_svg(text, width=460, height=44):
-    """A drawing that says there is nothing to draw (SVG markup)."""
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}"><rect width="{width}" height="{height}" fill="white"/>'
-            f'<text x="{width / 2:.0f}" y="{height / 2 + 4:.0f}" text-anchor="middle" fill="#555555" '
-            f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">{html.escape(text)}</text></svg>')
+    """A drawing that says there is nothing to draw (SVG markup; Japanese glyphs embedded as in viz)."""
+    from teachgrad import viz
+
+    return viz._with_fonts([
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2:.0f}" y="{height / 2 + 4:.0f}" text-anchor="middle" fill="#555555" '
+        f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">{html.escape(text)}</text>',
+        '</svg>'])
 
 
 def field_guide_options():
@@ -503,16 +536,17 @@ class FieldGuideExplorer(_Explorer):
         W = self._W
         from .explorers import FIELD_GUIDE
 
-        pick = W.Dropdown(options=field_guide_options(), value=case or FIELD_GUIDE[0].key, description="message",
-                          layout=W.Layout(width="760px"), style={"description_width": "70px"})
-        self._slider("case", pick)
-        fix = self._checkbox("fix", "apply the fix", False)
+        choice = W.Dropdown(options=field_guide_options(), value=case or FIELD_GUIDE[0].key,
+                            description=pick("message", ja="メッセージ"), layout=W.Layout(width="760px"),
+                            style={"description_width": "70px"})
+        self._slider("case", choice)
+        fix = self._checkbox("fix", pick("apply the fix", ja="修正を適用する"), False)
         self._code = W.HTML()
         self._code.add_class("tg-code")
         self._plot = self._image()
         self.result = None
         self._finish(
-            W.HBox([pick, fix], layout=W.Layout(flex_flow="row wrap", align_items="center")),
+            W.HBox([choice, fix], layout=W.Layout(flex_flow="row wrap", align_items="center")),
             W.HBox([self._code, self._table], layout=W.Layout(align_items="flex-start", flex_flow="row wrap")),
             self._plot,
         )
@@ -528,16 +562,18 @@ class FieldGuideExplorer(_Explorer):
         self._code.value = f"<pre>{html.escape(r['code'])}</pre>"
         self._set_table(explorers.field_guide_table(r))
         if r["fixed"]:
-            self._set_message("Fixed: " + case.remedy)
+            self._set_message(pick("Fixed: ", ja="修正後: ") + case.remedy)
         else:
-            self._set_message("What autograd was protecting: " + case.protects)
+            self._set_message(pick("What autograd was protecting: ", ja="autograd が守っていたもの: ") + case.protects)
 
     def _draw(self):
         from teachgrad import viz
 
         r = self.result
         if r["tensor"] is None:
-            self._plot.value = _note_svg("nothing to draw: the error came before any tensor was computed").encode()
+            self._plot.value = _note_svg(pick("nothing to draw: the error came before any tensor was computed",
+                                              ja="描くものがありません: テンソルが 1 つも計算される前にエラーに"
+                                                 "なりました")).encode()
             return
         self._plot.value = viz.graph_svg(r["tensor"], trace=r["trace"], names=r["names"], marks=r["marks"],
                                          max_width=9.0).encode()
@@ -550,15 +586,15 @@ class GradientFlowExplorer(_Explorer):
     def __init__(self, torch=None, depth=10, activation="sigmoid", init="default"):
         super().__init__(torch)
         W = self._W
-        from .explorers import ACTIVATIONS, INIT_LABELS
+        from .explorers import ACTIVATIONS, INIT_LABELS, init_label
 
         common = dict(layout=W.Layout(width="300px"), style={"description_width": "80px"})
-        self._slider("depth", W.IntSlider(value=depth, min=1, max=30, description="depth", continuous_update=False,
-                                          **common))
-        self._slider("activation", W.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation",
-                                              **common))
-        self._slider("init", W.Dropdown(options=[(label, key) for key, label in INIT_LABELS.items()], value=init,
-                                        description="init", **common))
+        self._slider("depth", W.IntSlider(value=depth, min=1, max=30, description=pick("depth", ja="深さ"),
+                                          continuous_update=False, **common))
+        self._slider("activation", W.Dropdown(options=list(ACTIVATIONS), value=activation,
+                                              description=pick("activation", ja="活性化関数"), **common))
+        self._slider("init", W.Dropdown(options=[(init_label(key), key) for key in INIT_LABELS], value=init,
+                                        description=pick("init", ja="初期化"), **common))
         self._plot = self._image()
         self.result = None
         self._reference = {}  # depth -> the comparison curve's norms (the same every time: computed once)
@@ -579,12 +615,17 @@ class GradientFlowExplorer(_Explorer):
         self._draw()
         self._set_table(explorers.gradient_flow_table(r))
         self._set_message({
-            "vanishing": "Vanishing: the layers near the input get almost no gradient, so they barely learn. "
-                         "Each layer's backward multiplies by the activation's slope and the weights; for "
-                         "sigmoid the slope is at most 0.25.",
-            "exploding": "Exploding: some gradients are huge; one SGD step would throw the weights far away. "
-                         "The weights are too large for the layer's width: every layer multiplies the signal up.",
-            "healthy": "Healthy: every layer gets a gradient of a similar size.",
+            "vanishing": pick("Vanishing: the layers near the input get almost no gradient, so they barely learn. "
+                              "Each layer's backward multiplies by the activation's slope and the weights; for "
+                              "sigmoid the slope is at most 0.25.",
+                              ja="勾配消失: 入力に近い層にはほとんど勾配が届かず、ほとんど学習しません。各層の backward は"
+                                 "活性化関数の傾きと重みをかけます。sigmoid の傾きは最大でも 0.25 です。"),
+            "exploding": pick("Exploding: some gradients are huge; one SGD step would throw the weights far away. "
+                              "The weights are too large for the layer's width: every layer multiplies the signal up.",
+                              ja="勾配爆発: 一部の勾配が巨大で、SGD の 1 ステップで重みが遠くへ飛ばされてしまいます。"
+                                 "重みが層の幅に対して大きすぎ、どの層も信号を大きくしていきます。"),
+            "healthy": pick("Healthy: every layer gets a gradient of a similar size.",
+                            ja="健全: どの層にも同じくらいの大きさの勾配が届いています。"),
         }[r["verdict"]] + self._extremes(r["norms"]))
 
     @staticmethod
@@ -592,9 +633,12 @@ class GradientFlowExplorer(_Explorer):
         import math
 
         if any(not math.isfinite(v) for v in norms):
-            return " Some norms overflowed float32 to inf: the chart leaves those layers out."
+            return pick(" Some norms overflowed float32 to inf: the chart leaves those layers out.",
+                        ja="一部のノルムが float32 の範囲を超えて inf になりました。グラフではその層を省いています。")
         if any(v == 0 for v in norms):
-            return " Some norms underflowed float32 to exactly 0: the chart leaves those layers out."
+            return pick(" Some norms underflowed float32 to exactly 0: the chart leaves those layers out.",
+                        ja="一部のノルムが float32 で表せないほど小さくなり、ちょうど 0 になりました。グラフではその層を"
+                           "省いています。")
         return ""
 
     def _draw(self):
@@ -607,12 +651,17 @@ class GradientFlowExplorer(_Explorer):
             self._reference[r["depth"]] = explorers.gradient_flow(depth=r["depth"], activation="relu", init="kaiming",
                                                                   torch=self.torch)["norms"]
         xs = list(range(1, r["depth"] + 1))
-        series = [{"x": xs, "y": self._reference[r["depth"]], "label": "activation relu, init kaiming (for comparison)",
+        series = [{"x": xs, "y": self._reference[r["depth"]],
+                   "label": pick("activation relu, init kaiming (for comparison)",
+                                 ja="活性化関数 relu、初期化 kaiming（比較用）"),
                    "color": "#aaaaaa", "dash": True},
-                  {"x": xs, "y": r["norms"], "label": f"activation {r['activation']}, init {r['init']}",
+                  {"x": xs, "y": r["norms"],
+                   "label": pick(f"activation {r['activation']}, init {r['init']}",
+                                 ja=f"活性化関数 {r['activation']}、初期化 {r['init']}"),
                    "color": "#1f77b4"}]
         self._plot.value = viz.line_chart_svg(
-            series, title="norm of each layer's weight.grad", xlabel="layer (1 = input side)", ylabel="norm",
+            series, title=pick("norm of each layer's weight.grad", ja="各層の weight.grad のノルム"),
+            xlabel=pick("layer (1 = input side)", ja="層（1 = 入力側）"), ylabel=pick("norm", ja="ノルム"),
             log_y=True, width=520, height=280, legend_below=True).encode()
 
 

@@ -13,14 +13,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+# both editions: the English lessons and the Japanese ones in notebooks/ja/
+LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted(NOTEBOOKS.glob("ja/[0-9][0-9]_*.ipynb"))
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 
 
 def copy_lessons(dest):
-    """A copy of notebooks/ (lessons and whatever they read) in ``dest``; returns the copied lessons."""
+    """A copy of notebooks/ (lessons of both editions and whatever they read) in ``dest``; returns the
+    copied lessons."""
     shutil.copytree(NOTEBOOKS, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    return [Path(dest) / p.name for p in LESSONS]
+    return [Path(dest) / p.relative_to(NOTEBOOKS) for p in LESSONS]
 
 
 def run_nbval(paths, cwd, env=None, timeout=1200):

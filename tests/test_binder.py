@@ -34,6 +34,7 @@ except ImportError:  # Python 3.10
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+JA_LESSONS = sorted((ROOT / "notebooks" / "ja").glob("[0-9][0-9]_*.ipynb"))
 BINDER_URL = "https://mybinder.org/v2/gh/teachgrad/teachgrad/HEAD"
 
 
@@ -110,6 +111,14 @@ def test_readme_badge_opens_the_first_student_lesson_in_jupyterlab():
     assert f"{BINDER_URL}?urlpath=lab/tree/notebooks/00_start_here.ipynb" in readme
 
 
+def test_japanese_readme_badge_opens_the_first_japanese_student_lesson():
+    readme = (ROOT / "README.ja.md").read_text()
+    badge = re.search(r"\[!\[[^\]]*\]\(https://mybinder\.org/badge_logo\.svg\)\]\(([^)]+)\)", readme)
+    assert badge, "no Binder badge in README.ja.md"
+    assert badge.group(1) == f"{BINDER_URL}?urlpath=lab/tree/student/ja/00_start_here.ipynb"
+    assert f"{BINDER_URL}?urlpath=lab/tree/notebooks/ja/00_start_here.ipynb" in readme
+
+
 # --- the replica ------------------------------------------------------------------------------------
 
 
@@ -129,8 +138,9 @@ def test_replica_installs_teachgrad_from_the_repository(binder_replica):
 def test_replica_postbuild_made_the_student_versions(binder_replica):
     student = binder_replica.repo / "student"
     assert sorted(p.name for p in student.glob("*.ipynb")) == [p.name for p in LESSONS]
-    first = json.loads((student / "00_start_here.ipynb").read_text())
-    assert first["cells"], "empty student version"
+    assert sorted(p.name for p in (student / "ja").glob("*.ipynb")) == [p.name for p in JA_LESSONS]
+    for first in (student / "00_start_here.ipynb", student / "ja" / "00_start_here.ipynb"):
+        assert json.loads(first.read_text())["cells"], f"empty student version {first}"
 
 
 def test_replica_hides_nbgrader_course_pages(binder_replica):
@@ -142,7 +152,8 @@ def test_replica_hides_nbgrader_course_pages(binder_replica):
 
 
 def test_replica_runs_the_lessons_under_strict_nbval(binder_replica, tmp_path):
-    """The full lessons, strict nbval, with a kernel running in the replica venv."""
+    """The full lessons of both editions, strict nbval, with a kernel running in the replica venv (the
+    Japanese figures need the font binder/requirements.txt installs)."""
     kernels = tmp_path / "jupyter" / "kernels" / "teachgrad-binder-replica"
     kernels.mkdir(parents=True)
     (kernels / "kernel.json").write_text(json.dumps({
@@ -153,6 +164,7 @@ def test_replica_runs_the_lessons_under_strict_nbval(binder_replica, tmp_path):
     ini = tmp_path / "pytest.ini"
     ini.write_text("[pytest]\n")
     lessons = [str(binder_replica.repo / "notebooks" / p.name) for p in LESSONS]
+    lessons += [str(binder_replica.repo / "notebooks" / "ja" / p.name) for p in JA_LESSONS]
     env = dict(os.environ, JUPYTER_PATH=str(tmp_path / "jupyter"))
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-c", str(ini), "--rootdir", str(tmp_path),

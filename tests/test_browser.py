@@ -7,7 +7,11 @@ see. Nothing may show a traceback: error outputs are allowed only in cells tagge
 ``raises-exception`` (the lessons' deliberate PyTorch errors), never inside a widget, and JupyterLab's
 log console (where the output of a failing widget callback would go) must stay empty. Links from a
 lesson to one of its own sections (lesson 9's index of messages) must lead to an element with that id.
-A screenshot of each explorer goes to build/screenshots/ (ignored by git; TEACHGRAD_SCREENSHOTS names
+One lesson of the Japanese edition (notebooks/ja/05, the chain explorer) is opened and clicked the same
+way, and its screenshot shows the explorer's Japanese labels, table and drawing (Chromium is given the
+Japanese font the lessons install, IPAexGothic from matplotlib-fontja, through a fontconfig file of the
+test's own, so that the page's Japanese text renders on a machine without Japanese fonts; the SVG
+drawings embed their glyphs anyway). A screenshot of each explorer goes to build/screenshots/ (ignored by git; TEACHGRAD_SCREENSHOTS names
 another directory, and ``./run screenshots`` points it at docs/screenshots/ to refresh the README's).
 
 Every control the drivers click (or type into) is timed in the page: from the browser's click (or
@@ -64,6 +68,9 @@ PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook being tested
 
 CHROMIUM = chromium_or_skip("browser test", must_run=MUST_RUN, module=True)
 
+# The Japanese lesson the browser test opens and clicks (its explorer's labels are Japanese).
+JAPANESE_LESSON = "ja/05_detach_no_grad_requires_grad.ipynb"
+
 EXPLORER_CALL = re.compile(
     r"\b(ChainExplorer|AccumulationExplorer|TrainingExplorer|SequentialExplorer|TrainingCurveExplorer|"
     r"BackwardStepper|FieldGuideExplorer|GradientFlowExplorer)\(")
@@ -83,6 +90,10 @@ def widget_lessons():
         if any("teachgrad.widgets" in src or (every and "ipywidgets" in src) for src in code):
             kinds = [m.group(1) for src in code for m in EXPLORER_CALL.finditer(src)]
             found.append(pytest.param(path.name, kinds, id=path.stem))
+    nb = json.loads((NOTEBOOKS / JAPANESE_LESSON).read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    kinds = [m.group(1) for src in code for m in EXPLORER_CALL.finditer(src)]
+    found.append(pytest.param(JAPANESE_LESSON, kinds, id="ja-" + Path(JAPANESE_LESSON).stem))
     return found
 
 
@@ -203,10 +214,27 @@ def lab(tmp_path_factory):
     log("jupyter lab stopped")
 
 
+def japanese_fontconfig(tmp):
+    """A fontconfig file: the system's fonts plus the Japanese font the lessons install (IPAexGothic),
+    so that Chromium can draw the Japanese edition's text on a machine without Japanese fonts."""
+    from teachgrad.viz import japanese_font_path
+
+    font = japanese_font_path()
+    assert font, "matplotlib-fontja (the lessons' Japanese font) is not installed"
+    conf = tmp / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"  <dir>{Path(font).parent}</dir>\n  <cachedir>{tmp / 'fontconfig-cache'}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8")
+    return conf
+
+
 @pytest.fixture(scope="session")
-def browser_context():
+def browser_context(tmp_path_factory):
+    env = dict(os.environ, FONTCONFIG_FILE=str(japanese_fontconfig(tmp_path_factory.mktemp("fonts"))))
     with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, env=env)
         # one context for the session: JupyterLab's scripts come from the HTTP cache after the first lesson
         context = b.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
         yield context
@@ -710,6 +738,38 @@ def drive_backward_stepper(page, ex, label):
     wait_table(ex, "backward is done")
 
 
+def drive_chain_japanese(page, ex, label):
+    """The chain explorer of the Japanese edition: Japanese labels, table lines and messages (PyTorch's
+    own error stays English), the same gradients."""
+    expect(ex).to_contain_text("勾配を止める:")
+    expect(ex.locator(".tg-no_grad_z")).to_contain_text("z を no_grad で囲む")
+    expect(ex.locator(".tg-no_grad_y")).to_contain_text("y を no_grad で囲む")
+    for k in "abcdefx":
+        set_checkbox(ex, f"requires_grad_{k}", True, page, label)
+    for k in ("detach_y", "detach_z", "no_grad_y", "no_grad_z"):
+        set_checkbox(ex, k, False, page, label)
+    wait_table(ex, "a  935.0", "c  407.0", "x  110.0")
+    before = plot_src(ex)
+    click(page, ex, label, "no_grad_z", checkbox(ex, "no_grad_z"))
+    wait_table(ex, "a  None", "c  None", "d  None", "e  192.0", "f  1.0")
+    wait_plot_changed(page, ex, before)
+    shot(ex, f"{label}_no_grad_z")
+    set_checkbox(ex, "no_grad_z", False, page, label)
+    for k in "abcdefx":
+        set_checkbox(ex, f"requires_grad_{k}", False, page, label)
+    expect(message(ex)).to_contain_text("w.backward() が失敗しました: RuntimeError: element 0 of tensors does not "
+                                        "require grad")
+    expect(message(ex)).to_contain_text("requires_grad が True のテンソルがない")
+    shot(ex, f"{label}_nothing_requires_grad")
+    for k in "abcdefx":
+        set_checkbox(ex, f"requires_grad_{k}", True, page, label)
+    wait_table(ex, "a  935.0", "w = 2125.0, requires_grad=True")
+    expect(ex.locator(".tg-message")).to_have_text("")
+
+
+DRIVERS_JA = {"ChainExplorer": drive_chain_japanese}
+
+
 def choose(page, ex, label, name, value):
     """Pick the option ``value`` (its label, as the dropdown shows it) in the explorer's dropdown
     ``name``; timed, when it changes the choice."""
@@ -857,7 +917,9 @@ def test_lesson_widgets_in_the_browser(page, lab, latency_summary, name, kinds):
     links = check_internal_links(page)
     if links:
         log(f"{links} links to sections of the lesson lead to them")
-    stem = Path(name).stem
+    japanese = name.startswith("ja/")
+    stem = ("ja_" if japanese else "") + Path(name).stem
+    drivers = DRIVERS_JA if japanese else DRIVERS
     for kind in sorted(set(kinds)):
         explorers = page.locator(f"{PANEL} .tg-explorer.tg-{kind}")
         expect(explorers).to_have_count(kinds.count(kind))
@@ -866,10 +928,10 @@ def test_lesson_widgets_in_the_browser(page, lab, latency_summary, name, kinds):
             expect(ex.locator(".tg-table pre")).to_be_visible()
             label = f"{stem}_{kind}" + (f"_{i}" if i else "")
             log(f"drive {label}")
-            DRIVERS[kind](page, ex, label)
+            drivers[kind](page, ex, label)
             log(f"done {label}")
             text = ex.inner_text()
-            assert "Traceback" not in text and "Something went wrong" not in text
+            assert "Traceback" not in text and "Something went wrong" not in text and "問題が起きました" not in text
             print(latency_report([r for r in latency_summary if r[0] == label], label))
     smoke_other_widgets(page)
     assert page.locator(f"{PANEL} >> text=Error displaying widget").count() == 0

@@ -24,7 +24,10 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = ROOT / "notebooks"
+ENGLISH = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+# both editions: student versions of the Japanese lessons go to student/ja/
+LESSONS = ENGLISH + sorted(NOTEBOOKS.glob("ja/[0-9][0-9]_*.ipynb"))
 SAMPLE = ROOT / "tests" / "data" / "sample_lessons" / "00_sample.ipynb"
 EXPECTED_LESSONS = [
     "00_start_here.ipynb",
@@ -44,7 +47,12 @@ HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 PASSES_ALL = "Success! Your notebook passes all the tests."
 PASSES_NONE = "Success! The notebook does not pass any tests."
 
-ids = [p.stem for p in LESSONS]
+ids = [str(p.relative_to(NOTEBOOKS).with_suffix("")) for p in LESSONS]
+
+
+def rel(lesson):
+    """Where a lesson's student version lies inside the student folder: 01_tensors.ipynb, ja/01_tensors.ipynb."""
+    return lesson.relative_to(NOTEBOOKS)
 
 
 def tool_env():
@@ -157,7 +165,7 @@ def validation(student_dir):
     """`nbgrader validate` on the lessons and `nbgrader validate --invert` on the student versions,
     the two run side by side (each executes the whole series once)."""
     env = tool_env()
-    students = [student_dir / p.name for p in LESSONS]
+    students = [student_dir / rel(p) for p in LESSONS]
     procs = {
         "source": subprocess.Popen(
             [sys.executable, "-m", "nbgrader", "validate", *map(str, LESSONS)],
@@ -174,13 +182,17 @@ def validation(student_dir):
 
 
 def test_every_lesson_of_the_series_exists():
-    assert [p.name for p in LESSONS] == EXPECTED_LESSONS
+    assert [p.name for p in ENGLISH] == EXPECTED_LESSONS
+    assert [p.name for p in LESSONS if p not in ENGLISH] == EXPECTED_LESSONS, "the Japanese edition"
 
 
 def test_readme_lists_exactly_the_lessons():
     readme = (ROOT / "README.md").read_text()
     listed = re.findall(r"`(\d\d_[a-z0-9_]+\.ipynb)`", readme)
-    assert sorted(set(listed)) == [p.name for p in LESSONS]
+    assert sorted(set(listed)) == [p.name for p in ENGLISH]
+    readme_ja = (ROOT / "README.ja.md").read_text(encoding="utf-8")
+    listed_ja = re.findall(r"`ja/(\d\d_[a-z0-9_]+\.ipynb)`", readme_ja)
+    assert sorted(set(listed_ja)) == [p.name for p in ENGLISH], "README.ja.md lists the Japanese edition's lessons"
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=ids)
@@ -205,8 +217,8 @@ def test_lesson_has_nbgrader_exercises(lesson):
 
 
 def test_student_versions_are_made_for_every_lesson(student_dir):
-    made = sorted(p.name for p in student_dir.glob("*.ipynb"))
-    assert made == [p.name for p in LESSONS]
+    made = sorted(str(p.relative_to(student_dir)) for p in student_dir.glob("**/*.ipynb"))
+    assert made == sorted(str(rel(p)) for p in LESSONS)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=ids)
@@ -221,7 +233,7 @@ def test_source_passes_nbgrader_validate(lesson, validation):
 def test_student_version_fails_every_check(lesson, validation, student_dir):
     """`nbgrader validate --invert`: with the solutions gone, no check cell passes."""
     _, output, reports = validation["student"]
-    report = reports.get(str((student_dir / lesson.name).resolve()))
+    report = reports.get(str((student_dir / rel(lesson)).resolve()))
     assert report is not None, output[-3000:]
     assert PASSES_NONE in report, report
 
@@ -229,7 +241,7 @@ def test_student_version_fails_every_check(lesson, validation, student_dir):
 @pytest.mark.parametrize("lesson", LESSONS, ids=ids)
 def test_no_solution_or_hidden_test_in_student_version(lesson, student_dir):
     source = nbformat.read(lesson, as_version=4)
-    student = nbformat.read(student_dir / lesson.name, as_version=4)
+    student = nbformat.read(student_dir / rel(lesson), as_version=4)
     text = student_text(student)
     assert not marker_lines(text) & set(SOLUTION + HIDDEN)
     seen = {line.strip() for line in text.splitlines()}
@@ -239,6 +251,9 @@ def test_no_solution_or_hidden_test_in_student_version(lesson, student_dir):
     assert not leaked, f"hidden test lines in the student version: {leaked}"
     # nothing the solutions printed either
     assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+    # the stub nbgrader leaves in place of a solution speaks the edition's language
+    stub = "# ここに答えを書きます" if lesson.parent.name == "ja" else "# YOUR CODE HERE"
+    assert stub in text, f"{rel(lesson)}: no {stub!r} where the solutions were"
     # the check cells are still there, locked, for the learner and for autograding
     graded = [c.metadata.nbgrader["grade_id"] for c in student.cells
               if c.metadata.get("nbgrader", {}).get("grade")]

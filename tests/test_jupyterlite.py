@@ -1,8 +1,9 @@
 """JupyterLite: the lessons as a static site that runs in the browser with no server.
 
 What these tests prove, on a site built exactly as `./run lite` builds it:
-- the site contains every lesson twice, as student version (student/) and full lesson (notebooks/),
-  each unchanged except for one first cell that installs teachgrad and ipywidgets with piplite;
+- the site contains every lesson of both editions twice, as student version (student/, student/ja/) and
+  full lesson (notebooks/, notebooks/ja/), each unchanged except for one first cell that installs
+  teachgrad and ipywidgets (and, for the Japanese edition, the font of its figures) with piplite;
 - the teachgrad wheel built from this checkout is in the site and in its piplite index, and it
   holds the whole package (subpackages such as teachgrad.nn included) at the version in
   pyproject.toml; the ipywidgets wheels the widgets need are bundled the same way;
@@ -36,10 +37,13 @@ except ImportError:  # Python 3.10
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = ROOT / "notebooks"
+LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+JA_LESSONS = sorted(NOTEBOOKS.glob("ja/[0-9][0-9]_*.ipynb"))
+PIP_LINES = {"": "%pip install -q teachgrad ipywidgets", "ja": "%pip install -q teachgrad ipywidgets matplotlib-fontja"}
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 WHEEL = f"teachgrad-{VERSION}-py3-none-any.whl"
-ids = [p.stem for p in LESSONS]
+ids = [str(p.relative_to(NOTEBOOKS).with_suffix("")) for p in LESSONS + JA_LESSONS]
 
 
 @pytest.fixture(scope="session")
@@ -65,14 +69,15 @@ def code_sources(nb):
 
 
 @pytest.mark.parametrize("folder", ["student", "notebooks"])
-@pytest.mark.parametrize("lesson", LESSONS, ids=ids)
+@pytest.mark.parametrize("lesson", LESSONS + JA_LESSONS, ids=ids)
 def test_site_has_every_lesson_with_a_setup_cell(site, lesson, folder):
-    path = site / "files" / folder / lesson.name
-    assert path.exists(), f"{folder}/{lesson.name} missing from the site"
+    rel = lesson.relative_to(NOTEBOOKS)
+    path = site / "files" / folder / rel
+    assert path.exists(), f"{folder}/{rel} missing from the site"
     nb = nbformat.read(path, as_version=4)
     first = nb.cells[0]
     assert first.cell_type == "code"
-    assert first.source.splitlines()[-1] == "%pip install -q teachgrad ipywidgets"
+    assert first.source.splitlines()[-1] == PIP_LINES[str(rel.parent).strip(".")]
     if folder == "notebooks":
         # the full lesson, otherwise unchanged
         assert code_sources(nb)[1:] == code_sources(nbformat.read(lesson, as_version=4))
@@ -82,10 +87,10 @@ def test_site_has_every_lesson_with_a_setup_cell(site, lesson, folder):
 
 
 def test_site_lists_the_lessons_in_its_contents_index(site):
-    for folder in ("student", "notebooks"):
+    for folder in ("student", "notebooks", "student/ja", "notebooks/ja"):
         listing = json.loads((site / "api" / "contents" / folder / "all.json").read_text())
         names = sorted(item["name"] for item in listing["content"] if item["name"].endswith(".ipynb"))
-        assert names == [p.name for p in LESSONS]
+        assert names == [p.name for p in (JA_LESSONS if folder.endswith("/ja") else LESSONS)]
 
 
 def test_site_bundles_the_teachgrad_wheel(site):
@@ -104,7 +109,7 @@ def test_site_bundles_the_teachgrad_wheel(site):
 def test_site_has_what_widgets_need(site, lite_config):
     index = json.loads((site / "pypi" / "all.json").read_text())
     bundled = {name.replace("_", "-").lower() for name in index}
-    assert {"ipywidgets", "jupyterlab-widgets"} <= bundled
+    assert {"ipywidgets", "jupyterlab-widgets", "matplotlib-fontja"} <= bundled
     extensions = {ext["name"] for ext in lite_config["federated_extensions"]}
     assert "@jupyter-widgets/jupyterlab-manager" in extensions
     assert "@jupyterlite/pyodide-kernel-extension" in extensions

@@ -2,7 +2,7 @@
 
 NumPy picks SIMD code by CPU (AVX-512, AVX2, SSE) and OpenBLAS picks its matrix kernels by CPU; either
 may round a last bit differently, and a long training run can magnify that. The whole series runs
-under strict nbval (one process per setting, every lesson in it) with:
+under strict nbval (one process per setting, every lesson of both editions in it) with:
 
 - NumPy's AVX-512 code paths disabled (``NPY_DISABLE_CPU_FEATURES``): what a CPU with AVX2 but no
   AVX-512 computes. On a CPU without AVX-512 every dispatched path above NumPy's baseline is disabled

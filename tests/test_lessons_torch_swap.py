@@ -1,6 +1,6 @@
 """The promise of the series, tested: change only the import, and every lesson prints the same.
 
-Every lesson is copied with ``import teachgrad as torch`` (and ``teachgrad.nn``, ``teachgrad.nn.functional``,
+Every lesson, in both editions, is copied with ``import teachgrad as torch`` (and ``teachgrad.nn``, ``teachgrad.nn.functional``,
 ``teachgrad.optim``) replaced by the real PyTorch imports, and the copies run under strict nbval — the
 same comparison and sanitizers as the ordinary notebook run — against the outputs stored with teachgrad.
 Cells tagged ``teachgrad-only`` (drawings, explorers, the engine's own source) show teachgrad itself:
@@ -54,7 +54,7 @@ def test_swap_imports():
 def test_every_lesson_prints_the_same_with_real_pytorch(tmp_path):
     lessons = copy_lessons(tmp_path / "notebooks")
     for path in lessons:
-        assert to_torch(path) >= 1, f"{path.name}: no `import teachgrad as torch` to swap"
+        assert to_torch(path) >= 1, f"{path}: no `import teachgrad as torch` to swap"
     code, report = run_nbval(lessons, tmp_path)
     print(f"torch {torch.__version__}: {report.strip().splitlines()[-1]}")
     assert code == 0, f"lessons with `import torch` in place of teachgrad:\n{summary(report)}"

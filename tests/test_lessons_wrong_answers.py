@@ -19,7 +19,8 @@ at a time while the others stay right: a number or a tensor plus one (a tensor k
 values, a list or tuple with one element spoiled, and for functions that return a value, that value
 spoiled. These are the answers a check that only tests types would wave through.
 
-Each time the check cell must end in exactly one line ``❌ Not yet. Hint: ...`` — no traceback from the
+Each time the check cell must end in exactly one line ``❌ Not yet. Hint: ...`` (``❌ まだです。ヒント: ...`` in the
+Japanese edition, notebooks/ja/, whose check cells run the same way) — no traceback from the
 check's code or the engine, no ``Correct!``, nothing printed but ``✅`` lines and the hint, no hint that
 only says the answer "could not be checked" — and it must finish (the learner's functions run with a
 time limit, set to 1 s here to keep the test short). At the end the reference answers are restored and
@@ -27,7 +28,8 @@ the check must print ``✅ Correct!`` again, so that the next exercise starts fr
 expects.
 
 The answers a reader of the lessons gave (:data:`REPORTED`) run too: each must get a hint that names
-the mistake made. :data:`ACCEPTED` holds right answers written differently, which must get the tick.
+the mistake made (in the Japanese edition, the words of :data:`REPORTED_JA`). :data:`ACCEPTED` holds
+right answers written differently, which must get the tick.
 A second test restarts the kernel before each exercise (only the setup cell, the given cells, the
 answer and the check run): checks must not depend on the lesson's own cells.
 """
@@ -44,8 +46,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-HINT = "\u274c Not yet. Hint: "
+NOTEBOOKS = ROOT / "notebooks"
+# both editions: the Japanese check cells are the English ones with Japanese hints
+LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted(NOTEBOOKS.glob("ja/[0-9][0-9]_*.ipynb"))
+# per edition: the start of a hint, the verdict of a right answer, the words of a hint that names no
+# expectation
+VERDICTS = {
+    "en": ("\u274c Not yet. Hint: ", "\u2705 Correct!", "could not be checked"),
+    "ja": ("\u274c まだです。ヒント: ", "\u2705 正解です", "確かめられませんでした"),
+}
 TICK = "\u2705"
 TIME_LIMIT = 1.0    # seconds per call of a learner's function (teachgrad.checks.TIME_LIMIT)
 CELL_TIMEOUT = 90   # seconds: a check cell that takes longer hangs
@@ -348,6 +357,76 @@ REPORTED = {
     ],
 }
 
+# The words each reported answer's hint must contain in the Japanese edition (notebooks/ja/), by the
+# English words above.
+REPORTED_JA = {
+    "torch.float32": "torch.float32",
+    "should be a leaf": "葉ではありません",
+    "stopped with an error before it could assign `t`: RuntimeError: Only Tensors of floating point":
+        "`t` に代入する前にエラーで止まったからです:「RuntimeError: Only Tensors of floating point",
+    "your cell ran, but the value it stored in `grad_t` is None: t.grad is None":
+        "セルは実行されましたが、`grad_t` に入った値が None です。backward() が t まで届かなかったとき、t.grad は None",
+    "floating-point": "浮動小数点数を持つはず",
+    "t.grad does not": "t.grad はそうなっていません",
+    "if you need to backward through the graph a second time or if you need":
+        "if you need to backward through the graph a second time or if you need",
+    "holds tensors": "Python の数値ではなくテンソルです",
+    "the third decimal is not right": "3 桁目が違います",
+    "give at least three decimals": "小数点以下 3 桁以上で",
+    "pick the one entry": "求められている 1 つの要素を取り出して",
+    "(norm < limit)": "（norm < limit）",
+    "the first doubling, t * 2, always happens": "最初の倍化 t * 2 は",
+    "compute a new tensor instead, result = t * 2": "代わりに新しいテンソルを計算してください: result = t * 2",
+    "should not call backward() itself": "double_until の中で backward() を呼ばないでください",
+    "one multiplication per doubling": "倍化 1 回につきかけ算が 1 つ",
+    "h.retain_grad()": "h.retain_grad()",
+    "that is x.grad": "それは x.grad",
+    "twice": "2 倍",
+    "x.grad does not": "x.grad はそうなっていません",
+    "three times": "3 倍",
+    "layer's own gradients": "layer 自身の勾配",
+    "keep the order": "layer.parameters() の順番",
+    "the gradient tensors themselves": "勾配のテンソルそのもの",
+    "tensors of any shape": "どんな形状のテンソルでも",
+    "keep t's dtype": "t の dtype",
+    "must have the shape of t": "コピーの形状は t と同じ",
+    "the mean of netD's output on the fake batch": "偽のバッチに対する netD の出力の平均",
+    "leaked into netG": "netG に漏れています",
+    "only gives the module object a new attribute": "モジュールのオブジェクトに新しい属性を 1 つ足すだけ",
+    "keep its dtype": "dtype と形状",
+    "your cell ran, but the value it stored in `inp_grad` is None": "セルは実行されましたが、`inp_grad` に入った値が None",
+    "Dropout was still active": "dropout がまだ効いていました",
+    "must come from the optimizer passed in": "渡されたオプティマイザから行って",
+    "call optimizer.step()": "backward() の後に optimizer.step() を呼んで",
+    "reuse the forward's output": "forward の出力を再利用",
+    "store t.grad itself (no .tolist()": "t.grad そのものを入れてください（.tolist()",
+    "but it is a SubBackward0 object. That is the graph node itself, not its name":
+        "SubBackward0 のオブジェクトです。それは計算グラフのノードそのもので、名前ではありません",
+    "the names as strings, in quotes": "名前は引用符で囲んだ文字列で",
+    "Call h.retain_grad() before out.backward()": "out.backward() の前に h.retain_grad() を呼び",
+    "append each piece's loss": "各部分の損失を追加して",
+    "backward() never went through them": "backward() はそこを通っていません",
+    "three pieces of 4": "4 個ずつの例からなる 3 つの部分",
+    "divided by 3": "3 で割ったもの",
+    "a one-number tensor": "数値 1 つのテンソル",
+    "c is not reached": "c には届きません",
+    "d is reached": "d には届きます",
+    "not the bias": "バイアスはまだです",
+    "twice as far as one step": "1 ステップの 2 倍動きました",
+    "without the bias correction": "バイアス補正なしのステップ",
+    "Work through the update at t = 1": "t = 1 の更新を順に計算してください",
+    "or it ran inside `with torch.no_grad():`": "計算が `with torch.no_grad():` の中で行われた",
+    "through .data": ".data を通して",
+    "a graph was recorded": "計算グラフが記録されていました",
+    "changed the arriving gradient in place": "届いた勾配をその場で",
+    "not once each": "1 つにつき 1 回ではありません",
+}
+
+
+def reported_words(words, lang):
+    return REPORTED_JA[words] if lang == "ja" else words
+
+
 # Right answers written differently: each must get "✅ Correct!".
 ACCEPTED = {
     "start-ex3-solution": [("a NumPy integer", "import numpy as np\nlesson = None\nlesson = np.int64(4)")],
@@ -456,7 +535,7 @@ def exercises(student, source_nb):
     i = 0
     while i < len(cells):
         c = cells[i]
-        if c["cell_type"] == "markdown" and re.search(r"^## Exercises", source(c), re.MULTILINE):
+        if c["cell_type"] == "markdown" and re.search(r"^## (Exercises|演習)", source(c), re.MULTILINE):
             in_exercises = True
         if c["cell_type"] == "code":
             meta = nbgrader(c)
@@ -526,8 +605,9 @@ class Kernel:
         self.km.shutdown_kernel(now=True)
 
 
-def verdict_problems(outputs, finished):
+def verdict_problems(outputs, finished, lang="en"):
     """What is wrong with a check cell's outputs for a wrong answer (empty list: a proper hint)."""
+    hint, correct, vague = VERDICTS[lang]
     if not finished:
         return [f"the check cell did not finish within {CELL_TIMEOUT} s"]
     problems = []
@@ -537,8 +617,8 @@ def verdict_problems(outputs, finished):
     lines = [line for line in stdout.splitlines() if line.strip()]
     if any(not line.startswith(TICK) for line in lines):
         problems.append(f"printed more than verdicts: {lines}")
-    if any("Correct!" in line for line in lines):
-        problems.append("said Correct! to a wrong answer")
+    if any(correct in line for line in lines):
+        problems.append(f"said {correct} to a wrong answer")
     if stderr.strip():
         problems.append(f"wrote to stderr: {stderr.strip()[:300]}")
     if any(o[0] == "data" for o in outputs):
@@ -547,9 +627,9 @@ def verdict_problems(outputs, finished):
         problems.append(f"expected one hint, got {len(errors)} errors")
     for _, ename, evalue, tb in errors:
         text = "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", line) for line in tb)
-        if ename != "Incomplete" or len(tb) != 1 or not text.startswith(HINT):
+        if ename != "Incomplete" or len(tb) != 1 or not text.startswith(hint):
             problems.append(f"a traceback, not a hint: {ename}: {evalue[:200]}\n{text[:1500]}")
-        elif "could not be checked" in text:
+        elif vague in text:
             problems.append(f"a hint that names no expectation: {text}")
     return problems
 
@@ -579,10 +659,11 @@ def kernel_bool(kernel, expression):
     return text == "True"
 
 
-def assert_correct(kernel, check, grade_id, what):
+def assert_correct(kernel, check, grade_id, what, lang="en"):
     outputs, finished = kernel.run(check)
     stdout = "".join(o[1] for o in outputs if o[0] == "stdout").strip().splitlines()
-    assert finished and stdout and stdout[-1] == f"{TICK} Correct!", f"{grade_id}: {what} is not Correct!: {outputs}"
+    correct = VERDICTS[lang][1]
+    assert finished and stdout and stdout[-1] == correct, f"{grade_id}: {what} is not {correct}: {outputs}"
 
 
 @pytest.fixture(scope="module")
@@ -612,11 +693,13 @@ def test_wrong_answers_cover_variables_and_functions():
     assert "return x.exp()" in broken and "return 1.0" in broken and "return g" not in broken
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
+@pytest.mark.parametrize("lesson", LESSONS, ids=[str(p.relative_to(NOTEBOOKS).with_suffix("")) for p in LESSONS])
 def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
-    student = json.loads((student_dir / lesson.name).read_text(encoding="utf-8"))
+    rel = lesson.relative_to(NOTEBOOKS)
+    lang = "ja" if rel.parent.name == "ja" else "en"
+    student = json.loads((student_dir / rel).read_text(encoding="utf-8"))
     source_nb = json.loads(lesson.read_text(encoding="utf-8"))
-    kernel = Kernel(student_dir)
+    kernel = Kernel((student_dir / rel).parent)
     failures, tried = [], 0
     try:
         outputs, _ = kernel.run(f"import teachgrad.checks\nteachgrad.checks.TIME_LIMIT = {TIME_LIMIT}\n{SPOIL}")
@@ -637,7 +720,7 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
                     kernel.run(code)
                 kernel.run(answer)
                 outputs, finished = kernel.run(check)
-                problems = verdict_problems(outputs, finished)
+                problems = verdict_problems(outputs, finished, lang)
                 if problems:
                     failures.append(f"{grade_id}, {label}:\n  " + "\n  ".join(problems))
             for label, answer, words in REPORTED.get(grade_id, []):
@@ -646,7 +729,8 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
                     kernel.run(code)
                 kernel.run(answer)
                 outputs, finished = kernel.run(check)
-                problems = verdict_problems(outputs, finished)
+                problems = verdict_problems(outputs, finished, lang)
+                words = reported_words(words, lang)
                 if not problems and words not in hint_text(outputs):
                     problems.append(f"the hint does not name the mistake ({words!r}): {hint_text(outputs)}")
                 if problems:
@@ -656,8 +740,8 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
                     kernel.run(code)
                 kernel.run(answer)
                 outputs, finished = kernel.run(check)
-                if verdict(outputs, finished) != f"{TICK} Correct!":
-                    failures.append(f"{grade_id}, {label}: a right answer without Correct!: {outputs}")
+                if verdict(outputs, finished) != VERDICTS[lang][1]:
+                    failures.append(f"{grade_id}, {label}: a right answer without {VERDICTS[lang][1]}: {outputs}")
             if grade_id in RESTORE:
                 kernel.run(RESTORE[grade_id])
             for code in given:
@@ -665,7 +749,7 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
             outputs, finished = kernel.run(reference)
             assert finished and not any(o[0] == "error" for o in outputs), \
                 f"{grade_id}: the reference solution failed: {outputs}"
-            assert_correct(kernel, check, grade_id, "the reference solution")
+            assert_correct(kernel, check, grade_id, "the reference solution", lang)
             # the same kind of answer, one wrong value at a time
             variables, functions = answer_names(reference)
             spoilable = [n for n in variables if kernel_bool(kernel, f"__spoils({n})")]
@@ -681,29 +765,40 @@ def test_every_wrong_answer_gets_a_hint(lesson, student_dir):
                 outputs, _ = kernel.run(spoil)
                 assert not any(o[0] == "error" for o in outputs), outputs
                 outputs, finished = kernel.run(check)
-                problems = verdict_problems(outputs, finished)
+                problems = verdict_problems(outputs, finished, lang)
                 if problems:
                     failures.append(f"{grade_id}, {name} spoiled:\n  " + "\n  ".join(problems))
                 kernel.run(f"{name} = __right_{name}")
-            assert_correct(kernel, check, grade_id, "the restored reference answers")
+            assert_correct(kernel, check, grade_id, "the restored reference answers", lang)
     finally:
         kernel.stop()
-    print(f"{lesson.name}: {tried} wrong answers tried")
+    print(f"{rel}: {tried} wrong answers tried")
     assert tried, "no exercise found"
-    assert not failures, f"{lesson.name}: {len(failures)} of {tried} wrong answers were not answered with a hint:\n" \
+    assert not failures, f"{rel}: {len(failures)} of {tried} wrong answers were not answered with a hint:\n" \
         + "\n".join(failures)
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
+# What the hint for a name from an earlier lesson cell says, and what it must not say ("your answer").
+EARLIER_CELL = {
+    "en": ("`{name}` comes from an earlier cell of the lesson", "Write your answer"),
+    "ja": ("`{name}` がレッスンのもっと前のセルで作られるもの", "解答セルに"),
+}
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[str(p.relative_to(NOTEBOOKS).with_suffix("")) for p in LESSONS])
 def test_checks_after_a_kernel_restart(lesson, student_dir):
     """A learner who restarts the kernel and runs only the setup cell, an exercise's given cells, their
     answer and the check: the check passes on its own (it takes the lesson's helpers from the package),
     or - where the answer itself uses an earlier cell of the lesson - asks for that cell by name, never
     for "your answer"."""
-    student = json.loads((student_dir / lesson.name).read_text(encoding="utf-8"))
+    rel = lesson.relative_to(NOTEBOOKS)
+    lang = "ja" if rel.parent.name == "ja" else "en"
+    hint, correct, _ = VERDICTS[lang]
+    earlier, not_yours = EARLIER_CELL[lang]
+    student = json.loads((student_dir / rel).read_text(encoding="utf-8"))
     source_nb = json.loads(lesson.read_text(encoding="utf-8"))
     setup = next(source(c) for c in student["cells"] if c.get("id") == "setup")
-    kernel = Kernel(student_dir)
+    kernel = Kernel((student_dir / rel).parent)
     failures = []
     try:
         for step in exercises(student, source_nb):
@@ -719,14 +814,19 @@ def test_checks_after_a_kernel_restart(lesson, student_dir):
             said = verdict(outputs, finished)
             if grade_id in NEEDS_LESSON_CELLS:
                 name = NEEDS_LESSON_CELLS[grade_id]
-                if not (said.startswith(HINT) and f"`{name}` comes from an earlier cell of the lesson" in said
-                        and "Write your answer" not in said):
+                if not (said.startswith(hint) and earlier.format(name=name) in said and not_yours not in said):
                     failures.append(f"{grade_id}: should ask for the earlier cell that makes `{name}`: {said}")
-            elif said != f"{TICK} Correct!":
+            elif said != correct:
                 failures.append(f"{grade_id}: the check depends on an earlier cell of the lesson: {said}")
     finally:
         kernel.stop()
-    assert not failures, f"{lesson.name}: after a kernel restart:\n" + "\n".join(failures)
+    assert not failures, f"{rel}: after a kernel restart:\n" + "\n".join(failures)
+
+
+def test_the_reported_answers_have_japanese_words():
+    english = {words for answers in REPORTED.values() for _, _, words in answers}
+    assert not english - set(REPORTED_JA), f"no Japanese words for: {sorted(english - set(REPORTED_JA))}"
+    assert not set(REPORTED_JA) - english, f"Japanese words for no reported answer: {sorted(set(REPORTED_JA) - english)}"
 
 
 def test_the_reported_answers_name_existing_exercises():

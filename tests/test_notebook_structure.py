@@ -1,6 +1,7 @@
 """The lesson series has the shape the curriculum promises.
 
-For every lesson notebook 00–08 in notebooks/:
+For every lesson notebook in notebooks/ and, in the Japanese edition, in notebooks/ja/ (with the
+edition's headings and navigation words from tools/lessons.py):
 - it starts with a title and a "Learning goals" list, and its first code cell imports teachgrad as torch;
 - no code cell imports the real torch (the lessons must run on teachgrad alone);
 - it ends with "## Summary" followed by "## Exercises";
@@ -31,10 +32,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 sys.path.insert(0, str(ROOT / "tools"))
 import lessons as generator  # noqa: E402  (tools/lessons.py)
+
+EDITIONS = {lang: sorted(folder.glob("[0-9][0-9]_*.ipynb")) for lang, folder in generator.EDITIONS.items()}
+LESSONS = EDITIONS["en"]
+ALL_LESSONS = [(lang, path) for lang, paths in EDITIONS.items() for path in paths]
 
 SOLUTION_META = {"grade": False, "locked": False, "schema_version": 3, "solution": True, "task": False}
 CHECK_META = {"grade": True, "locked": True, "points": 1, "schema_version": 3, "solution": False, "task": False}
@@ -56,6 +60,15 @@ def src(cell):
 
 def code_cells(nb):
     return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def edition(path):
+    return "ja" if path.parent.name == "ja" else "en"
+
+
+def words(path, key):
+    """The edition's heading for ``key`` ("summary", "exercises", "goals")."""
+    return generator.HEADINGS[edition(path)][key]
 
 
 def heading_pos(nb, heading):
@@ -103,11 +116,13 @@ def ids(paths):
     return [p.name for p in paths]
 
 
-def test_lessons_in_reading_order_as_the_generator_lists_them():
-    numbers = [p.name[:2] for p in LESSONS]
-    assert numbers == [f"{i:02d}" for i in range(len(LESSONS))], f"lessons numbered 00, 01, ...: {ids(LESSONS)}"
-    assert [p.stem for p in LESSONS] == [stem for stem, *_ in generator.LESSONS]
-    assert LESSONS[0].name == "00_start_here.ipynb"
+@pytest.mark.parametrize("lang", list(EDITIONS))
+def test_lessons_in_reading_order_as_the_generator_lists_them(lang):
+    lessons = EDITIONS[lang]
+    numbers = [p.name[:2] for p in lessons]
+    assert numbers == [f"{i:02d}" for i in range(len(lessons))], f"lessons numbered 00, 01, ...: {ids(lessons)}"
+    assert [p.stem for p in lessons] == [stem for stem, *_ in generator.LESSONS]
+    assert lessons[0].name == "00_start_here.ipynb"
 
 
 def test_generated_cells_match_tools_lessons():
@@ -116,16 +131,18 @@ def test_generated_cells_match_tools_lessons():
     assert not problems, "run `python tools/lessons.py` (then re-record):\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+@pytest.mark.parametrize("path", [p for _, p in ALL_LESSONS],
+                         ids=[f"{lang}/{p.name}" if lang != "en" else p.name for lang, p in ALL_LESSONS])
 class TestLesson:
     def test_title_and_learning_goals_at_top(self, path):
         nb = load(path)
         top = [src(c) for c in nb["cells"][:4] if c["cell_type"] == "markdown"]
         assert any(re.search(r"^# \S", s, re.MULTILINE) for s in top), "a '# Title' near the top"
+        goals_word = re.escape(words(path, "goals"))
         goals = [s for s in top
-                 if re.search(r"^(#+\s*|\*\*)Learning goals(\*\*)?:?\s*$", s, re.MULTILINE | re.IGNORECASE)]
-        assert goals, "a 'Learning goals' heading (or bold line) in the first cells"
-        after = re.split(r"Learning goals", goals[0], maxsplit=1, flags=re.IGNORECASE)[1]
+                 if re.search(rf"^(#+\s*|\*\*){goals_word}(\*\*)?:?\s*$", s, re.MULTILINE | re.IGNORECASE)]
+        assert goals, f"a '{words(path, 'goals')}' heading (or bold line) in the first cells"
+        after = re.split(goals_word, goals[0], maxsplit=1, flags=re.IGNORECASE)[1]
         assert re.search(r"^\s*([-*]|\d+\.) \S", after, re.MULTILINE), "the learning goals are a list"
         first_code = code_cells(nb)[0]
         assert src(first_code).lstrip().startswith("import teachgrad as torch"), \
@@ -139,9 +156,9 @@ class TestLesson:
 
     def test_summary_then_exercises_at_the_end(self, path):
         nb = load(path)
-        summary, exercises_at = heading_pos(nb, "## Summary"), heading_pos(nb, "## Exercises")
-        assert summary is not None, "a '## Summary' section"
-        assert exercises_at is not None, "an '## Exercises' section"
+        summary, exercises_at = heading_pos(nb, words(path, "summary")), heading_pos(nb, words(path, "exercises"))
+        assert summary is not None, f"a '{words(path, 'summary')}' section"
+        assert exercises_at is not None, f"an '{words(path, 'exercises')}' section"
         assert summary < exercises_at, "Summary comes before Exercises"
         later_h2 = [(i, j) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown"
                     for j, line in enumerate(src(c).splitlines())
@@ -150,25 +167,29 @@ class TestLesson:
 
     def test_navigation_top_and_bottom(self, path):
         nb = load(path)
-        index = LESSONS.index(path)
+        lessons = EDITIONS[edition(path)]
+        index = lessons.index(path)
+        nav = generator.NAV_WORDS[edition(path)]
+        names = {nav["previous"].split(":")[0].strip("← →").strip().lower(): "previous",
+                 nav["contents"].lower(): "contents", nav["next"].split(":")[0].strip().lower(): "next"}
         for where, cell in (("top", nb["cells"][0]), ("bottom", nb["cells"][-1])):
             assert cell["cell_type"] == "markdown", f"navigation line at the {where}"
             links = LINK.findall(src(cell))
-            targets = {label.split(":")[0].strip("← →").strip().lower(): target for label, target in links}
+            targets = {names.get(label.split(":")[0].strip("← →").strip().lower()): target for label, target in links}
             for _, target in links:
-                assert (NOTEBOOKS / target).exists(), f"{where} link to {target}, which does not exist"
+                assert (path.parent / target).exists(), f"{where} link to {target}, which does not exist"
             assert targets.get("contents") == "00_start_here.ipynb", f"a Contents link at the {where}"
             if index > 0:
-                assert targets.get("previous") == LESSONS[index - 1].name, \
-                    f"a 'Previous' link to {LESSONS[index - 1].name} at the {where}"
-            if index < len(LESSONS) - 1:
-                assert targets.get("next") == LESSONS[index + 1].name, \
-                    f"a 'Next' link to {LESSONS[index + 1].name} at the {where}"
+                assert targets.get("previous") == lessons[index - 1].name, \
+                    f"a 'Previous' link to {lessons[index - 1].name} at the {where}"
+            if index < len(lessons) - 1:
+                assert targets.get("next") == lessons[index + 1].name, \
+                    f"a 'Next' link to {lessons[index + 1].name} at the {where}"
 
     def test_at_least_three_checked_exercises(self, path):
         nb = load(path)
         cells = nb["cells"]
-        exercises_at = heading_index(nb, "## Exercises")
+        exercises_at = heading_index(nb, words(path, "exercises"))
         pairs = exercises(nb)
         assert len(pairs) >= 3, f"at least three exercises, found {len(pairs)}"
         grade_ids = []
@@ -235,7 +256,8 @@ class TestLesson:
                 assert lines, f"check cell {i} stores its verdict"
                 assert all(line.startswith("\u2705") for line in lines), \
                     f"a check cell prints only its verdict, never values: {lines}"
-                assert "Correct!" in lines[-1], f"the reference solution passes check cell {i}"
+                correct = {"en": "Correct!", "ja": "正解です"}[edition(path)]
+                assert lines[-1] == f"\u2705 {correct}", f"the reference solution passes check cell {i}"
 
     def test_live_widget_driven_from_code(self, path):
         nb = load(path)

@@ -122,10 +122,13 @@ def test_sdist_holds_the_project_and_no_local_artefacts(dist):
         assert not [f for f in files if f.startswith(bad) or f"/{bad}" in f], bad
     top = {f.split("/", 1)[0] for f in files}
     assert top <= {"teachgrad", "notebooks", "tests", "tools", "docs", "binder", "benchmarks",
-                   "nbgrader_config.py", "run", "README.md", "LICENSE", "pyproject.toml", "PKG-INFO",
-                   ".gitignore"}, top  # hatchling always adds .gitignore
-    lessons = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    assert lessons and all(f"notebooks/{name}" in files for name in lessons)
+                   "nbgrader_config.py", "run", "README.md", "README.ja.md", "LICENSE", "pyproject.toml",
+                   "PKG-INFO", ".gitignore"}, top  # hatchling always adds .gitignore
+    notebooks = ROOT / "notebooks"
+    lessons = sorted(str(p.relative_to(ROOT)) for pattern in ("[0-9][0-9]_*.ipynb", "ja/[0-9][0-9]_*.ipynb")
+                     for p in notebooks.glob(pattern))
+    assert any(name.startswith("notebooks/ja/") for name in lessons), "the Japanese edition"
+    assert lessons and all(name in files for name in lessons)
     assert {"teachgrad/__init__.py", "README.md", "LICENSE", "pyproject.toml", "PKG-INFO"} <= set(files)
 
 

@@ -166,6 +166,14 @@ ROWS = {
     "grad_mode": [internal("no_grad, enable_grad, set_grad_enabled, inference_mode")],
     "graph": [internal("graph nodes and the backward loop")],
     "tensor_methods": [internal("the Tensor methods, one op each")],
+    "language": [internal("the language of the lessons' hints, explorers and drawings")],
+    # lesson tooling, loaded only when imported (an export once another test has imported it)
+    "checks": [internal("the lessons' exercise checks")],
+    "explorers": [internal("the experiments behind the lessons' explorers")],
+    "viz": [internal("graph drawings and charts")],
+    "widgets": [internal("the lessons' live explorers")],
+    "set_language": [extra("lesson tooling: hints, explorers and drawings in English or Japanese")],
+    "get_language": [extra("lesson tooling: the language chosen with set_language")],
     "utils.hooks": [namespace("utils.hooks")],
     "utils.hooks.RemovableHandle": [val(lambda t: (lambda x: (lambda h: (type(h).__name__, h.remove(), (x * 2).sum().backward(), x.grad)[::2])(
         x.register_hook(lambda g: g * 10)))(t.ones(2, requires_grad=True)), **EV)],
