@@ -56,7 +56,9 @@ class BackwardNode(Node):
 
     def release(self):
         # Running backward again fails only where something was saved (and is now gone), as in PyTorch.
-        self._freed = self._freed or any(v is not None for v in self._saved)
+        for value in self._saved:
+            if value is not None:
+                self._freed = True
         self._saved = self._versions = ()
 
     def save_for_backward(self, *values):
@@ -291,14 +293,19 @@ class Op(Function):
         if cls.promotes and not (len(arrays) == 2 and type(arrays[0]) is type(arrays[1]) is np.ndarray
                                  and arrays[0].dtype is arrays[1].dtype and cls.result_dtype is Op.result_dtype):
             arrays = _promoted(cls, args, arrays)
-        with np.errstate(all="ignore"):  # overflow and 0/0 give inf and nan silently, as in PyTorch
+        quiet = _exact.ignore_fp_errors()  # overflow and 0/0 give inf and nan silently, as in PyTorch
+        try:
             out = cls.forward(ctx, *arrays, **kwargs)
+        finally:
+            _exact.restore_fp_errors(quiet)
         if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result
             result = np.asarray(out)
-        elif cls.layout is not None and out.ndim > 1:
-            result = _layout.contiguous(out) if cls.layout == "contiguous" else _layout.elementwise(out, arrays)
-        else:
+        elif cls.layout is None or out.ndim < 2:
             result = out
+        elif cls.layout == "contiguous":
+            result = out if out.flags.c_contiguous else np.ascontiguousarray(out)
+        else:
+            result = _layout.elementwise(out, arrays)
         if result is not out and ctx._saved:  # forward saved its output: save the array it becomes
             ctx._saved = tuple(result if v is out else v for v in ctx._saved)
         return Tensor._make(result)
@@ -307,8 +314,11 @@ class Op(Function):
     def _backward(ctx, grad):
         if ctx._versions or ctx._freed:  # PyTorch checks every saved value first, used or not
             ctx.saved_tensors  # noqa: B018 - raises if one was freed or changed in place
-        with np.errstate(all="ignore"):
+        quiet = _exact.ignore_fp_errors()
+        try:
             grads = ctx._function.backward(ctx, grad)
+        finally:
+            _exact.restore_fp_errors(quiet)
         if type(grads) is not tuple:
             grads = (grads,)
         if ctx._input_meta is None:  # every gradient already has its input's shape and dtype

@@ -315,48 +315,46 @@ def _release_children(node, waiting, ready, useful):
                 ready.push(child)
 
 
-class _ReadyQueue:
+class _ReadyQueue(list):
     """The nodes ready to run, the most recently made first: a binary max-heap on ``_sequence``, pushed
     and popped as C++'s std::priority_queue does it, which also decides between equal keys (leaves'
     AccumulateGrad nodes) as PyTorch's engine does."""
 
-    def __init__(self):
-        self.heap = []
-
-    def __bool__(self):
-        return bool(self.heap)
-
     def push(self, node):
-        heap = self.heap
-        heap.append(node)
-        self._sift_up(len(heap) - 1, 0, node)
+        self.append(node)
+        hole = len(self) - 1
+        parent = (hole - 1) // 2
+        key = node._sequence
+        while hole > 0 and self[parent]._sequence < key:  # move the smaller parents down
+            self[hole] = self[parent]
+            hole, parent = parent, (parent - 1) // 2
+        self[hole] = node
 
     def pop(self):
-        heap = self.heap
-        top, last = heap[0], heap.pop()
-        if heap:  # the last node fills the hole left at the top, moving down the larger children
-            hole, length = 0, len(heap)
-            child = 0
-            while child < (length - 1) // 2:
-                child = 2 * (child + 1)
-                if heap[child]._sequence < heap[child - 1]._sequence:
-                    child -= 1
-                heap[hole] = heap[child]
-                hole = child
-            if length % 2 == 0 and child == (length - 2) // 2:
-                child = 2 * (child + 1)
-                heap[hole] = heap[child - 1]
-                hole = child - 1
-            self._sift_up(hole, 0, last)
-        return top
-
-    def _sift_up(self, hole, top, node):
-        heap = self.heap
+        last = list.pop(self)
+        length = len(self)
+        if not length:
+            return last
+        top = self[0]
+        # the last node fills the hole left at the top, moving down the larger children
+        hole = child = 0
+        while child < (length - 1) // 2:
+            child = 2 * (child + 1)
+            if self[child]._sequence < self[child - 1]._sequence:
+                child -= 1
+            self[hole] = self[child]
+            hole = child
+        if length % 2 == 0 and child == (length - 2) // 2:
+            child = 2 * (child + 1)
+            self[hole] = self[child - 1]
+            hole = child - 1
         parent = (hole - 1) // 2
-        while hole > top and heap[parent]._sequence < node._sequence:
-            heap[hole] = heap[parent]
+        key = last._sequence
+        while hole > 0 and self[parent]._sequence < key:
+            self[hole] = self[parent]
             hole, parent = parent, (parent - 1) // 2
-        heap[hole] = node
+        self[hole] = last
+        return top
 
 
 def _run(steps):

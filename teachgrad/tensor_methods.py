@@ -1028,6 +1028,9 @@ def broadcast_tensors(*tensors):
     """Each tensor expanded to the common shape; a tensor that already has it is returned itself."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    if len(tensors) == 2 and type(tensors[0]) is type(tensors[1]) is Tensor and (
+            tensors[0]._data.shape == tensors[1]._data.shape):  # the common case: nothing to expand
+        return tensors
     for number, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {number} in argument 0, but got {type(t).__name__}")
