@@ -290,8 +290,7 @@ class Op(Function):
             kwargs = {k: v._data if isinstance(v, Tensor) else v for k, v in kwargs.items()}
         if cls.broadcasts and True in ctx.needs_input_grad:  # to give each gradient its input's shape
             ctx._input_meta = [(a.shape, a.dtype) if type(a) is np.ndarray else _NUMBER for a in arrays]
-        if cls.promotes and not (len(arrays) == 2 and type(arrays[0]) is type(arrays[1]) is np.ndarray
-                                 and arrays[0].dtype is arrays[1].dtype and cls.result_dtype is Op.result_dtype):
+        if cls.promotes and not _same_dtype(cls, arrays):
             arrays = _promoted(cls, args, arrays)
         quiet = _exact.ignore_fp_errors()  # overflow and 0/0 give inf and nan silently, as in PyTorch
         try:
@@ -338,6 +337,19 @@ class Op(Function):
 
 _NUMBER = ((), None)  # the shape and dtype recorded for a Python number among an op's inputs
 _KIND_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+
+
+def _same_dtype(op, arrays):
+    """The common case of a promoting op: nothing to convert (two arrays of one dtype, or a floating
+    array and a Python number)."""
+    if len(arrays) != 2 or op.result_dtype is not Op.result_dtype:
+        return False
+    a, b = arrays
+    if type(a) is not np.ndarray:
+        return False
+    if type(b) is np.ndarray:
+        return a.dtype is b.dtype
+    return (type(b) is float or type(b) is int) and a.dtype.kind == "f"
 
 
 def _promoted(op, args, arrays):
@@ -396,8 +408,8 @@ def apply_inplace(compute, target, *others, overlap_check=True, **kwargs):
     data, out = target._data, result._data
     if out.shape != data.shape:
         raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(out.shape)}")
-    target_dtype, result_dtype = target.dtype, result.dtype
-    if result_dtype.category > target_dtype.category:
+    if out.dtype != data.dtype and result.dtype.category > target.dtype.category:
+        target_dtype, result_dtype = target.dtype, result.dtype
         raise RuntimeError(f"result type {_checks.scalar_name(result_dtype)} can't be cast to the desired output "
                            f"type {_checks.scalar_name(target_dtype)}")
     node = result._grad_fn
@@ -421,10 +433,11 @@ def apply_inplace(compute, target, *others, overlap_check=True, **kwargs):
 def _check_overlap(target, others):
     """PyTorch refuses to write one memory location twice, or to read what it is overwriting."""
     data = target._data
-    if _layout.internal_overlap(data):
+    if 0 in data.strides and _layout.internal_overlap(data):
         raise RuntimeError(_checks.OVERLAPPING_WRITE)
     for other in others:
-        if isinstance(other, Tensor) and other is not target and _layout.partial_overlap(data, other._data):
+        if (isinstance(other, Tensor) and other is not target and np.may_share_memory(data, other._data)
+                and _layout.partial_overlap(data, other._data)):
             raise RuntimeError(_checks.PARTIAL_OVERLAP)
 
 
