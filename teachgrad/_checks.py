@@ -164,6 +164,8 @@ def c_type_name(dtype):
 
 
 # Messages used in more than one place
+BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                    "invert a mask, use the `~` or `logical_not()` operator instead.")
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_INPLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_NOT_COMPATIBLE = ("view size is not compatible with input tensor's size and stride (at least one dimension "

@@ -442,3 +442,77 @@ def _iterator_dims(shape, in_strides, out_strides):
         else:
             merged.append([size, in_stride, out_stride, members])
     return merged
+
+
+# ---------------------------------------------------------------------------------------------------
+# norm: PyTorch's vector_norm kernel
+# ---------------------------------------------------------------------------------------------------
+#
+# The 2-norm over one contiguous block per result (the whole of a contiguous tensor, or its last dim)
+# is vectorised in PyTorch: the squares go into 8 float32 (4 float64) lanes, the lanes are added one
+# by one, then the elements after the last full vector: in groups of four with their squares rounded,
+# the last one to three with a fused multiply-add.  Every other case (other p, other layouts) adds
+# term after term in the order PyTorch's iterator walks the memory.  All in the tensor's dtype, so a
+# float32 norm overflows to inf where its squares' sum does.
+
+def norm(array, p, axes=None, keepdims=False):
+    """``array.norm(p, dim=axes)`` computed as PyTorch computes it (floating-point arrays)."""
+    ndim, shape = array.ndim, array.shape
+    axes = tuple(range(ndim)) if axes is None else tuple(sorted(axes))
+    kept_shape = tuple(1 if d in axes else n for d, n in enumerate(shape)) if keepdims else \
+        tuple(n for d, n in enumerate(shape) if d not in axes)
+    if array.size == 0:
+        return np.full(kept_shape, np.inf if p < 0 else 0, array.dtype)
+    if all(shape[d] == 1 for d in axes):  # nothing to add up: |x| (or x != 0)
+        single = (array != 0).astype(array.dtype) if p == 0 else np.abs(array)
+        return single.reshape(kept_shape)
+    out_strides, step = [0] * ndim, 1
+    for d in reversed(range(ndim)):
+        if d not in axes:
+            out_strides[d], step = step, step * shape[d]
+    groups = _iterator_dims(shape, [s // array.itemsize for s in array.strides], out_strides)
+    kept = [g for g in reversed(groups) if g[2] != 0]  # slowest first
+    summed = [g for g in reversed(groups) if g[2] == 0]
+    order = [d for g in kept + summed for d in reversed(g[3])]
+    # one row per result, its terms in the order PyTorch visits them
+    rows = array.transpose(order).reshape((-1, int(np.prod([g[0] for g in summed]))))
+    size = np.abs(rows)
+    if p == 2 and len(summed) == 1 and groups[0][2] == 0 and groups[0][1] == 1:
+        total = _norm2_vectorized(rows)
+    elif p == 0:
+        total = _running_sum((rows != 0).astype(array.dtype).T)
+    elif p == 1:
+        total = _running_sum(size.T)
+    elif p == 2:
+        total = _running_sum((rows * rows).T)
+    elif np.isinf(p):
+        total = (np.max if p > 0 else np.min)(size, axis=1)
+        total = np.where(np.isnan(rows).any(axis=1), np.nan, total).astype(array.dtype)
+    else:
+        # each power rounded once (float32 ones through float64), the exponent 1/p in the dtype
+        f, wide = array.dtype.type, _F64 if array.dtype == _F32 else array.dtype.type
+        terms = (size.astype(wide) ** wide(f(p))).astype(array.dtype)
+        total = (_running_sum(terms.T).astype(wide) ** wide(f(1) / f(p))).astype(array.dtype)
+    if p == 2:
+        total = np.sqrt(total)
+    kept_dims = [d for g in kept for d in reversed(g[3])]
+    total = total.reshape(tuple(shape[d] for d in kept_dims)).transpose(np.argsort(kept_dims))
+    return np.ascontiguousarray(total).reshape(kept_shape)
+
+
+def _norm2_vectorized(rows):
+    """The sum of squares of each row, in the vectorised kernel's order (see above)."""
+    lanes = 32 // rows.dtype.itemsize
+    n = rows.shape[1]
+    vectors = n - n % lanes
+    squares = rows * rows
+    if vectors:
+        total = _running_sum(_running_sum(squares[:, :vectors].reshape(len(rows), -1, lanes), 1).T)
+    else:
+        total = np.zeros(len(rows), rows.dtype)
+    fours = vectors + (n - vectors) // 4 * 4
+    for i in range(vectors, fours):
+        total = total + squares[:, i]
+    for i in range(fours, n):
+        total = fma(rows[:, i], rows[:, i], total)
+    return total

@@ -88,3 +88,15 @@ def is_basic(key):
     """True for an index that makes a view: only integers, slices, None and ``...``."""
     parts = key if isinstance(key, tuple) else (key,)
     return all(p is None or p is Ellipsis or type(p) is int or type(p) is slice for p in parts)
+
+
+def tensors_in(key):
+    """The tensors inside an index as given (PyTorch keeps them for backward and checks their versions)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return tuple(p for p in parts if hasattr(p, "_data"))
+
+
+def arrays_in(key):
+    """The arrays inside a normalized index."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return tuple(p for p in parts if isinstance(p, np.ndarray))

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from . import _checks, _dtypes, _exact, _random
+from . import _checks, _dtypes, _exact, _layout, _random
 from ._conversion import check_dtype_argument, infer_dtype, legacy_tensor_data, to_array
 from ._dtypes import default_float, int64
 from .tensor import Tensor
@@ -166,16 +166,23 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _result(_leaf(array, requires_grad), out)
 
 
+def _like(t, made):
+    """A ``*_like`` result: PyTorch's preserve_format gives it ``t``'s layout (``t.T`` gives a transposed
+    one).  ``made``: the tensor of the same values made row-major."""
+    made._data = _layout.like(made._data, t._data)
+    return made
+
+
 def zeros_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return zeros(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+    return _like(t, zeros(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad))
 
 
 def ones_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return ones(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+    return _like(t, ones(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad))
 
 
 def full_like(t, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+    return _like(t, full(t.shape, fill_value, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad))
 
 
 empty_like = zeros_like
@@ -297,19 +304,34 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _result(_leaf(array, requires_grad), out)
 
 
+def _random_like(t, dtype, requires_grad, sample):
+    """``rand_like`` and co.: an array laid out like ``t`` (see ``_like``), filled in memory order."""
+    array = _layout.like(np.empty(t._data.shape, dtype.numpy), t._data)
+    fill_random(array, sample)
+    return _leaf(array, requires_grad)
+
+
 def rand_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    dtype = random_float_dtype("check_uniform_bounds", dtype or t.dtype)
+    gen = generator_or_default(None)
+    return _random_like(t, dtype, requires_grad, lambda shape, contiguous: gen.uniform(shape, dtype=dtype.numpy))
 
 
 def randn_like(t, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    dtype = random_float_dtype("normal_kernel_cpu", dtype or t.dtype)
+    gen = generator_or_default(None)
+    return _random_like(t, dtype, requires_grad, lambda shape, contiguous:
+                        gen.normal(shape, dtype=dtype.numpy, contiguous=contiguous))
 
 
 def randint_like(t, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
                  memory_format=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    dtype = dtype or t.dtype
+    gen = generator_or_default(None)
+    return _random_like(t, dtype, requires_grad, lambda shape, contiguous:
+                        gen.randint(int(low), int(high), shape).astype(dtype.numpy))
 
 
 def fill_random(array, sample, contiguous=None):

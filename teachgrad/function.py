@@ -43,6 +43,7 @@ class BackwardNode(Node):
     _versions = ()  # per saved value: (version counter, its value when saved, the tensor, is it our output?)
     _freed = False
     _input_meta = None  # (shape, dtype) of each input, kept by ops that broadcast
+    _promoted = ()  # the inputs converted to a common dtype, until their versions are noted
 
     def name(self):
         return getattr(self._function, "qualified_name", type(self).__name__)
@@ -76,15 +77,17 @@ class BackwardNode(Node):
 
     def _remember_versions(self, inputs, arrays, output):
         """Note the version of every tensor whose memory was saved, so backward can detect in-place changes."""
-        records = []
+        records, promoted = [], self._promoted
+        self._promoted = ()
         for value in self._saved:  # NumPy arrays from built-in ops, Tensors from your own Functions
             if value is output._data or value is output:
                 counter = output._version_counter()
                 # Only a weak reference to our own output: it holds this node as its grad_fn.
                 records.append((counter, counter[0], weakref.ref(output), True))
                 continue
-            for t, array in zip(inputs, arrays):
-                if (array is value or t is value) and isinstance(t, Tensor):
+            for i, (t, array) in enumerate(zip(inputs, arrays)):
+                if (array is value or t is value or (i < len(promoted) and promoted[i] is value)) \
+                        and isinstance(t, Tensor):
                     counter = t._version_box
                     if counter is None:
                         counter = t._version_box = [0]
@@ -182,7 +185,7 @@ class Function:
                 if recording:
                     if a._base is not None and a._view_version != a._version_box[0]:
                         a._refresh_view()  # the view's base changed in place since the view was made
-                    if a._requires_grad:
+                    if a._requires_grad or (a._base is not None and a._base._requires_grad):
                         needs.append(True)
                         edges.append((a._grad_fn, 0) if a._grad_fn is not None else gradient_edge(a))
                         continue
@@ -202,7 +205,8 @@ class Function:
             output._requires_grad = True
             output._grad_fn = ctx
             if ctx._saved:  # (tensors given as settings, such as a loss's target, can be saved too)
-                settings = tuple(v for v in kwargs.values() if isinstance(v, Tensor))
+                settings = tuple(t for v in kwargs.values() for t in (v if type(v) is tuple else (v,))
+                                 if isinstance(t, Tensor))
                 ctx._remember_versions(args + settings, arrays + [t._data for t in settings], output)
         if cls.is_view:
             output._become_view_of(args[0], cls, kwargs)
@@ -290,13 +294,18 @@ class Op(Function):
             kwargs = {k: v._data if isinstance(v, Tensor) else v for k, v in kwargs.items()}
         if cls.broadcasts and True in ctx.needs_input_grad:  # to give each gradient its input's shape
             ctx._input_meta = [(a.shape, a.dtype) if type(a) is np.ndarray else _NUMBER for a in arrays]
+        promoted = arrays
         if cls.promotes and not _same_dtype(cls, arrays):
-            arrays = _promoted(cls, args, arrays)
+            promoted = _promoted(cls, args, arrays)
         quiet = _exact.ignore_fp_errors()  # overflow and 0/0 give inf and nan silently, as in PyTorch
         try:
-            out = cls.forward(ctx, *arrays, **kwargs)
+            out = cls.forward(ctx, *promoted, **kwargs)
         finally:
             _exact.restore_fp_errors(quiet)
+        if promoted is not arrays:
+            if ctx._saved:  # a converted input saved is still that input
+                ctx._promoted = promoted
+            arrays = promoted
         if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result
             result = np.asarray(out)
         elif cls.layout is None or out.ndim < 2:

@@ -22,6 +22,7 @@ import weakref
 import numpy as np
 
 from . import _layout, grad_mode
+from ._dtypes import TENSOR_TYPE_NAMES
 from .utils.hooks import RemovableHandle
 
 __all__ = ["Node", "AccumulateGrad", "CopySlices", "AsStridedBackward0", "gradient_edge", "topological_order", "backward_steps", "backward", "step_through",
@@ -383,7 +384,7 @@ def _tensor_hooks(node, grad):
         for hook in list(hooks.values()):
             result = hook(make(grad))
             if result is not None:
-                grad = _checked_replacement(result, grad, "hook")
+                grad = _checked_replacement(result, grad, hook)
     retained = node._retained_tensor()
     if retained is not None:
         _accumulate(retained, grad)
@@ -394,21 +395,29 @@ def _tensor_maker(node):
     return type(node.variable)._make if type(node) is AccumulateGrad else node._tensor_class._make
 
 
-def _checked_replacement(result, grad, what):
+def _checked_replacement(result, grad, hook):
+    """The gradient a hook returned, checked as PyTorch checks it (type, size, dtype)."""
     data = getattr(result, "_data", None)
     if data is None:
-        raise TypeError(f"expected a Tensor or None to be returned from the {what}, but got "
-                        f"{type(result).__name__}")
+        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
     if data.shape != grad.shape:
-        raise RuntimeError(f"{what} 'hook' has changed the size of value")
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+    if data.dtype != grad.dtype:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was "
+                           f"{TENSOR_TYPE_NAMES.get(grad.dtype.name)} got {TENSOR_TYPE_NAMES.get(data.dtype.name)})")
     return data
+
+
+def _hook_name(hook):
+    name = getattr(hook, "__name__", None)
+    return name if isinstance(name, str) else "<unknown>"
 
 
 def _run_prehooks(node, grad):
     for hook in list(node._prehooks.values()):
         result = hook((node._tensor_class._make(grad),))
         if result is not None:
-            grad = _checked_replacement(result[0], grad, "hook")
+            grad = _checked_replacement(result[0], grad, hook)
     return grad
 
 
@@ -441,17 +450,14 @@ def _as_list(x):
 
 
 def _root_gradients(outputs, gradients):
-    """The roots of the pass and the gradient each starts with (ones for a scalar output)."""
+    """The roots of the pass and the gradient each starts with (ones for a scalar output).  Checked in
+    PyTorch's order: every gradient against its output first, then whether each output needs one."""
     if gradients is None or hasattr(gradients, "_data"):
         gradients = [gradients] * len(outputs) if gradients is None else [gradients]
-    if len(gradients) < len(outputs):
-        raise RuntimeError(f"got {len(outputs)} tensors and {len(gradients)} gradients")
-    roots, grads = [], []
+    grads = []
     for i, (out, g) in enumerate(zip(outputs, gradients)):
-        if not out._requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
-            if out._data.size != 1:
+            if out.requires_grad and out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = np.ones(out._data.shape, out._data.dtype)
         elif not hasattr(g, "_data"):
@@ -464,9 +470,13 @@ def _root_gradients(outputs, gradients):
             given = g
             g = g._data.astype(out._data.dtype, copy=False)
             _given[id(g)] = given
-        roots.append(gradient_edge(out)[0])
         grads.append(g)
-    return roots, grads
+    if len(gradients) < len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(gradients)} gradients")
+    for i, out in enumerate(outputs):
+        if out.grad_fn is None and not out._requires_grad:  # no edge to start from
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    return [gradient_edge(out)[0] for out in outputs], grads
 
 
 # The gradient tensors you passed to backward(gradient=...) or grad(grad_outputs=...), by their arrays,
@@ -552,7 +562,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     roots, grads = _root_gradients(outputs, grad_outputs)
     made = dict(_given)  # a gradient that is (or views) a grad_outputs tensor returns (or views) it
     for t in inputs:
-        if not t._requires_grad:
+        if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     input_nodes = [gradient_edge(t)[0] for t in inputs]
     captured = {}

@@ -14,7 +14,7 @@ Checking arguments and PyTorch's type promotion happen before an op runs, in ``t
 import numpy as np
 
 from ._dtypes import default_float
-from . import _exact, _layout, factories
+from . import _checks, _exact, _indexing, _layout, factories
 from ._exact import fma
 from .function import Op
 
@@ -181,6 +181,8 @@ class PowTensor(Op):
         zero = grad.dtype.type(0)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:  # PyTorch: grad * (b * a ** (b - 1)), 0 where b == 0
+            if ctx._input_meta[1][1].kind == "b":  # (b - 1 of a bool exponent fails there)
+                raise RuntimeError(_checks.BOOL_SUBTRACTION)
             grad_a = np.where(b == 0, zero, grad * (b * _exact.power_tensor(a, b - 1)))
         if ctx.needs_input_grad[1]:  # grad * (a ** b * log(a)), 0 where a == 0 and b >= 0
             grad_b = grad * np.where((a == 0) & (b >= 0), zero, out * np.log(a))
@@ -577,14 +579,7 @@ class Norm(Op):
 
     @staticmethod
     def forward(ctx, a, p=2, dim=None, keepdim=False):
-        size = np.abs(a)
-        if p == 0:  # how many elements are not zero
-            out = np.sum(size != 0, axis=dim, keepdims=keepdim)
-        elif np.isinf(p):
-            out = (np.max if p > 0 else np.min)(size, axis=dim, keepdims=keepdim)
-        else:  # accumulated in float64 also for float32 tensors, as PyTorch does
-            out = np.sum(size.astype(np.float64) ** p, axis=dim, keepdims=keepdim) ** (1.0 / p)
-        out = np.asarray(out, dtype=a.dtype)
+        out = _exact.norm(a, p, dim, keepdim)  # in PyTorch's order and dtype (a float32 sum can overflow)
         ctx.save_for_backward(a, out)
         ctx.p, ctx.dim, ctx.keepdim = p, dim, keepdim
         return out
@@ -744,7 +739,7 @@ class Transpose(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return np.swapaxes(grad, *ctx.dims) if grad.ndim else grad
+        return np.swapaxes(grad, *ctx.dims) if grad.ndim else grad.view()
 
 
 class T(Op):
@@ -869,14 +864,16 @@ class Index(Op):
     layout = "contiguous"
 
     @staticmethod
-    def forward(ctx, a, key):
+    def forward(ctx, a, key, indices=()):
+        # ``indices``: the tensors in the index.  PyTorch keeps them for backward (so a later in-place
+        # change of one is an error there): the index is saved, and its arrays, to check their versions.
         ctx.shape = a.shape
-        ctx.save_for_backward(key)  # the index (PyTorch keeps its index tensors)
+        ctx.save_for_backward(key, *_indexing.arrays_in(key))
         return np.array(a[key])  # advanced indexing copies, as in PyTorch
 
     @staticmethod
     def backward(ctx, grad):
-        key, = ctx.saved_tensors
+        key = ctx.saved_tensors[0]
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         np.add.at(out, key, grad)
         return out
@@ -908,15 +905,15 @@ class IndexPut(Op):
     broadcasts = True
 
     @staticmethod
-    def forward(ctx, a, value, key):
-        ctx.save_for_backward(key)  # the index (PyTorch keeps its index tensors)
+    def forward(ctx, a, value, key, indices=()):
+        ctx.save_for_backward(key, *_indexing.arrays_in(key))  # as Index does
         out = a.copy()
         out[key] = value
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        key, = ctx.saved_tensors
+        key = ctx.saved_tensors[0]
         grad_a = grad.copy()
         grad_a[key] = 0
         return grad_a, np.asarray(grad[key])

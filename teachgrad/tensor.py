@@ -67,8 +67,9 @@ class Tensor:
 
     @property
     def requires_grad(self):
-        if self._base is not None:
+        if self._base is not None:  # a view also requires grad when its base does
             self._refresh_view()
+            return self._requires_grad or self._base.requires_grad
         return self._requires_grad
 
     @requires_grad.setter

@@ -79,8 +79,7 @@ def _refuse_bool_subtraction(a, b):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                            "`logical_xor()` operator instead.")
     if a_bool or b_bool:
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
-                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise RuntimeError(_checks.BOOL_SUBTRACTION)
 
 
 class TensorMethods:
@@ -534,15 +533,17 @@ class TensorMethods:
     # --- indexing -------------------------------------------------------------------------------
 
     def __getitem__(self, key):
+        indices = _indexing.tensors_in(key)
         key = _indexing.normalize(key, self._data.shape)
         if not _indexing.is_basic(key):
-            return ops.Index.apply(self, key=key)
+            return ops.Index.apply(self, key=key, indices=indices)
         if not isinstance(key, tuple) and isinstance(key, slice):  # t[a:b] always has its own node
             return ops.Slice.apply(self, key=_view_key(key))
         part = _basic_view(self, key)
         return ops.Alias.apply(self) if part is self else part
 
     def __setitem__(self, key, value):
+        indices = _indexing.tensors_in(key)
         key = _indexing.normalize(key, self._data.shape)
         if not isinstance(value, Tensor):
             if not _is_scalar(value):
@@ -550,7 +551,7 @@ class TensorMethods:
             else:  # PyTorch fills with the number as a 0-d tensor (FillBackward3, no gradient for it)
                 value = factories.full((), value, dtype=self.dtype)
         if not _indexing.is_basic(key):
-            return apply_inplace(ops.IndexPut.apply, self, value, key=key)
+            return apply_inplace(ops.IndexPut.apply, self, value, key=key, indices=indices)
         _copy_to(_basic_view(self, key), value)  # a view of the part (or the tensor itself)
 
     def select(self, dim, index):
@@ -913,7 +914,9 @@ def _matmul(a, b):
     if a._data.ndim == 2 and b._data.ndim == 1:
         return _mv(a, b)
     if a._data.ndim == 1 and b._data.ndim == 2:  # vector @ matrix: a one-row matrix product
-        return ops.SqueezeLast.apply(_mm(a.unsqueeze(0), b), shape=sb[1:])
+        output = ops.SqueezeLast.apply(_mm(a.unsqueeze(0), b), shape=sb[1:])
+        output._version_box = [1]  # PyTorch drops the row with squeeze_, an in-place op that counts
+        return output
     if a._data.ndim == 2 and b._data.ndim == 2:
         return _mm(a, b)
     if _should_fold(a, b):  # fold the batch dims of the larger operand into a matrix: one mm or mv

@@ -9,6 +9,8 @@ PyTorch's and teachgrad reproduces PyTorch's.
   not ``pow`` (PyTorch's square roots and general powers come from vectorised libraries whose last
   bit NumPy does not reproduce: not tested here).
 - ``arange`` and ``linspace``: PyTorch fills the values its own way; NumPy's differ in the last bit.
+- ``norm``: PyTorch adds the squares (or |x|, ...) in the tensor's own dtype, in its kernel's order, so
+  a float32 norm overflows to inf exactly where PyTorch's does.  (Other p use ``pow``: not tested here.)
 
 Values span several orders of magnitude so that rounding differences show. PyTorch is run on one
 thread here: with several threads it splits a sum of more than 32768 elements between them, and the
@@ -20,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import teachgrad
 from teachgrad import _exact
 
 torch = pytest.importorskip("torch")
@@ -133,6 +136,39 @@ def test_power(dtype, exponent):
     x = np.abs(spread(np.random.default_rng(5), 2000, DTYPES[dtype][0]))
     ref = (torch.from_numpy(x) ** exponent).numpy()
     assert_bits_equal(_exact.power(x, exponent), ref)
+
+
+# --- norm -----------------------------------------------------------------------------------------
+
+@settings(max_examples=200, deadline=None)
+@given(shape=st.lists(st.integers(1, 40), min_size=1, max_size=3), seed=st.integers(0, 2 ** 32 - 1),
+       dtype=st.sampled_from(sorted(DTYPES)), p=st.sampled_from([2, 1, 0, np.inf, -np.inf]),
+       transposed=st.booleans(), keepdim=st.booleans(), data=st.data())
+def test_norm(shape, seed, dtype, p, transposed, keepdim, data):
+    x = spread(np.random.default_rng(seed), tuple(shape), DTYPES[dtype][0])
+    t = torch.from_numpy(x)
+    if transposed:
+        x, t = x.T, t.permute(*reversed(range(x.ndim)))
+    dims = data.draw(st.none() | st.sets(st.integers(0, x.ndim - 1), min_size=1).map(lambda s: tuple(sorted(s))))
+    ref = t.norm(p) if dims is None else t.norm(p, dim=dims, keepdim=keepdim)
+    assert_bits_equal(_exact.norm(x, p, dims, keepdim and dims is not None), ref.numpy())
+
+
+@pytest.mark.parametrize("shape, dim", [((4, 4), None), ((100,), None), ((4, 4), 1), ((4, 4), 0), ((3, 9), 1)])
+def test_norm_overflows_as_in_pytorch(shape, dim):
+    """Squares of 1e19 fit in float32, their sum does not: PyTorch's float32 norm is inf, silently."""
+    x = np.full(shape, 1e19, np.float32)
+    ref = torch.from_numpy(x).norm() if dim is None else torch.from_numpy(x).norm(dim=dim)
+    with np.errstate(all="raise"):  # no NumPy warning either
+        mine = teachgrad.from_numpy(x).norm() if dim is None else teachgrad.from_numpy(x).norm(dim=dim)
+    assert_bits_equal(mine.numpy(), ref.numpy())
+    assert np.isinf(mine.numpy()).all()
+
+
+@pytest.mark.parametrize("n", [5, 7, 9, 12, 31, 100, 1000, 5003])
+def test_norm_of_a_vector(n):
+    x = spread(np.random.default_rng(n), n, np.float32) * 1e3
+    assert_bits_equal(_exact.norm(x, 2), torch.from_numpy(x).norm().numpy())
 
 
 # --- arange and linspace --------------------------------------------------------------------------

@@ -745,3 +745,24 @@ def test_gradient_handed_over_without_copy_only_when_unshared():
     w = y + z                            # y's retained grad and z's grad come from one array
     w.sum().backward()
     assert not np.shares_memory(y.grad.numpy(), z.grad.numpy())
+
+
+def _with_double(t, name):
+    m = t.nn.Linear(3, 1)
+    setattr(m, name, t.nn.Parameter(getattr(m, name).data.double()))
+    return m
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: t.nn.Linear(3, 1)(t.ones(2, 3, dtype=t.float64)),
+    lambda t: t.nn.Linear(3, 1)(t.ones(3, dtype=t.float64)),
+    lambda t: t.nn.Linear(3, 1)(t.ones(4, 2, 3, dtype=t.float64)),
+    lambda t: _with_double(t, "weight")(t.ones(2, 3)),
+    lambda t: _with_double(t, "bias")(t.ones(2, 3)),
+    lambda t: _with_double(t, "bias")(t.ones(4, 2, 3)),
+    lambda t: t.nn.functional.linear(t.ones(2, 3), t.ones(1, 3, dtype=t.float64)),
+])
+def test_linear_refuses_mixed_dtypes(make):
+    """A float64 input to a float32 layer (or a parameter made float64 behind its back) fails as
+    PyTorch's addmm/matmul fail, naming both dtypes."""
+    same_error(make)

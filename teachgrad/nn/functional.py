@@ -310,25 +310,39 @@ class BinaryCrossEntropyWithLogits(Op):
         loss = (1 - t) * x + log_weight * softplus_neg
         if weight is not None:
             loss = loss * weight
-        ctx.save_for_backward(x, t, softplus_neg, weight, pos_weight)
-        out, ctx.scale = _reduce(loss, reduction)
+        ctx.save_for_backward(pos_weight, x, t, weight)
+        ctx.mean = reduction == "mean"
+        out, _ = _reduce(loss, reduction)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, t, softplus_neg, weight, pos_weight = ctx.saved_tensors
-        g = grad * ctx.scale
-        if weight is not None:
-            g = g * weight
+        # PyTorch's formulas, in its order: for x, (sigmoid(x) - t) * grad, times the weight, over n
+        # for the mean; for t, -x * grad likewise.  With pos_weight p, x's factor is
+        # (p t + 1 - t) sigmoid(x) - p t and t's is log_sigmoid(-x) - p log_sigmoid(x).
+        pos_weight, x, t, weight = ctx.saved_tensors
         need_x, need_t = ctx.needs_input_grad
-        sig = np.exp(x - np.logaddexp(0, x))  # sigmoid(x), stable for large |x|
-        if pos_weight is None:
-            gx, gt = sig - t, -x
-        else:
-            pt = pos_weight * t
-            gx, gt = (pt + 1 - t) * sig - pt, (pos_weight - 1) * softplus_neg - x
-        return ((g * gx).astype(x.dtype, copy=False) if need_x else None,
-                (g * gt).astype(t.dtype, copy=False) if need_t else None)
+
+        def finish(g):
+            g = g * grad
+            if weight is not None:
+                g = g * weight
+            return (g / x.dtype.type(x.size) if ctx.mean else g).astype(x.dtype, copy=False)
+
+        grad_x = grad_t = None
+        if need_x:
+            sig = 1 / (1 + np.exp(-x))
+            if pos_weight is None:
+                grad_x = finish(sig - t)
+            else:
+                pt = pos_weight * t
+                grad_x = finish((pt + 1 - t) * sig - pt)
+        if need_t:
+            if pos_weight is None:
+                grad_t = finish(-x)
+            else:
+                grad_t = finish(-np.logaddexp(0, x) + np.logaddexp(0, -x) * pos_weight)
+        return grad_x, grad_t
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",

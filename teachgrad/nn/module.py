@@ -44,6 +44,10 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
+_HOOK_DICTS = ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks", "_forward_hooks_with_kwargs",
+               "_backward_pre_hooks", "_backward_hooks")
+
+
 class Module:
     """Base class of every layer and model.  Subclasses call ``super().__init__()`` first, assign
     their parameters and sub-modules as attributes, and define ``forward``."""
@@ -54,13 +58,17 @@ class Module:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_modules", {})
+        for name in _HOOK_DICTS:  # empty until a hook is registered, as in PyTorch
+            object.__setattr__(self, name, OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
-    # Hooks (register_forward_hook & co.): None until one is registered, so a call without hooks
-    # costs one check.
+    # Hooks (register_forward_hook & co.): handle id -> hook, in the order they run; the ids of the
+    # forward hooks that take keyword arguments are kept apart, as in PyTorch.  (None on a module
+    # whose __init__ did not run, so a call checks them in one step.)
     _forward_pre_hooks = _forward_hooks = _backward_pre_hooks = _backward_hooks = None
+    _forward_pre_hooks_with_kwargs = _forward_hooks_with_kwargs = None
 
     def __call__(self, *args, **kwargs):
         if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks:
@@ -70,29 +78,29 @@ class Module:
     def _hook_dict(self, name):
         hooks = self.__dict__.get(name)
         if hooks is None:
-            hooks = {}
+            hooks = OrderedDict()
             object.__setattr__(self, name, hooks)
         return hooks
 
-    def _add_hook(self, name, hook, prepend):
+    def _add_hook(self, name, hook, prepend, with_kwargs=False):
         hooks = self._hook_dict(name)
         handle = RemovableHandle(hooks)
+        if with_kwargs:
+            kwargs_ids = self._hook_dict(name + "_with_kwargs")
+            kwargs_ids[handle.id] = True
+            handle.extra_dicts = (kwargs_ids,)
+        hooks[handle.id] = hook
         if prepend:
-            items = list(hooks.items())
-            hooks.clear()
-            hooks[handle.id] = hook
-            hooks.update(items)
-        else:
-            hooks[handle.id] = hook
+            hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """``hook(module, args)`` before forward; it may return new args (a tuple, or one value)."""
-        return self._add_hook("_forward_pre_hooks", (hook, with_kwargs), prepend)
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
         """``hook(module, args, output)`` after forward; it may return a new output."""
-        return self._add_hook("_forward_hooks", (hook, with_kwargs), prepend)
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """``hook(module, grad_output)`` when the gradient w.r.t. the output is known; may return a new one."""
@@ -354,7 +362,9 @@ class Module:
 
 def _call_with_hooks(module, args, kwargs):
     """``module(*args, **kwargs)`` with its forward and backward hooks."""
-    for hook, with_kwargs in list((module._forward_pre_hooks or {}).values()):
+    with_kwargs_ids = module._forward_pre_hooks_with_kwargs or ()
+    for hook_id, hook in list((module._forward_pre_hooks or {}).items()):
+        with_kwargs = hook_id in with_kwargs_ids
         result = hook(module, args, kwargs) if with_kwargs else hook(module, args)
         if result is not None:
             if with_kwargs:
@@ -366,7 +376,9 @@ def _call_with_hooks(module, args, kwargs):
         call = _BackwardHookCall(module)
         args = call.wrap_inputs(args)
     output = module.forward(*args, **kwargs)
-    for hook, with_kwargs in list((module._forward_hooks or {}).values()):
+    with_kwargs_ids = module._forward_hooks_with_kwargs or ()
+    for hook_id, hook in list((module._forward_hooks or {}).items()):
+        with_kwargs = hook_id in with_kwargs_ids
         result = hook(module, args, kwargs, output) if with_kwargs else hook(module, args, output)
         if result is not None:
             output = result
@@ -417,8 +429,6 @@ class _BackwardHookCall:
             return output
         output = BackwardHookFunction.apply(output)
         output.grad_fn.register_prehook(self._output_gradient)
-        if not self.input_nodes:
-            output.grad_fn.register_hook(self._no_input_gradients)
         return output
 
     def _output_gradient(self, grad_outputs):
@@ -427,6 +437,8 @@ class _BackwardHookCall:
             if result is not None:
                 grad_outputs = result if isinstance(result, tuple) else (result,)
         self.grad_output = grad_outputs
+        if not self.input_nodes:  # no input needs a gradient: the hooks fire now, with a warning
+            self._no_input_gradients()
         return grad_outputs
 
     def _input_gradient(self, position, grads):
@@ -438,14 +450,13 @@ class _BackwardHookCall:
         new = self._call_hooks(tuple(self.grad_inputs))
         return None if new is None else (new[position],)
 
-    def _no_input_gradients(self, grad_inputs, grad_outputs):
-        if self.module._backward_hooks:
-            warnings.warn(
-                "Full backward hook is firing when gradients are computed with respect to module outputs since no "
-                "inputs require gradients. See https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
-                "#torch.nn.Module.register_full_backward_hook for more details.", UserWarning, stacklevel=2)
-            self._call_hooks((None,) * max(len(self.grad_inputs), 1))
-        return None
+    def _no_input_gradients(self):
+        """As PyTorch: the warning comes with pre-hooks alone too."""
+        warnings.warn(
+            "Full backward hook is firing when gradients are computed with respect to module outputs since no "
+            "inputs require gradients. See https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+            "#torch.nn.Module.register_full_backward_hook for more details.", UserWarning, stacklevel=2)
+        self._call_hooks((None,) * max(len(self.grad_inputs), 1))
 
     def _call_hooks(self, grad_inputs):
         changed = False

@@ -187,17 +187,20 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, dampening, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
             nesterov, maximize = group["nesterov"], group["maximize"]
-            for param, p, g, scratch in self._params_with_grad(group):
+            entries = self._params_with_grad(group)
+            # The momentum buffers are looked up before any update, as PyTorch does (a parameter listed
+            # twice starts both of its updates from the same buffer, or from none).
+            buffers = [self.state[param].get("momentum_buffer") for param, *_ in entries] if momentum != 0 else []
+            for i, (param, p, g, scratch) in enumerate(entries):
                 f = p.dtype.type  # hyper-parameters are rounded to the parameter's dtype, as in PyTorch
                 if maximize:
                     g = -g
                 if wd != 0:
                     g = fma(p, f(wd), g)  # g + weight_decay * p
                 if momentum != 0:
-                    state = self.state[param]
-                    buf = state.get("momentum_buffer")
+                    buf = buffers[i]
                     if buf is None:
-                        state["momentum_buffer"] = buf = _buffer(g.copy())
+                        self.state[param]["momentum_buffer"] = buf = _buffer(g.copy())
                         buf = buf._data
                     else:
                         buf = buf._data
