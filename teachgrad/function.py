@@ -322,11 +322,7 @@ class Op(Function):
     def _backward(ctx, grad):
         if ctx._versions or ctx._freed:  # PyTorch checks every saved value first, used or not
             ctx.saved_tensors  # noqa: B018 - raises if one was freed or changed in place
-        quiet = _exact.ignore_fp_errors()
-        try:
-            grads = ctx._function.backward(ctx, grad)
-        finally:
-            _exact.restore_fp_errors(quiet)
+        grads = ctx._function.backward(ctx, grad)  # (backward runs with NumPy's warnings off, as PyTorch's)
         if type(grads) is not tuple:
             grads = (grads,)
         if ctx._input_meta is None:  # every gradient already has its input's shape and dtype

@@ -15,6 +15,7 @@ read on its own.
 """
 
 import collections
+import heapq
 import itertools
 import sys
 import weakref
@@ -321,43 +322,21 @@ def _release_children(node, waiting, ready, useful):
 class _ReadyQueue(list):
     """The nodes ready to run, the most recently made first: a binary max-heap on ``_sequence``, pushed
     and popped as C++'s std::priority_queue does it, which also decides between equal keys (leaves'
-    AccumulateGrad nodes) as PyTorch's engine does."""
+    AccumulateGrad nodes) as PyTorch's engine does.  Python's ``heapq`` moves entries exactly as
+    std::priority_queue does (a min-heap, so the key is ``-_sequence``)."""
 
     def push(self, node):
-        self.append(node)
-        hole = len(self) - 1
-        parent = (hole - 1) // 2
-        key = node._sequence
-        while hole > 0 and self[parent]._sequence < key:  # move the smaller parents down
-            self[hole] = self[parent]
-            hole, parent = parent, (parent - 1) // 2
-        self[hole] = node
+        entry = _Entry(-node._sequence)
+        entry.node = node
+        heapq.heappush(self, entry)
 
     def pop(self):
-        last = list.pop(self)
-        length = len(self)
-        if not length:
-            return last
-        top = self[0]
-        # the last node fills the hole left at the top, moving down the larger children
-        hole = child = 0
-        while child < (length - 1) // 2:
-            child = 2 * (child + 1)
-            if self[child]._sequence < self[child - 1]._sequence:
-                child -= 1
-            self[hole] = self[child]
-            hole = child
-        if length % 2 == 0 and child == (length - 2) // 2:
-            child = 2 * (child + 1)
-            self[hole] = self[child - 1]
-            hole = child - 1
-        parent = (hole - 1) // 2
-        key = last._sequence
-        while hole > 0 and self[parent]._sequence < key:
-            self[hole] = self[parent]
-            hole, parent = parent, (parent - 1) // 2
-        self[hole] = last
-        return top
+        return heapq.heappop(self).node
+
+
+class _Entry(float):
+    """A key of the ready queue (compared as a number: equal keys are never "less") and its node."""
+    __slots__ = ("node",)
 
 
 def _run(steps):
