@@ -75,24 +75,31 @@ class BackwardNode(Node):
                 raise RuntimeError(_modified_message(tensor, counter[0], version, self if is_output else None))
         return self._saved
 
-    def _remember_versions(self, inputs, arrays, output):
+    def _remember_versions(self, inputs, arrays, settings, output):
         """Note the version of every tensor whose memory was saved, so backward can detect in-place changes."""
+        if settings:  # tensors given as settings (a loss's target, a tuple of them) count as inputs here
+            tensors = tuple(t for v in settings.values() for t in (v if type(v) is tuple else (v,))
+                            if isinstance(t, Tensor))
+            inputs, arrays = inputs + tensors, arrays + [t._data for t in tensors]
         records, promoted = [], self._promoted
-        self._promoted = ()
+        if promoted:
+            self._promoted = ()
         for value in self._saved:  # NumPy arrays from built-in ops, Tensors from your own Functions
+            if value is None:
+                continue
             if value is output._data or value is output:
                 counter = output._version_counter()
                 # Only a weak reference to our own output: it holds this node as its grad_fn.
                 records.append((counter, counter[0], weakref.ref(output), True))
                 continue
             for i, (t, array) in enumerate(zip(inputs, arrays)):
-                if (array is value or t is value or (i < len(promoted) and promoted[i] is value)) \
-                        and isinstance(t, Tensor):
-                    counter = t._version_box
-                    if counter is None:
-                        counter = t._version_box = [0]
-                    records.append((counter, counter[0], t, False))
-                    break
+                if array is value or t is value or (promoted and i < len(promoted) and promoted[i] is value):
+                    if isinstance(t, Tensor):
+                        counter = t._version_box
+                        if counter is None:
+                            counter = t._version_box = [0]
+                        records.append((counter, counter[0], t, False))
+                        break
         self._versions = records
 
     # The custom-Function API of ctx (PyTorch's FunctionCtx)
@@ -205,9 +212,7 @@ class Function:
             output._requires_grad = True
             output._grad_fn = ctx
             if ctx._saved:  # (tensors given as settings, such as a loss's target, can be saved too)
-                settings = tuple(t for v in kwargs.values() for t in (v if type(v) is tuple else (v,))
-                                 if isinstance(t, Tensor))
-                ctx._remember_versions(args + settings, arrays + [t._data for t in settings], output)
+                ctx._remember_versions(args, arrays, kwargs, output)
         if cls.is_view:
             output._become_view_of(args[0], cls, kwargs)
         # 4. Tell the drawing tools what ran.
