@@ -23,8 +23,8 @@ from .factories import (
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor
 from .tensor_methods import (
-    allclose, bmm, broadcast_tensors, cat, clone, concat, concatenate, equal, is_tensor, isclose, matmul, maximum, minimum, mm, numel,
-    stack, where,
+    allclose, bmm, broadcast_tensors, cat, clone, concat, concatenate, dot, equal, is_tensor, isclose, matmul, maximum, minimum, mm, numel,
+    outer, stack, where,
 )
 from .more_ops import (
     amax, amin, cumsum, floor_divide, gather, log1p, logsumexp, masked_fill, prod, relu_, remainder, std, var,

@@ -132,6 +132,19 @@ def fma(x, y, z, out=None, scratch=None):
 
 
 # ---------------------------------------------------------------------------------------------------
+# exp, log, sin, ...: rounded once
+# ---------------------------------------------------------------------------------------------------
+
+def once(fn, a):
+    """``fn(a)`` (exp, log, sin, ...) of a float32 array computed in float64 and rounded once.  PyTorch's
+    vectorised float32 functions are within an ulp of the exact value; NumPy's float32 ones more often
+    round the other way than this does (PyTorch's last bit is still not always reproduced)."""
+    if a.dtype == _F32:
+        return fn(a.astype(_F64)).astype(_F32)
+    return fn(a)
+
+
+# ---------------------------------------------------------------------------------------------------
 # maximum and minimum: which zero wins
 # ---------------------------------------------------------------------------------------------------
 
@@ -466,38 +479,47 @@ def norm(array, p, axes=None, keepdims=False):
     if all(shape[d] == 1 for d in axes):  # nothing to add up: |x| (or x != 0)
         single = (array != 0).astype(array.dtype) if p == 0 else np.abs(array)
         return single.reshape(kept_shape)
-    out_strides, step = [0] * ndim, 1
-    for d in reversed(range(ndim)):
-        if d not in axes:
-            out_strides[d], step = step, step * shape[d]
-    groups = _iterator_dims(shape, [s // array.itemsize for s in array.strides], out_strides)
-    kept = [g for g in reversed(groups) if g[2] != 0]  # slowest first
-    summed = [g for g in reversed(groups) if g[2] == 0]
-    order = [d for g in kept + summed for d in reversed(g[3])]
+    order, row_size, vectorized, kept_dims = _norm_plan(shape, array.strides, axes, array.itemsize)
     # one row per result, its terms in the order PyTorch visits them
-    rows = array.transpose(order).reshape((-1, int(np.prod([g[0] for g in summed]))))
-    size = np.abs(rows)
-    if p == 2 and len(summed) == 1 and groups[0][2] == 0 and groups[0][1] == 1:
+    rows = array.transpose(order).reshape((-1, row_size))
+    if p == 2 and vectorized:
         total = _norm2_vectorized(rows)
     elif p == 0:
         total = _running_sum((rows != 0).astype(array.dtype).T)
     elif p == 1:
-        total = _running_sum(size.T)
+        total = _running_sum(np.abs(rows).T)
     elif p == 2:
         total = _running_sum((rows * rows).T)
     elif np.isinf(p):
-        total = (np.max if p > 0 else np.min)(size, axis=1)
+        total = (np.max if p > 0 else np.min)(np.abs(rows), axis=1)
         total = np.where(np.isnan(rows).any(axis=1), np.nan, total).astype(array.dtype)
     else:
         # each power rounded once (float32 ones through float64), the exponent 1/p in the dtype
         f, wide = array.dtype.type, _F64 if array.dtype == _F32 else array.dtype.type
-        terms = (size.astype(wide) ** wide(f(p))).astype(array.dtype)
+        terms = (np.abs(rows).astype(wide) ** wide(f(p))).astype(array.dtype)
         total = (_running_sum(terms.T).astype(wide) ** wide(f(1) / f(p))).astype(array.dtype)
     if p == 2:
         total = np.sqrt(total)
-    kept_dims = [d for g in kept for d in reversed(g[3])]
     total = total.reshape(tuple(shape[d] for d in kept_dims)).transpose(np.argsort(kept_dims))
     return np.ascontiguousarray(total).reshape(kept_shape)
+
+
+@functools.lru_cache(maxsize=512)
+def _norm_plan(shape, strides, axes, itemsize):
+    """How PyTorch's iterator walks (shape, strides) for a reduction over ``axes``: the array's dims in
+    visiting order (kept ones first), the number of terms per result, whether the 2-norm kernel's
+    vectorised path applies (one contiguous block per result), and the kept dims in visiting order."""
+    ndim = len(shape)
+    out_strides, step = [0] * ndim, 1
+    for d in reversed(range(ndim)):
+        if d not in axes:
+            out_strides[d], step = step, step * shape[d]
+    groups = _iterator_dims(shape, [s // itemsize for s in strides], out_strides)
+    kept = [g for g in reversed(groups) if g[2] != 0]  # slowest first
+    summed = [g for g in reversed(groups) if g[2] == 0]
+    order = tuple(d for g in kept + summed for d in reversed(g[3]))
+    vectorized = len(summed) == 1 and groups[0][2] == 0 and groups[0][1] == 1
+    return order, int(np.prod([g[0] for g in summed])), vectorized, [d for g in kept for d in reversed(g[3])]
 
 
 def _norm2_vectorized(rows):

@@ -386,6 +386,8 @@ def unbroadcast(grad, shape):
     """The adjoint of broadcasting is a sum: reduce ``grad`` back to ``shape``."""
     if grad.shape == shape:
         return grad
+    if not shape:  # to one number: the sum of everything, a new array
+        return _exact.sum(grad)
     extra = grad.ndim - len(shape)
     # the dimensions that broadcasting added in front, and those of size 1 that it stretched
     axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1)
@@ -407,7 +409,7 @@ def apply_inplace(compute, target, *others, overlap_check=True, **kwargs):
     ``target``'s memory, and let ``target`` -- or its base, when ``target`` is a view -- stand for the
     result in the graph.  ``overlap_check=False`` for fills, which may write one place twice."""
     if _GRAD.enabled:
-        _check_inplace_allowed(target)
+        _check_inplace_allowed(target, others)
     if overlap_check:
         _check_overlap(target, others)
     _InPlace.active = True
@@ -451,16 +453,18 @@ def _check_overlap(target, others):
             raise RuntimeError(_checks.PARTIAL_OVERLAP)
 
 
-def _check_inplace_allowed(target):
-    """PyTorch refuses to overwrite values that a gradient must flow into."""
+def _check_inplace_allowed(target, others=()):
+    """PyTorch refuses to overwrite values that a gradient must flow into, and to record an in-place
+    change of a view made without grad (when the change needs a gradient)."""
     if target._requires_grad and target._grad_fn is None and target._base is None:
         raise RuntimeError(_checks.LEAF_INPLACE)
     base = target._base
     if base is not None:
+        if target._view_without_grad and (base._requires_grad or any(
+                getattr(o, "_requires_grad", False) for o in others)):
+            raise RuntimeError(_checks.NO_GRAD_VIEW_INPLACE)
         if base._requires_grad and base._grad_fn is None:
             raise RuntimeError(_checks.VIEW_OF_LEAF_INPLACE)
-        if target._view_without_grad and base._requires_grad:
-            raise RuntimeError(_checks.NO_GRAD_VIEW_INPLACE)
 
 
 def _keep_original_values(node, target, data):

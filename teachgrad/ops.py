@@ -262,7 +262,7 @@ class Exp(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a)
+        out = _exact.once(np.exp, a)
         ctx.save_for_backward(out)
         return out
 
@@ -279,7 +279,7 @@ class Log(Op):
     def forward(ctx, a):
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a)
+            return _exact.once(np.log, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -309,12 +309,12 @@ class Sin(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.sin(a)
+        return _exact.once(np.sin, a)
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * np.cos(a)
+        return grad * _exact.once(np.cos, a)
 
 
 class Cos(Op):
@@ -323,12 +323,12 @@ class Cos(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.cos(a)
+        return _exact.once(np.cos, a)
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return -grad * np.sin(a)
+        return -grad * _exact.once(np.sin, a)
 
 
 class Reciprocal(Op):
@@ -375,9 +375,10 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(ctx, a):
-        # exp of a non-positive number only: no overflow for large |a|
-        e = np.exp(-np.abs(a))
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        # PyTorch's formula, 1 / (1 + exp(-a)) (exp overflows to inf for a < -88: the result is 0)
+        e = _exact.once(np.exp, -a)
+        one = a.dtype.type(1)
+        out = one / (one + e)
         ctx.save_for_backward(out)
         return out
 
@@ -392,14 +393,14 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.tanh(a)
+        out = _exact.once(np.tanh, a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return grad * (1 - out * out)
+        return grad * fma(-out, out, np.ones_like(out))  # PyTorch's compiled 1 - out * out: one rounding
 
 
 class Clamp(Op):
@@ -792,10 +793,13 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx, a, shape):
+        ctx.of_number = a.ndim == 0
         return _layout.expanded(a, shape)
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.of_number:  # PyTorch sums even a gradient of the same shape: a new tensor
+            return _exact.sum(grad)
         return grad  # in the expanded shape: Op sums it back
 
 

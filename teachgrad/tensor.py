@@ -201,7 +201,7 @@ class Tensor:
             box = source._version_box = [0]
         self._version_box = box
         self._view_version = box[0]
-        if not grad_mode._State.enabled:
+        if not grad_mode._State.enabled or source._view_without_grad:  # (a view of such a view is one too)
             self._view_without_grad = True
 
     def _refresh_view(self):
@@ -209,8 +209,10 @@ class Tensor:
         version = self._version_box[0]
         if version == self._view_version or self._view_without_grad:
             return
-        self._view_version = version
         base = self._base
+        if self._grad_fn is None and not base.requires_grad:
+            return  # nothing to regenerate, and (as in PyTorch) the change is not yet taken into account
+        self._view_version = version
         if base.requires_grad:
             self._set_grad_fn(graph.AsStridedBackward0(base, self._view_ops))
         elif self._grad_fn is not None:  # PyTorch regenerates it as not requiring grad

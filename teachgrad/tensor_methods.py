@@ -18,7 +18,7 @@ from ._dtypes import bool_, default_float, float32, float64, int32, int64
 from .function import apply_inplace
 from .tensor import Tensor
 
-__all__ = ["matmul", "mm", "bmm", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "equal",
+__all__ = ["matmul", "mm", "bmm", "dot", "outer", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "equal",
            "allclose", "isclose", "is_tensor", "numel", "clone"]
 
 
@@ -209,6 +209,14 @@ class TensorMethods:
 
     def bmm(self, other, *, out=None):
         return bmm(self, other, out=out)
+
+    def dot(self, tensor, *, out=None):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"dot(): argument 'tensor' (position 1) must be Tensor, not {type(tensor).__name__}")
+        return dot(self, tensor, out=out)
+
+    def outer(self, vec2):
+        return outer(self, vec2)
 
     def neg(self):
         return -self
@@ -1026,6 +1034,26 @@ def mm(a, b, *, out=None):
     if b.dim() != 2:
         raise RuntimeError("mat2 must be a matrix")
     return _with_out("mm", out, (a, b), lambda: _matmul(a, b))
+
+
+def dot(input, tensor, *, out=None):
+    """The dot product of two vectors (DotBackward0)."""
+    for position, (name, t) in enumerate((("input", input), ("tensor", tensor)), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"dot(): argument '{name}' (position {position}) must be Tensor, not {type(t).__name__}")
+    if input._data.ndim != 1 or tensor._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
+    if input.dtype is bool_ and tensor.dtype is bool_:
+        raise NotImplementedError("\"dot\" not implemented for 'Bool'")
+    return _with_out("dot", out, (input, tensor), lambda: _dot(input, tensor))
+
+
+def outer(input, vec2):
+    """``input[:, None] * vec2``, as PyTorch computes it (ViewBackward0, then MulBackward0)."""
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t.dim() != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
+    return input.reshape(input.shape[0], 1) * vec2
 
 
 def bmm(a, b, *, out=None):

@@ -339,6 +339,9 @@ ROWS = {
                fn([(2, 2, 3), (2, 3, 4)], lambda t, x, y: t.matmul(x, y)), err(lambda t: t.matmul(t.ones(2, 3), t.ones(2, 3)))],
     "mm": [fn([(2, 3), (3, 4)], lambda t, x, y: t.mm(x, y)), err(lambda t: t.mm(t.ones(2, 3), t.ones(3, 2, dtype=t.float64)))],
     "bmm": [fn([(2, 2, 3), (2, 3, 4)], lambda t, x, y: t.bmm(x, y))],
+    "dot": [fn([(3,), (3,)], lambda t, x, y: t.dot(x, y)), err(lambda t: t.dot(t.ones(3), t.ones(3, dtype=t.float64))),
+            err(lambda t: t.dot(t.ones(2, 2), t.ones(2)))],
+    "outer": [fn([(3,), (2,)], lambda t, x, y: t.outer(x, y)), err(lambda t: t.outer(t.ones(2, 2), t.ones(2)))],
 
     # ---- reductions
     "sum": [fn([(3, 4)], lambda t, x: t.sum(x), **E), fn([(3, 4)], lambda t, x: t.sum(x, dim=1, keepdim=True), **E),
@@ -418,7 +421,7 @@ def _tensor_rows():
                   "square", "softmax", "log_softmax", "sum", "mean", "max", "min", "argmax", "argmin", "amax", "amin",
                   "prod", "var", "std", "logsumexp", "cumsum", "norm", "reshape", "flatten", "transpose", "permute",
                   "squeeze", "unsqueeze", "t", "clamp", "clip", "pow", "add", "sub", "mul", "div", "matmul", "mm", "bmm",
-                  "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "gather", "masked_fill", "narrow",
+                  "dot", "outer", "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "gather", "masked_fill", "narrow",
                   "select", "diagonal", "clone", "detach", "where", "isfinite", "isnan", "all", "any", "maximum",
                   "minimum"]
     method = {
@@ -446,6 +449,7 @@ def _tensor_rows():
         "div": op([(2, 3), (3,)], lambda x, y: x.div(y), away_from_zero=True, **E),
         "matmul": op([(2, 3), (3, 2)], lambda x, y: x.matmul(y)), "mm": op([(2, 3), (3, 2)], lambda x, y: x.mm(y)),
         "bmm": op([(2, 2, 3), (2, 3, 2)], lambda x, y: x.bmm(y)),
+        "dot": op([(3,), (3,)], lambda x, y: x.dot(y)), "outer": op([(3,), (2,)], lambda x, y: x.outer(y)),
         "eq": op([TIES, TIES], lambda x, y: x.eq(y)), "ne": op([TIES], lambda x: x.ne(3.0)),
         "lt": op([TIES], lambda x: x.lt(2)), "le": op([TIES], lambda x: x.le(2)), "gt": op([TIES], lambda x: x.gt(2)),
         "ge": op([TIES], lambda x: x.ge(2)), "equal": val(lambda t: t.ones(2).equal(t.ones(2))),

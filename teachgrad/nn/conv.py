@@ -59,6 +59,7 @@ def _silent():
 class Convolution(Op):
     """``conv2d``: every output pixel is a weighted sum over a window of the input's channels."""
     broadcasts = True  # the bias is added to every pixel
+    layout = "contiguous"  # as PyTorch lays out its result
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_size):

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .. import _checks, _exact
+from .. import _checks, _exact, _layout
 from ..function import Op, apply_inplace
 from ..more_ops import LeakyRelu
 from ..ops import DivScalar, MulScalar, column_major, matrix_product, mm_gradients
@@ -219,7 +219,7 @@ class MseLoss(Op):
 
     @staticmethod
     def forward(ctx, input, target, reduction="mean"):
-        diff = input - target
+        diff = _layout.elementwise(input - target, (input, target))  # summed in PyTorch's memory order
         out, ctx.scale = _reduce(diff * diff, reduction)
         ctx.save_for_backward(input, target)
         return out
@@ -397,7 +397,7 @@ class NllLoss(Op):
             one = -(grad / ctx.total_weight) if ctx.reduction == "mean" else -grad
             g[rows, classes] = one if w is None else w * one
         if len(moved_shape) <= 2:
-            return g if g.shape == moved_shape else g.reshape(moved_shape)
+            return g if g.shape == moved_shape else g.reshape(moved_shape).copy()  # a new tensor, not a view
         return np.ascontiguousarray(np.moveaxis(g.reshape(moved_shape), -1, 1))
 
 

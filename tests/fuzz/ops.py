@@ -168,6 +168,8 @@ OPS = [
     R("matmul", "{x} @ {y} || torch.matmul({x}, {y}) || {x}.matmul({y})", x=X(min_dim=1), y=MAT("x"), level=DRIFT, expect=E),
     R("mm", "torch.mm({x}, {y}) || {x}.mm({y})", x=X(min_dim=2, max_dim=2), y=MM("x", mix=0), level=DRIFT),
     R("bmm", "torch.bmm({x}, {y}) || {x}.bmm({y})", x=X(min_dim=3, max_dim=3), y=BMM("x", mix=0), level=DRIFT),
+    R("dot", "{x}.dot({y}) || torch.dot({x}, {y})", x=X(min_dim=1, max_dim=1), y=MAT("x"), level=DRIFT, expect=E, weight=0.5),
+    R("outer", "torch.outer({x}, {y}) || {x}.outer({y})", x=X(min_dim=1, max_dim=1), y=X(max_dim=2), expect=E, weight=0.5),
 
     # ---- reductions
     R("sum", "{x}.sum() || torch.sum({x})", x=X(ANY), weight=1.5),
