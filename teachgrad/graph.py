@@ -268,7 +268,7 @@ def backward_steps(roots, root_grads, retain_graph=False, inputs=None, captured=
     order = topological_order(roots)
     if inputs is not None:
         order, useful = _leading_to(order, inputs)
-    waiting = collections.Counter(child for node in order for child, _ in node.next_functions if child is not None)
+    waiting = collections.Counter([child for node in order for child, _ in node.next_functions if child is not None])
     # Phase 2: the chain rule, from the outputs back to the leaves.  A node runs once it has all its
     # gradients; of the nodes ready, the most recently made first, as PyTorch's engine chooses.
     pending = {}  # node -> sum of the gradients w.r.t. that node's output received so far

@@ -39,7 +39,7 @@ class Addmm(Op):
         # Like PyTorch, keep only what backward will use: x for w's gradient, w_t for x's gradient.
         _, need_x, need_w = ctx.needs_input_grad
         ctx.save_for_backward(x if need_w else None, w_t if need_x else None)
-        ctx.column_major = column_major(x), column_major(w_t)
+        ctx.column_major = need_x and column_major(x), need_w and column_major(w_t)  # (as each gradient needs)
         out = matrix_product(x, w_t)
         out += bias
         return out
