@@ -331,7 +331,8 @@ class BinaryCrossEntropyWithLogits(Op):
 
         grad_x = grad_t = None
         if need_x:
-            sig = 1 / (1 + np.exp(-x))
+            one = x.dtype.type(1)
+            sig = one / (one + _exact.once(np.exp, -x))  # sigmoid(x), as PyTorch computes it
             if pos_weight is None:
                 grad_x = finish(sig - t)
             else:
