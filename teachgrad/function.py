@@ -81,25 +81,26 @@ class BackwardNode(Node):
             tensors = tuple(t for v in settings.values() for t in (v if type(v) is tuple else (v,))
                             if isinstance(t, Tensor))
             inputs, arrays = inputs + tensors, arrays + [t._data for t in tensors]
-        records, promoted = [], self._promoted
-        if promoted:
+        converted = arrays  # each input's array as forward saw it (converted to a common dtype, if it was)
+        if self._promoted:
+            converted = list(self._promoted) + arrays[len(self._promoted):]
             self._promoted = ()
+        records, output_data = [], output._data
         for value in self._saved:  # NumPy arrays from built-in ops, Tensors from your own Functions
             if value is None:
                 continue
-            if value is output._data or value is output:
+            if value is output_data or value is output:
                 counter = output._version_counter()
                 # Only a weak reference to our own output: it holds this node as its grad_fn.
                 records.append((counter, counter[0], weakref.ref(output), True))
                 continue
-            for i, (t, array) in enumerate(zip(inputs, arrays)):
-                if array is value or t is value or (promoted and i < len(promoted) and promoted[i] is value):
-                    if isinstance(t, Tensor):
-                        counter = t._version_box
-                        if counter is None:
-                            counter = t._version_box = [0]
-                        records.append((counter, counter[0], t, False))
-                        break
+            for t, array, seen in zip(inputs, arrays, converted):
+                if (array is value or seen is value or t is value) and isinstance(t, Tensor):
+                    counter = t._version_box
+                    if counter is None:
+                        counter = t._version_box = [0]
+                    records.append((counter, counter[0], t, False))
+                    break
         self._versions = records
 
     # The custom-Function API of ctx (PyTorch's FunctionCtx)
