@@ -114,8 +114,17 @@ def _empty_strided(shape, strides, dtype):
 def expanded(array, shape):
     """``array`` broadcast to ``shape`` as PyTorch's ``expand`` makes it: a view (stride 0 where it
     repeats) that in-place ops may write to where it does not repeat (NumPy's is read-only)."""
-    view = np.broadcast_to(array, shape)
-    return np.lib.stride_tricks.as_strided(array, view.shape, view.strides)
+    view = np.broadcast_to(array, shape)  # (checks the shapes)
+    strides, extra = list(view.strides), len(shape) - array.ndim
+    if not array.ndim:  # a number expanded: stride 0 everywhere, as PyTorch
+        return np.lib.stride_tricks.as_strided(array, view.shape, view.strides)
+    for i in reversed(range(len(shape))):  # PyTorch keeps the strides of the dims it does not stretch
+        d = i - extra
+        if d >= 0 and array.shape[d] == shape[i]:
+            strides[i] = array.strides[d]
+        elif shape[i] == 1:  # a new dim of size 1
+            strides[i] = shape[i + 1] * strides[i + 1] if i + 1 < len(shape) else array.itemsize
+    return np.lib.stride_tricks.as_strided(array, view.shape, tuple(strides))
 
 
 def internal_overlap(array):

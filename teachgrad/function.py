@@ -464,7 +464,7 @@ def _check_inplace_allowed(target, others=()):
         if target._view_without_grad and (base._requires_grad or any(
                 getattr(o, "_requires_grad", False) for o in others)):
             raise RuntimeError(_checks.NO_GRAD_VIEW_INPLACE)
-        if base._requires_grad and base._grad_fn is None:
+        if (base._requires_grad or target._requires_grad) and base._grad_fn is None:
             raise RuntimeError(_checks.VIEW_OF_LEAF_INPLACE)
 
 

@@ -717,3 +717,30 @@ def test_requires_grad_true_on_a_computed_tensor_is_allowed():
         y = t.ones(2, requires_grad=True) * 2
         y.requires_grad = True
     same_error(g)
+
+
+def test_expand_keeps_strides_of_dims_it_does_not_stretch():
+    same(lambda t: [t.ones(3, 1).expand(3, 1).stride(), t.ones(3, 1).expand(1, 3, 1).stride(),
+                    t.ones(3, 1).expand(2, 3, 4).stride(), t.tensor(2.0).expand(1, 1).stride(),
+                    t.ones(2, 1).expand(1, 2, 5).stride()])
+
+
+def test_grad_that_views_the_given_gradient_shares_its_memory():
+    """backward(v2) through a sum over a dim of size 1: .grad is laid out as required, so PyTorch keeps
+    the view of v2 itself as .grad, and the next backward adds into v2's memory."""
+    def run(t):
+        x = t.tensor([[[0.0]], [[-2.0]]], requires_grad=True)
+        y = x.sum(-1)
+        given = t.tensor([[2.0], [1.0]])
+        y.backward(given)
+        y.mean().backward()
+        return given.tolist(), x.grad.tolist()
+    same(run)
+
+
+def test_in_place_on_a_view_that_requires_grad_itself():
+    def run(t):
+        v = t.ones(2, 3).permute(1, 0)
+        v.requires_grad = True
+        v.clamp_(min=-1)
+    same_error(run)
