@@ -301,7 +301,9 @@ class Op(Function):
         if cls.broadcasts and True in ctx.needs_input_grad:  # to give each gradient its input's shape
             ctx._input_meta = [(a.shape, a.dtype) if type(a) is np.ndarray else _NUMBER for a in arrays]
         promoted = arrays
-        if cls.promotes and not _same_dtype(cls, arrays):
+        if cls.promotes and not (len(arrays) == 2 and type(arrays[0]) is type(arrays[1]) is np.ndarray
+                                 and arrays[0].dtype is arrays[1].dtype and cls.result_dtype is Op.result_dtype
+                                 ) and not _number_fits(cls, arrays):
             promoted = _promoted(cls, args, arrays)
         quiet = _exact.ignore_fp_errors()  # overflow and 0/0 give inf and nan silently, as in PyTorch
         try:
@@ -350,17 +352,12 @@ _NUMBER = ((), None)  # the shape and dtype recorded for a Python number among a
 _KIND_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
 
 
-def _same_dtype(op, arrays):
-    """The common case of a promoting op: nothing to convert (two arrays of one dtype, or a floating
-    array and a Python number)."""
+def _number_fits(op, arrays):
+    """The other common case of a promoting op: a floating array and a Python number, nothing to convert."""
     if len(arrays) != 2 or op.result_dtype is not Op.result_dtype:
         return False
     a, b = arrays
-    if type(a) is not np.ndarray:
-        return False
-    if type(b) is np.ndarray:
-        return a.dtype is b.dtype
-    return (type(b) is float or type(b) is int) and a.dtype.kind == "f"
+    return type(a) is np.ndarray and (type(b) is float or type(b) is int) and a.dtype.kind == "f"
 
 
 def _promoted(op, args, arrays):
