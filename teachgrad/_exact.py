@@ -17,6 +17,43 @@ _HALFWAY = np.iinfo(np.int64).min
 
 
 # ---------------------------------------------------------------------------------------------------
+# Silent overflow: PyTorch gives inf and nan without a warning, NumPy warns
+# ---------------------------------------------------------------------------------------------------
+#
+# ``token = ignore_fp_errors()`` ... ``restore_fp_errors(token)`` is ``with np.errstate(all="ignore")``,
+# at a seventh of its cost (every op runs it): NumPy keeps its error settings in a context variable,
+# and the "ignore" settings derived from each current one are made once.
+
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _fp_settings
+    from numpy._core._ufunc_config import _make_extobj
+except ImportError:  # a NumPy without that variable: the public way
+    def ignore_fp_errors():
+        state = np.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def restore_fp_errors(state):
+        state.__exit__(None, None, None)
+else:
+    class _Ignoring(dict):
+        """The current NumPy error settings -> the same settings with every error ignored."""
+
+        def __missing__(self, settings):
+            if len(self) > 64:  # settings made by the user's own np.errstate come and go
+                self.clear()
+            ignoring = self[settings] = _make_extobj(all="ignore")  # (made from the current settings)
+            return ignoring
+
+    _ignoring = _Ignoring()
+
+    def ignore_fp_errors():
+        return _fp_settings.set(_ignoring[_fp_settings.get()])
+
+    restore_fp_errors = _fp_settings.reset
+
+
+# ---------------------------------------------------------------------------------------------------
 # Fused multiply-add: x * y + z rounded once
 # ---------------------------------------------------------------------------------------------------
 

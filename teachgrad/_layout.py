@@ -21,9 +21,12 @@ def contiguous(array):
 def elementwise(result, inputs):
     """``result`` of an elementwise op on ``inputs`` (arrays and numbers, in PyTorch's operand order),
     laid out as PyTorch's TensorIterator allocates its output."""
+    for a in inputs:
+        if type(a) is np.ndarray and a.ndim and not a.flags.c_contiguous:
+            break
+    else:  # the common case: row-major in, row-major out
+        return result if result.flags.c_contiguous else np.ascontiguousarray(result)
     arrays = [a for a in inputs if type(a) is np.ndarray and a.ndim]
-    if all(a.flags.c_contiguous for a in arrays):  # the common case: row-major in, row-major out
-        return contiguous(result)
     strides = output_strides(result.shape, arrays)
     if strides is None:
         return contiguous(result)

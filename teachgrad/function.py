@@ -57,7 +57,9 @@ class BackwardNode(Node):
 
     def release(self):
         # Running backward again fails only where something was saved (and is now gone), as in PyTorch.
-        self._freed = self._freed or any(v is not None for v in self._saved)
+        for value in self._saved:
+            if value is not None:
+                self._freed = True
         self._saved = self._versions = ()
 
     def save_for_backward(self, *values):
@@ -73,19 +75,27 @@ class BackwardNode(Node):
                 raise RuntimeError(_modified_message(tensor, counter[0], version, self if is_output else None))
         return self._saved
 
-    def _remember_versions(self, inputs, arrays, output):
+    def _remember_versions(self, inputs, arrays, settings, output):
         """Note the version of every tensor whose memory was saved, so backward can detect in-place changes."""
-        records, promoted = [], self._promoted
-        self._promoted = ()
+        if settings:  # tensors given as settings (a loss's target, a tuple of them) count as inputs here
+            tensors = tuple(t for v in settings.values() for t in (v if type(v) is tuple else (v,))
+                            if isinstance(t, Tensor))
+            inputs, arrays = inputs + tensors, arrays + [t._data for t in tensors]
+        converted = arrays  # each input's array as forward saw it (converted to a common dtype, if it was)
+        if self._promoted:
+            converted = list(self._promoted) + arrays[len(self._promoted):]
+            self._promoted = ()
+        records, output_data = [], output._data
         for value in self._saved:  # NumPy arrays from built-in ops, Tensors from your own Functions
-            if value is output._data or value is output:
+            if value is None:
+                continue
+            if value is output_data or value is output:
                 counter = output._version_counter()
                 # Only a weak reference to our own output: it holds this node as its grad_fn.
                 records.append((counter, counter[0], weakref.ref(output), True))
                 continue
-            for i, (t, array) in enumerate(zip(inputs, arrays)):
-                if (array is value or t is value or (i < len(promoted) and promoted[i] is value)) \
-                        and isinstance(t, Tensor):
+            for t, array, seen in zip(inputs, arrays, converted):
+                if (array is value or seen is value or t is value) and isinstance(t, Tensor):
                     counter = t._version_box
                     if counter is None:
                         counter = t._version_box = [0]
@@ -203,9 +213,7 @@ class Function:
             output._requires_grad = True
             output._grad_fn = ctx
             if ctx._saved:  # (tensors given as settings, such as a loss's target, can be saved too)
-                settings = tuple(t for v in kwargs.values() for t in (v if type(v) is tuple else (v,))
-                                 if isinstance(t, Tensor))
-                ctx._remember_versions(args + settings, arrays + [t._data for t in settings], output)
+                ctx._remember_versions(args, arrays, kwargs, output)
         if cls.is_view:
             output._become_view_of(args[0], cls, kwargs)
         # 4. Tell the drawing tools what ran.
@@ -292,23 +300,28 @@ class Op(Function):
             kwargs = {k: v._data if isinstance(v, Tensor) else v for k, v in kwargs.items()}
         if cls.broadcasts and True in ctx.needs_input_grad:  # to give each gradient its input's shape
             ctx._input_meta = [(a.shape, a.dtype) if type(a) is np.ndarray else _NUMBER for a in arrays]
+        promoted = arrays
         if cls.promotes and not (len(arrays) == 2 and type(arrays[0]) is type(arrays[1]) is np.ndarray
-                                 and arrays[0].dtype is arrays[1].dtype and cls.result_dtype is Op.result_dtype):
+                                 and arrays[0].dtype is arrays[1].dtype and cls.result_dtype is Op.result_dtype
+                                 ) and not _number_fits(cls, arrays):
             promoted = _promoted(cls, args, arrays)
-            with np.errstate(all="ignore"):  # overflow and 0/0 give inf and nan silently, as in PyTorch
-                out = cls.forward(ctx, *promoted, **kwargs)
-            if ctx._saved and promoted is not arrays:  # a converted input saved is still that input
+        quiet = _exact.ignore_fp_errors()  # overflow and 0/0 give inf and nan silently, as in PyTorch
+        try:
+            out = cls.forward(ctx, *promoted, **kwargs)
+        finally:
+            _exact.restore_fp_errors(quiet)
+        if promoted is not arrays:
+            if ctx._saved:  # a converted input saved is still that input
                 ctx._promoted = promoted
             arrays = promoted
-        else:
-            with np.errstate(all="ignore"):
-                out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result
             result = np.asarray(out)
-        elif cls.layout is not None and out.ndim > 1:
-            result = _layout.contiguous(out) if cls.layout == "contiguous" else _layout.elementwise(out, arrays)
-        else:
+        elif cls.layout is None or out.ndim < 2:
             result = out
+        elif cls.layout == "contiguous":
+            result = out if out.flags.c_contiguous else np.ascontiguousarray(out)
+        else:
+            result = _layout.elementwise(out, arrays)
         if result is not out and ctx._saved:  # forward saved its output: save the array it becomes
             ctx._saved = tuple(result if v is out else v for v in ctx._saved)
         return Tensor._make(result)
@@ -317,8 +330,7 @@ class Op(Function):
     def _backward(ctx, grad):
         if ctx._versions or ctx._freed:  # PyTorch checks every saved value first, used or not
             ctx.saved_tensors  # noqa: B018 - raises if one was freed or changed in place
-        with np.errstate(all="ignore"):
-            grads = ctx._function.backward(ctx, grad)
+        grads = ctx._function.backward(ctx, grad)  # (backward runs with NumPy's warnings off, as PyTorch's)
         if type(grads) is not tuple:
             grads = (grads,)
         if ctx._input_meta is None:  # every gradient already has its input's shape and dtype
@@ -338,6 +350,14 @@ class Op(Function):
 
 _NUMBER = ((), None)  # the shape and dtype recorded for a Python number among an op's inputs
 _KIND_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+
+
+def _number_fits(op, arrays):
+    """The other common case of a promoting op: a floating array and a Python number, nothing to convert."""
+    if len(arrays) != 2 or op.result_dtype is not Op.result_dtype:
+        return False
+    a, b = arrays
+    return type(a) is np.ndarray and (type(b) is float or type(b) is int) and a.dtype.kind == "f"
 
 
 def _promoted(op, args, arrays):
@@ -398,8 +418,8 @@ def apply_inplace(compute, target, *others, overlap_check=True, **kwargs):
     data, out = target._data, result._data
     if out.shape != data.shape:
         raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(out.shape)}")
-    target_dtype, result_dtype = target.dtype, result.dtype
-    if result_dtype.category > target_dtype.category:
+    if out.dtype != data.dtype and result.dtype.category > target.dtype.category:
+        target_dtype, result_dtype = target.dtype, result.dtype
         raise RuntimeError(f"result type {_checks.scalar_name(result_dtype)} can't be cast to the desired output "
                            f"type {_checks.scalar_name(target_dtype)}")
     node = result._grad_fn
@@ -423,10 +443,11 @@ def apply_inplace(compute, target, *others, overlap_check=True, **kwargs):
 def _check_overlap(target, others):
     """PyTorch refuses to write one memory location twice, or to read what it is overwriting."""
     data = target._data
-    if _layout.internal_overlap(data):
+    if 0 in data.strides and _layout.internal_overlap(data):
         raise RuntimeError(_checks.OVERLAPPING_WRITE)
     for other in others:
-        if isinstance(other, Tensor) and other is not target and _layout.partial_overlap(data, other._data):
+        if (isinstance(other, Tensor) and other is not target and np.may_share_memory(data, other._data)
+                and _layout.partial_overlap(data, other._data)):
             raise RuntimeError(_checks.PARTIAL_OVERLAP)
 
 

@@ -15,6 +15,7 @@ read on its own.
 """
 
 import collections
+import heapq
 import itertools
 import sys
 import weakref
@@ -206,6 +207,8 @@ def _obeys_layout(grad, like):
     elements fill a block of memory; else row-major)."""
     if not _layout.dense(like):
         return grad.flags.c_contiguous
+    if grad.strides == like.strides and 0 not in grad.strides:  # the common case: laid out the same
+        return True
     return all(g == v if size != 1 else g != 0 for g, v, size in zip(grad.strides, like.strides, grad.shape))
 
 
@@ -265,7 +268,7 @@ def backward_steps(roots, root_grads, retain_graph=False, inputs=None, captured=
     order = topological_order(roots)
     if inputs is not None:
         order, useful = _leading_to(order, inputs)
-    waiting = collections.Counter(child for node in order for child, _ in node.next_functions if child is not None)
+    waiting = collections.Counter([child for node in order for child, _ in node.next_functions if child is not None])
     # Phase 2: the chain rule, from the outputs back to the leaves.  A node runs once it has all its
     # gradients; of the nodes ready, the most recently made first, as PyTorch's engine chooses.
     pending = {}  # node -> sum of the gradients w.r.t. that node's output received so far
@@ -316,48 +319,24 @@ def _release_children(node, waiting, ready, useful):
                 ready.push(child)
 
 
-class _ReadyQueue:
+class _ReadyQueue(list):
     """The nodes ready to run, the most recently made first: a binary max-heap on ``_sequence``, pushed
     and popped as C++'s std::priority_queue does it, which also decides between equal keys (leaves'
-    AccumulateGrad nodes) as PyTorch's engine does."""
-
-    def __init__(self):
-        self.heap = []
-
-    def __bool__(self):
-        return bool(self.heap)
+    AccumulateGrad nodes) as PyTorch's engine does.  Python's ``heapq`` moves entries exactly as
+    std::priority_queue does (a min-heap, so the key is ``-_sequence``)."""
 
     def push(self, node):
-        heap = self.heap
-        heap.append(node)
-        self._sift_up(len(heap) - 1, 0, node)
+        entry = _Entry(-node._sequence)
+        entry.node = node
+        heapq.heappush(self, entry)
 
     def pop(self):
-        heap = self.heap
-        top, last = heap[0], heap.pop()
-        if heap:  # the last node fills the hole left at the top, moving down the larger children
-            hole, length = 0, len(heap)
-            child = 0
-            while child < (length - 1) // 2:
-                child = 2 * (child + 1)
-                if heap[child]._sequence < heap[child - 1]._sequence:
-                    child -= 1
-                heap[hole] = heap[child]
-                hole = child
-            if length % 2 == 0 and child == (length - 2) // 2:
-                child = 2 * (child + 1)
-                heap[hole] = heap[child - 1]
-                hole = child - 1
-            self._sift_up(hole, 0, last)
-        return top
+        return heapq.heappop(self).node
 
-    def _sift_up(self, hole, top, node):
-        heap = self.heap
-        parent = (hole - 1) // 2
-        while hole > top and heap[parent]._sequence < node._sequence:
-            heap[hole] = heap[parent]
-            hole, parent = parent, (parent - 1) // 2
-        heap[hole] = node
+
+class _Entry(float):
+    """A key of the ready queue (compared as a number: equal keys are never "less") and its node."""
+    __slots__ = ("node",)
 
 
 def _run(steps):

@@ -31,7 +31,7 @@ def _binary(op, a, b, **settings):
     if isinstance(b, Tensor):
         if a._data.shape != b._data.shape:
             _checks.broadcast(a._data.shape, b._data.shape)
-    elif not _is_scalar(b):
+    elif type(b) is not float and type(b) is not int and not _is_scalar(b):
         return NotImplemented
     return op.apply(a, b, **settings)
 
@@ -54,7 +54,7 @@ def _floating(t):
 
 
 def _is_bool(x):
-    return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
 
 
 def _check_alpha(a, b, alpha):
@@ -74,10 +74,11 @@ def _check_alpha(a, b, alpha):
 
 
 def _refuse_bool_subtraction(a, b):
-    if _is_bool(a) and _is_bool(b):
+    a_bool, b_bool = _is_bool(a), _is_bool(b)
+    if a_bool and b_bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                            "`logical_xor()` operator instead.")
-    if _is_bool(a) or _is_bool(b):
+    if a_bool or b_bool:
         raise RuntimeError(_checks.BOOL_SUBTRACTION)
 
 
@@ -120,6 +121,8 @@ class TensorMethods:
             return _binary(ops.PowTensor, self, exponent)
         if not _is_scalar(exponent):
             return NotImplemented
+        if self._data.dtype.kind == "f" and (type(exponent) is int or type(exponent) is float):
+            return ops.Pow.apply(self, exponent=exponent)  # the common case: the tensor's dtype
         target = _dtypes.promote([(self.dtype, 0 if self._data.ndim else 1),
                                   (_dtypes.default_for_category(_dtypes.category_of_number(exponent)), 2)])
         if not target.is_floating_point and exponent < 0:
@@ -168,12 +171,16 @@ class TensorMethods:
 
     def add(self, other, *, alpha=1, out=None):
         _check_alpha(self, other, alpha)
+        if out is None and alpha == 1 and type(other) is Tensor:  # the common case, without the detours
+            return _binary(ops.Add, self, other)
         return _with_out("add", out, (self, other), lambda: _binary(ops.Add, self, other, alpha=alpha)
                          if alpha != 1 else self + other)
 
     def sub(self, other, *, alpha=1, out=None):
         _refuse_bool_subtraction(self, other)
         _check_alpha(self, other, alpha)
+        if out is None and alpha == 1 and type(other) is Tensor:  # the common case, without the detours
+            return _binary(ops.Sub, self, other)
         return _with_out("sub", out, (self, other), lambda: _binary(ops.Sub, self, other, alpha=alpha)
                          if alpha != 1 else self - other)
 
@@ -896,6 +903,8 @@ class _ValuesIndices(tuple):
 
 def matmul(a, b, *, out=None):
     """``a @ b``: picks PyTorch's node (MmBackward0, MvBackward0, DotBackward0, ...) by the operands' shapes."""
+    if out is None:
+        return _matmul(a, b)
     return _with_out("matmul", out, (a, b), lambda: _matmul(a, b))
 
 
@@ -956,7 +965,7 @@ def _mm(a, b):
     (n, m), (k, p) = a._data.shape, b._data.shape
     if m != k:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {k}x{p})")
-    if a.dtype is not b.dtype:
+    if a._data.dtype != b._data.dtype and a.dtype is not b.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_checks.c_type_name(a.dtype)} != "
                            f"{_checks.c_type_name(b.dtype)}")
     return ops.Mm.apply(a, b)
@@ -1059,6 +1068,9 @@ def broadcast_tensors(*tensors):
     """Each tensor expanded to the common shape; a tensor that already has it is returned itself."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    if len(tensors) == 2 and type(tensors[0]) is type(tensors[1]) is Tensor and (
+            tensors[0]._data.shape == tensors[1]._data.shape):  # the common case: nothing to expand
+        return tensors
     for number, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {number} in argument 0, but got {type(t).__name__}")

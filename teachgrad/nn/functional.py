@@ -39,7 +39,7 @@ class Addmm(Op):
         # Like PyTorch, keep only what backward will use: x for w's gradient, w_t for x's gradient.
         _, need_x, need_w = ctx.needs_input_grad
         ctx.save_for_backward(x if need_w else None, w_t if need_x else None)
-        ctx.column_major = column_major(x), column_major(w_t)
+        ctx.column_major = need_x and column_major(x), need_w and column_major(w_t)  # (as each gradient needs)
         out = matrix_product(x, w_t)
         out += bias
         return out
@@ -57,10 +57,11 @@ def linear(input, weight, bias=None):
     """``input @ weight.T + bias``, recorded as PyTorch records it: one ``AddmmBackward0`` for a batch of
     row vectors, the batch folded into one (``ViewBackward0``) for other contiguous input, else a
     ``matmul`` and an in-place ``add_`` of the bias."""
-    if input.dim() == 0 or weight.dim() == 0:
+    ndim = input.dim()
+    if ndim == 0 or weight.dim() == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and "
                            f"{weight.dim()}D")
-    if bias is not None and input.dim() == 2:
+    if bias is not None and ndim == 2:
         return _addmm(bias, input, weight.t())
     if bias is not None and input._data.flags.c_contiguous and (input.dim() == 3 or bias.dim() == 1):
         rows = _addmm(bias, input.reshape(math.prod(input.shape[:-1]), input.shape[-1]), weight.t())
@@ -71,6 +72,10 @@ def linear(input, weight, bias=None):
 
 def _addmm(bias, mat1, mat2):
     """``bias + mat1 @ mat2`` with PyTorch's checks, in its order."""
+    b, x, w = bias._data, mat1._data, mat2._data
+    if (b.dtype == w.dtype == x.dtype and x.ndim == 2 and w.ndim == 2 and x.shape[1] == w.shape[0]
+            and (b.shape == w.shape[1:] or b.shape == (x.shape[0], w.shape[1]))):  # the common case: all fine
+        return Addmm.apply(bias, mat1, mat2)
     for a, b, names in ((bias, mat2, "self and mat2"), (mat1, mat2, "mat1 and mat2")):
         if a.dtype is not b.dtype:
             raise RuntimeError(f"{names} must have the same dtype, but got {_checks.scalar_name(a.dtype)} and "

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .. import _checks
+from .. import _checks, _exact
 from .._exact import fma
 from ..grad_mode import enable_grad
 from ..nn.module import _typename
@@ -84,8 +84,11 @@ class Optimizer:
     def step(self, closure=None):
         """One update of every parameter that has a gradient (``closure`` recomputes the loss first)."""
         loss = self._evaluate(closure)
-        with np.errstate(all="ignore"):  # overflow gives inf and nan silently, as in PyTorch
+        quiet = _exact.ignore_fp_errors()  # overflow gives inf and nan silently, as in PyTorch
+        try:
             self._update()
+        finally:
+            _exact.restore_fp_errors(quiet)
         self._count_step()
         return loss
 
