@@ -1,7 +1,9 @@
 """The differential fuzzer (tests/fuzz/): generated PyTorch programs run on torch and on teachgrad,
 compared statement by statement.
 
-Default: 2000 programs from seed 0. Choose others with TEACHGRAD_FUZZ_SEED / TEACHGRAD_FUZZ_PROGRAMS,
+Default: 2000 programs from seed 0 (15 to 25 s; the tests that need them are marked ``fuzz``, so
+``pytest -m "not course and not fuzz"`` leaves them out of a quick loop). Choose others with
+TEACHGRAD_FUZZ_SEED / TEACHGRAD_FUZZ_PROGRAMS,
 e.g. ``TEACHGRAD_FUZZ_SEED=5000 TEACHGRAD_FUZZ_PROGRAMS=20000 pytest tests/test_fuzz.py``; a failure
 prints each root cause with a shrunk, runnable reproducer. ``python tests/fuzz --help`` has reports.
 
@@ -31,11 +33,13 @@ def report():
     return fuzz(count, seed, load_teachgrad(), load_torch(), known=known)
 
 
+@pytest.mark.fuzz
 def test_programs_are_valid_pytorch(report):
     """Every statement does on a fresh PyTorch run what the generator recorded (runs or raises)."""
     assert not report.invalid, report.details()
 
 
+@pytest.mark.fuzz
 def test_teachgrad_matches_pytorch(report):
     if report.unknown:
         pytest.fail(report.summary() + "\n\n" + report.details(), pytrace=False)
@@ -45,6 +49,7 @@ def test_teachgrad_matches_pytorch(report):
                       f"tests/known_failures.py (FUZZ): {sorted({r.known for r in known})}", stacklevel=1)
 
 
+@pytest.mark.fuzz
 def test_known_failures_still_fail(report):
     """An entry of known_failures.FUZZ that no program fails on any more must be removed."""
     if settings() != (DEFAULT_SEED, DEFAULT_PROGRAMS):
@@ -53,6 +58,7 @@ def test_known_failures_still_fail(report):
     assert not stale, f"these now pass: remove them from tests/known_failures.py (FUZZ): {stale}"
 
 
+@pytest.mark.fuzz
 def test_every_row_is_exercised(report):
     if settings() != (DEFAULT_SEED, DEFAULT_PROGRAMS):
         pytest.skip("coverage is asserted for the default run only")
