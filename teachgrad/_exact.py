@@ -12,6 +12,8 @@ import functools
 
 import numpy as np
 
+from . import _layout
+
 _F32, _F64 = np.float32, np.float64
 _HALFWAY = np.iinfo(np.int64).min
 
@@ -435,15 +437,7 @@ def _iterator_dims(shape, in_strides, out_strides):
                 return 1
         return 0
 
-    for i in range(1, len(dims)):  # insertion sort that tolerates undecided comparisons
-        j = i
-        for k in range(i - 1, -1, -1):
-            comparison = should_swap(dims[k], dims[j])
-            if comparison > 0:
-                dims[k], dims[j] = dims[j], dims[k]
-                j = k
-            elif comparison < 0:
-                break
+    _layout.iterator_sort(dims, should_swap)
     merged = [dims[0]]
     for size, in_stride, out_stride, members in dims[1:]:
         prev = merged[-1]

@@ -74,15 +74,7 @@ def output_strides(shape, arrays):
                 return 1
         return 0
 
-    for i in range(1, ndim):  # insertion sort that tolerates undecided comparisons
-        dim1 = i
-        for dim0 in range(i - 1, -1, -1):
-            comparison = should_swap(perm[dim0], perm[dim1])
-            if comparison > 0:
-                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
-                dim1 = dim0
-            elif comparison < 0:
-                break
+    iterator_sort(perm, should_swap)
     if perm == list(range(ndim - 1, -1, -1)):
         return None
     strides, step = [0] * ndim, 1
@@ -90,6 +82,20 @@ def output_strides(shape, arrays):
         strides[d] = step
         step *= shape[d]
     return tuple(strides)
+
+
+def iterator_sort(items, should_swap):
+    """Sort ``items`` in place as PyTorch's TensorIterator orders its dims: an insertion sort in which
+    ``should_swap(a, b)`` says 1 (a goes after b), -1 (before: stop) or 0 (undecided: look further back)."""
+    for i in range(1, len(items)):
+        j = i
+        for k in range(i - 1, -1, -1):
+            comparison = should_swap(items[k], items[j])
+            if comparison > 0:
+                items[k], items[j] = items[j], items[k]
+                j = k
+            elif comparison < 0:
+                break
 
 
 def dense(array):
