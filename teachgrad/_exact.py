@@ -168,6 +168,20 @@ def _pick(a, b, take_b):
     return out
 
 
+def zero_where(mask, values):
+    """``mask ? 0 : value`` as PyTorch's kernels compute it (relu, its gradient): +0.0 where ``mask``,
+    every other element bit for bit (-0.0 and NaN too).  On large arrays an AND with an integer bit
+    mask does it about four times faster than ``np.where``, which branches per element."""
+    flags, mask_flags = values.flags, mask.flags
+    same_layout = (flags.c_contiguous and mask_flags.c_contiguous) or (flags.f_contiguous and mask_flags.f_contiguous)
+    if values.size < 1024 or not same_layout or values.dtype.kind not in "fiu":
+        return np.where(mask, values.dtype.type(0), values)
+    bits = np.dtype(f"i{values.dtype.itemsize}")
+    keep = mask.astype(bits)  # 1 where zeroed ...
+    keep -= 1  # ... now 0 there, and all bits set elsewhere
+    return np.bitwise_and(values.view(bits), keep, out=keep).view(values.dtype)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Powers with a number as the exponent
 # ---------------------------------------------------------------------------------------------------

@@ -364,14 +364,14 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = clamp_min(a, a.dtype.type(0))
+        out = _exact.zero_where(a < 0, a)  # PyTorch's clamp_min(a, 0): -0.0 and NaN pass through unchanged
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return np.where(out <= 0, 0, grad)  # where, not a product: no -0.0 where grad is negative
+        return _exact.zero_where(out <= 0, grad)  # not a product: no -0.0 where grad is negative
 
 
 class Sigmoid(Op):

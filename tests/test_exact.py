@@ -128,6 +128,34 @@ def test_fma_halfway_cases():
         assert_bits_equal(_exact.fma(g, alpha, p), ref)
 
 
+# --- relu: which zero, and NaN -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(7, 9), (64, 48)])  # below and above zero_where's bit-mask path
+@pytest.mark.parametrize("transposed", [False, True])
+def test_relu_and_its_gradient_bit_for_bit(dtype, shape, transposed):
+    """relu keeps -0.0 and NaN, its gradient is +0.0 (never -0.0) where the output is <= 0."""
+    rng = np.random.default_rng(11)
+    np_dtype, torch_dtype = DTYPES[dtype]
+    specials = np.array([-0.0, 0.0, np.nan, -np.inf, np.inf, -1.0], np_dtype)
+    x = rng.choice(np.concatenate([specials, spread(rng, 50, np_dtype)]), shape)
+    upstream = rng.choice(np.array([-0.0, 0.0, -2.5, 3.0, np.nan], np_dtype), shape)
+    results = []
+    for lib in (teachgrad, torch):
+        leaf = lib.tensor(x, requires_grad=True)
+        given = lib.tensor(upstream)
+        if transposed:  # relu of a view laid out column by column, and a gradient laid out the same
+            out = leaf.t().relu()
+            out.backward(given.t())
+        else:
+            out = leaf.relu()
+            out.backward(given)
+        results.append((out.detach().numpy(), leaf.grad.numpy()))
+    for mine, ref in zip(*results):
+        assert_bits_equal(mine, ref)
+        assert np.array_equal(np.signbit(mine), np.signbit(ref))  # -0.0 and 0.0 told apart
+
+
 # --- powers ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)
