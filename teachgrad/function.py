@@ -389,7 +389,7 @@ def unbroadcast(grad, shape):
     extra = grad.ndim - len(shape)
     # the dimensions that broadcasting added in front, and those of size 1 that it stretched
     axes = tuple(range(extra)) + tuple(extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1)
-    summed = np.array(_exact.sum(grad, axes, keepdims=True))  # added up in PyTorch's order, a new array
+    summed = np.asarray(_exact.sum(grad, axes, keepdims=True))  # added up in PyTorch's order, a new array
     return summed.reshape(shape) if extra else summed  # (without the added dims: a view, as in PyTorch)
 
 
