@@ -305,11 +305,14 @@ class Op(Function):
                                  and arrays[0].dtype is arrays[1].dtype and cls.result_dtype is Op.result_dtype
                                  ) and not _number_fits(cls, arrays):
             promoted = _promoted(cls, args, arrays)
-        quiet = _exact.ignore_fp_errors()  # overflow and 0/0 give inf and nan silently, as in PyTorch
-        try:
+        if cls.is_view:  # no arithmetic: nothing can overflow
             out = cls.forward(ctx, *promoted, **kwargs)
-        finally:
-            _exact.restore_fp_errors(quiet)
+        else:
+            quiet = _exact.ignore_fp_errors()  # overflow and 0/0 give inf and nan silently, as in PyTorch
+            try:
+                out = cls.forward(ctx, *promoted, **kwargs)
+            finally:
+                _exact.restore_fp_errors(quiet)
         if promoted is not arrays:
             if ctx._saved:  # a converted input saved is still that input
                 ctx._promoted = promoted
@@ -328,8 +331,11 @@ class Op(Function):
 
     @staticmethod
     def _backward(ctx, grad):
-        if ctx._versions or ctx._freed:  # PyTorch checks every saved value first, used or not
-            ctx.saved_tensors  # noqa: B018 - raises if one was freed or changed in place
+        if ctx._freed:  # PyTorch checks every saved value first, used or not
+            ctx.saved_tensors  # noqa: B018 - raises: they were freed
+        for counter, version, *_ in ctx._versions:
+            if counter[0] != version:
+                ctx.saved_tensors  # noqa: B018 - raises: one was changed in place since forward
         grads = ctx._function.backward(ctx, grad)  # (backward runs with NumPy's warnings off, as PyTorch's)
         if type(grads) is not tuple:
             grads = (grads,)

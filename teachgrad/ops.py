@@ -364,7 +364,7 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = _exact.zero_where(a < 0, a)  # PyTorch's clamp_min(a, 0): -0.0 and NaN pass through unchanged
+        out = _exact.relu(a)
         ctx.save_for_backward(out)
         return out
 

@@ -131,15 +131,17 @@ def test_fma_halfway_cases():
 # --- relu: which zero, and NaN -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(7, 9), (64, 48)])  # below and above zero_where's bit-mask path
+@pytest.mark.parametrize("shape", [(), (7, 9), (64, 48)])  # below and above zero_where's bit-mask path
 @pytest.mark.parametrize("transposed", [False, True])
 def test_relu_and_its_gradient_bit_for_bit(dtype, shape, transposed):
     """relu keeps -0.0 and NaN, its gradient is +0.0 (never -0.0) where the output is <= 0."""
     rng = np.random.default_rng(11)
     np_dtype, torch_dtype = DTYPES[dtype]
     specials = np.array([-0.0, 0.0, np.nan, -np.inf, np.inf, -1.0], np_dtype)
-    x = rng.choice(np.concatenate([specials, spread(rng, 50, np_dtype)]), shape)
-    upstream = rng.choice(np.array([-0.0, 0.0, -2.5, 3.0, np.nan], np_dtype), shape)
+    x = np.asarray(rng.choice(np.concatenate([specials, spread(rng, 50, np_dtype)]), shape), np_dtype)
+    upstream = np.asarray(rng.choice(np.array([-0.0, 0.0, -2.5, 3.0, np.nan], np_dtype), shape), np_dtype)
+    if not shape:
+        x, upstream = np.array(-0.0, np_dtype), np.array(-2.5, np_dtype)
     results = []
     for lib in (teachgrad, torch):
         leaf = lib.tensor(x, requires_grad=True)

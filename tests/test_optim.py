@@ -365,6 +365,32 @@ def test_sgd_bit_exact(config):
     assert small_trajectory(tg, make, steps=60) == small_trajectory(torch, make, steps=60)
 
 
+@pytest.mark.filterwarnings("ignore:optimizer contains a parameter group with duplicate parameters")
+@pytest.mark.parametrize("case", ["listed twice", "sharing memory", "float64 among float32"])
+def test_sgd_updates_parameters_in_turn_where_order_matters(case):
+    """SGD updates small parameters together, but a parameter listed twice, or two parameters on the same
+    memory, are updated one after the other as in PyTorch (the second update starts from the first's
+    result); parameters of another dtype round in their own."""
+    def run(t):
+        a = t.tensor([1.0, -2.0, 0.5, 3.0], requires_grad=True)
+        if case == "sharing memory":
+            b = a.detach()[:2].requires_grad_()
+        else:
+            b = t.tensor([0.25, -0.75], dtype=t.float64 if case.startswith("float64") else t.float32,
+                         requires_grad=True)
+        opt = t.optim.SGD([a, b, a] if case == "listed twice" else [a, b], lr=0.1)
+        out = []
+        for _ in range(5):
+            opt.zero_grad()
+            loss = (a * t.tensor([0.3, 1.7, -2.1, 0.9])).sum() + (b * b).sum()
+            loss.backward()
+            opt.step()
+            out.append((a.tolist(), b.tolist(), a._version))
+        return out
+    tg, torch = both()
+    assert run(tg) == run(torch)
+
+
 @pytest.mark.parametrize("make", [
     *[lambda t, ps, c=c: t.optim.Adam(ps, **c) for c in ADAM_CONFIGS.values()],
     lambda t, ps: t.optim.Adam(ps, lr=0.1, betas=(0.3, 0.9)),  # lerp's other branch (weight >= 0.5)

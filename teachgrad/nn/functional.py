@@ -57,8 +57,8 @@ def linear(input, weight, bias=None):
     """``input @ weight.T + bias``, recorded as PyTorch records it: one ``AddmmBackward0`` for a batch of
     row vectors, the batch folded into one (``ViewBackward0``) for other contiguous input, else a
     ``matmul`` and an in-place ``add_`` of the bias."""
-    ndim = input.dim()
-    if ndim == 0 or weight.dim() == 0:
+    ndim = input._data.ndim
+    if ndim == 0 or weight._data.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and "
                            f"{weight.dim()}D")
     if bias is not None and ndim == 2:

@@ -191,6 +191,9 @@ class SGD(Optimizer):
             lr, momentum, dampening, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
             nesterov, maximize = group["nesterov"], group["maximize"]
             entries = self._params_with_grad(group)
+            if momentum == 0 and wd == 0 and _small_and_apart(entries):
+                self._update_together(entries, lr, maximize)
+                continue
             # The momentum buffers are looked up before any update, as PyTorch does (a parameter listed
             # twice starts both of its updates from the same buffer, or from none).
             buffers = [self.state[param].get("momentum_buffer") for param, *_ in entries] if momentum != 0 else []
@@ -215,6 +218,41 @@ class SGD(Optimizer):
                     g = fma(buf, f(momentum), g) if nesterov else buf
                 fma(g, f(-lr), p, p, scratch)  # in place: the model's parameter itself changes
                 param._version_box[0] += 1  # counted like PyTorch's param.add_(...)
+
+
+    def _update_together(self, entries, lr, maximize):
+        """``p - lr * g`` for all parameters in one fused multiply-add over their concatenation: the same
+        roundings, element by element, as one update per parameter, with NumPy's cost per call paid
+        once (a small model's six parameters are updated about three times faster)."""
+        size = sum(data.size for _, data, _, _ in entries)
+        buffers = self._scratch.get(size)
+        if buffers is None:
+            buffers = self._scratch[size] = np.empty(size, np.float32), np.empty(size, np.float32), np.empty(size)
+        params, grads, scratch = buffers
+        np.concatenate([data.reshape(-1) for _, data, _, _ in entries], out=params)
+        np.concatenate([grad.reshape(-1) for _, _, grad, _ in entries], out=grads)
+        fma(grads, np.float32(lr if maximize else -lr), params, params, scratch)
+        start = 0
+        for param, data, _, _ in entries:
+            np.copyto(data, params[start:start + data.size].reshape(data.shape))
+            start += data.size
+            param._version_box[0] += 1  # counted like PyTorch's param.add_(...)
+
+
+# Parameters small enough (in all) to be updated together, and in memory of their own: an update of one
+# cannot change another (a parameter listed twice, or two sharing memory, are updated one after the other).
+_TOGETHER_MAX_SIZE = 16384
+
+
+def _small_and_apart(entries):
+    if len(entries) < 2 or sum(data.size for _, data, _, _ in entries) > _TOGETHER_MAX_SIZE:
+        return False
+    owners = set()
+    for _, data, grad, _ in entries:
+        if data.dtype != np.float32 or grad.dtype != np.float32 or not data.flags.c_contiguous:
+            return False
+        owners.add(id(data if data.base is None else data.base))
+    return len(owners) == len(entries)
 
 
 class Adam(Optimizer):
