@@ -272,6 +272,8 @@ REPORTED = {
         ("the right loss, its backward() run twice",
          "loss_D = None\nloss_D = netD(fake.detach()).mean()\nloss_D.backward()\nloss_D = netD(fake.detach()).mean()\n"
          "loss_D.backward()", "twice"),
+        ("fake.data instead of fake.detach(): an in-place change of fake goes unnoticed",
+         "loss_D = None\nloss_D = netD(fake.data).mean()", "silently uses the new values"),
     ],
     "lesson06-ex1-solution": [
         ("the module-attribute trap",
@@ -392,6 +394,7 @@ REPORTED_JA = {
     "must have the shape of t": "コピーの形状は t と同じ",
     "the mean of netD's output on the fake batch": "偽のバッチに対する netD の出力の平均",
     "leaked into netG": "netG に漏れています",
+    "silently uses the new values": "新しい値を黙って使い",
     "only gives the module object a new attribute": "モジュールのオブジェクトに新しい属性を 1 つ足すだけ",
     "keep its dtype": "dtype と形状",
     "your cell ran, but the value it stored in `inp_grad` is None": "セルは実行されましたが、`inp_grad` に入った値が None",
@@ -433,7 +436,9 @@ ACCEPTED = {
     "graph-ex1-solution": [("NumPy numbers", "import numpy as np\ngrad_a_by_hand = grad_x_by_hand = None\n"
                                              "grad_a_by_hand = np.int64(105)\ngrad_x_by_hand = np.float32(15)")],
     "lesson05-ex3-solution": [("the learner calls backward() too, as the task's wording invites",
-                               "loss_D = None\nloss_D = netD(fake.detach()).mean()\nloss_D.backward()")],
+                               "loss_D = None\nloss_D = netD(fake.detach()).mean()\nloss_D.backward()"),
+                              ("a copy of its own, which an in-place change of fake cannot reach",
+                               "loss_D = None\nloss_D = netD(fake.detach().clone()).mean()")],
     "lesson07-ex3-solution": [("3e-3 written another way", "first_move = None\nfirst_move = 3e-3")],
     # the route the task suggests: the lesson's grad_norms (its make_stack), read by the explorer's rule
     "lesson10-ex4-solution": [("read from the lesson's grad_norms",
