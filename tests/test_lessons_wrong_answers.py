@@ -357,6 +357,10 @@ REPORTED = {
          "def relu_means(model, x):\n    return [model[:i + 1](x).mean().item() for i, m in enumerate(model)\n"
          "            if isinstance(m, nn.ReLU)]", "not once each"),
     ],
+    "lesson10-ex4-solution": [
+        ("words of one's own", 'flow_verdicts = None\nflow_verdicts = {"A": "vanishing", "B": "正常", "C": "exploding", '
+                               '"D": "正常"}', 'one of the strings "vanishing", "exploding" and "healthy"'),
+    ],
 }
 
 # The words each reported answer's hint must contain in the Japanese edition (notebooks/ja/), by the
@@ -423,6 +427,7 @@ REPORTED_JA = {
     "a graph was recorded": "計算グラフが記録されていました",
     "changed the arriving gradient in place": "届いた勾配をその場で",
     "not once each": "1 つにつき 1 回ではありません",
+    'one of the strings "vanishing", "exploding" and "healthy"': '"勾配消失"、"勾配爆発"、"健全" でもかまいません',
 }
 
 
@@ -445,7 +450,10 @@ ACCEPTED = {
                                "from teachgrad.explorers import flow_verdict\nflow_verdicts = None\n"
                                "flow_verdicts = {key: flow_verdict(grad_norms(*stack)) for key, stack in {\n"
                                "    'A': (20, 'tanh', 'default'), 'B': (20, 'relu', 'kaiming'),\n"
-                               "    'C': (10, 'relu', 'normal'), 'D': (20, 'tanh', 'xavier')}.items()}")],
+                               "    'C': (10, 'relu', 'normal'), 'D': (20, 'tanh', 'xavier')}.items()}"),
+                              # the Japanese explorer prints these words beside the English ones
+                              ("the Japanese explorer's words", 'flow_verdicts = None\nflow_verdicts = {"A": "勾配消失", '
+                                                                '"B": "健全", "C": "勾配爆発", "D": "健全"}')],
 }
 
 # Code that puts back what a reported answer changed, before the reference solution runs.
