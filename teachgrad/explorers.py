@@ -675,8 +675,8 @@ class FieldGuideCase:
     marks      ``marks(ns)`` -> ``{node or tensor: (state, note)}`` for the drawing of the broken code
 
     ``message`` (where it is ours, not PyTorch's), ``protects``, ``remedy`` and the drawing's notes follow
-    :func:`teachgrad.set_language` (:data:`_FIELD_GUIDE_JA`); so do the code's comments in
-    :func:`field_guide_run`.
+    :func:`teachgrad.set_language` (:data:`_FIELD_GUIDE_JA`); so do the code's comments and the labels
+    it prints in :func:`field_guide_run`.
     """
 
     def __init__(self, key, message, anchor, broken, fixed, draw, protects, remedy, marks=None):
@@ -984,7 +984,7 @@ for step in range(3):
 FIELD_GUIDE_KEYS = tuple(case.key for case in FIELD_GUIDE)
 
 # The field guide in Japanese: per case, our message (PyTorch's stay as PyTorch writes them), what
-# autograd was protecting and what the fix does; the drawing's notes; the code's comments.
+# autograd was protecting and what the fix does; the drawing's notes; the code's comments and labels.
 _FIELD_GUIDE_JA = {
     "no-grad": {
         "protects": "no_grad の中では何も記録されないので、loss には grad_fn がありません。逆にたどる計算グラフがないのです。",
@@ -1092,6 +1092,12 @@ _CODE_COMMENTS_JA = {
     "fix: a Python number, no graph": "修正: Python の数値で、計算グラフはない",
 }
 
+# the labels the code prints beside its values (the code itself, names and numbers, stays as it is)
+_CODE_LABELS_JA = {
+    '"step"': '"ステップ"',
+    '"graph nodes kept:"': '"残っている計算グラフのノード数:"',
+}
+
 
 def _note_text(note):
     """A drawing's note in the current language."""
@@ -1104,15 +1110,18 @@ def _note_text(note):
 
 
 def _code_in_language(code):
-    """The field guide's code with its comments in the current language (the code itself unchanged)."""
-    if get_language() == "en":
+    """The field guide's code with its comments and the labels it prints in the current language (the
+    code itself unchanged)."""
+    if get_language() != "ja":
         return code
     lines = []
     for line in code.split("\n"):
         head, sep, comment = line.partition("# ")
+        for label, translated in _CODE_LABELS_JA.items():
+            head = head.replace(label, translated)
         if sep and comment in _CODE_COMMENTS_JA:
-            line = head + sep + pick(comment, ja=_CODE_COMMENTS_JA[comment])
-        lines.append(line)
+            comment = _CODE_COMMENTS_JA[comment]
+        lines.append(head + sep + comment)
     return "\n".join(lines)
 
 
