@@ -326,7 +326,16 @@ REPORTED = {
          "        (x,) = ctx.saved_tensors\n        return g * x.exp()", "reuse the forward's output"),
     ],
     "lesson08-ex2-solution": [
-        ("integers", "row_grad = None\nrow_grad = torch.tensor([[12, 15, 18, 21]])", "floating-point"),
+        ("integers", "def row_grad(M):\n    return torch.tensor([[12, 15, 18, 21]])", "floating-point"),
+        ("the right numbers typed in by hand", "def row_grad(M):\n    return torch.tensor([[12.0, 15.0, 18.0, 21.0]])",
+         "right for the lesson's M only"),
+        ("the lesson's M instead of the one given", "def row_grad(other):\n    return M.sum(dim=0, keepdim=True)",
+         "right for the lesson's M only"),
+        ("the right numbers typed in as a tensor, no function",
+         "row_grad = None\nrow_grad = torch.tensor([[12.0, 15.0, 18.0, 21.0]])", "Complete `def row_grad(M):`"),
+        ("computed by backward() instead of predicted",
+         "def row_grad(M):\n    r = torch.zeros(1, 4, requires_grad=True)\n    (r * M).sum().backward()\n    return r.grad",
+         "without backward()"),
     ],
     "lesson09-ex1-solution": [
         ("the loss computed under no_grad",
@@ -406,6 +415,9 @@ REPORTED_JA = {
     "must come from the optimizer passed in": "渡されたオプティマイザから行って",
     "call optimizer.step()": "backward() の後に optimizer.step() を呼んで",
     "reuse the forward's output": "forward の出力を再利用",
+    "right for the lesson's M only": "レッスンの M でしか正しくありません",
+    "Complete `def row_grad(M):`": "`def row_grad(M):` を完成させてください",
+    "without backward()": "backward() を使わずに勾配を予想してください",
     "store t.grad itself (no .tolist()": "t.grad そのものを入れてください（.tolist()",
     "but it is a SubBackward0 object. That is the graph node itself, not its name":
         "SubBackward0 のオブジェクトです。それは計算グラフのノードそのもので、名前ではありません",
@@ -445,6 +457,10 @@ ACCEPTED = {
                               ("a copy of its own, which an in-place change of fake cannot reach",
                                "loss_D = None\nloss_D = netD(fake.detach().clone()).mean()")],
     "lesson07-ex3-solution": [("3e-3 written another way", "first_move = None\nfirst_move = 3e-3")],
+    "lesson08-ex2-solution": [("a product with ones", "def row_grad(M):\n    return torch.ones(1, 3) @ M"),
+                              ("the three rows added up", "def row_grad(M):\n    return M[0:1] + M[1:2] + M[2:3]"),
+                              ("through NumPy", "def row_grad(M):\n    return torch.tensor(M.numpy().sum(axis=0, "
+                                                "keepdims=True))")],
     # the route the task suggests: the lesson's grad_norms (its make_stack), read by the explorer's rule
     "lesson10-ex4-solution": [("read from the lesson's grad_norms",
                                "from teachgrad.explorers import flow_verdict\nflow_verdicts = None\n"
