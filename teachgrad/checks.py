@@ -45,11 +45,12 @@ import signal
 import sys
 import threading
 import time
+import weakref
 
 from .language import pick
 
-__all__ = ["exercise", "answer", "call", "check", "backward_once", "matches", "digest", "close", "Incomplete",
-           "TIME_LIMIT"]
+__all__ = ["exercise", "answer", "call", "check", "backward_once", "inplace_change_effect", "matches", "digest",
+           "close", "Incomplete", "TIME_LIMIT"]
 
 TIME_LIMIT = 5.0  # seconds for each call of a learner's function
 
@@ -581,7 +582,8 @@ def backward_once(loss, parameters, name="backward()"):
     check cell can run twice). A learner whose cell already called ``loss.backward()`` - natural
     when a task says "after loss.backward() ..." - has freed the graph; then the gradients that call
     left are put back and examined instead (a cell run twice leaves twice the gradient, which the
-    check's value tests catch). Returns True if the check ran the backward pass itself."""
+    check's value tests catch). So are they when :func:`inplace_change_effect` left the graph out of
+    date on an earlier run of the check cell. Returns True if the check ran the backward pass itself."""
     __tracebackhide__ = True
     params = list(parameters)
     left = [p.grad for p in params]
@@ -594,7 +596,8 @@ def backward_once(loss, parameters, name="backward()"):
         raise Incomplete(pick(f"{name} did not finish within {TIME_LIMIT:g} seconds, so the check stopped it.",
                               ja=f"{name} が {TIME_LIMIT:g} 秒以内に終わらなかったので、チェックが止めました。")) from None
     except Exception as exc:  # noqa: BLE001 - PyTorch's error, shown as a hint
-        if "backward through the graph a second time" not in str(exc):
+        if "backward through the graph a second time" not in str(exc) and not (
+                _INPLACE_ERROR in str(exc) and _probed(loss)):
             raise Incomplete(pick(f"{name} raised {type(exc).__name__}: {_short(exc)}.",
                                   ja=f"{name} で「{type(exc).__name__}: {_short(exc)}」が発生しました。")
                              + _tip(exc)) from None
@@ -602,6 +605,68 @@ def backward_once(loss, parameters, name="backward()"):
             p.grad = grad
         return False
     return True
+
+
+_INPLACE_ERROR = "modified by an inplace operation"
+# id(loss) -> weak reference, for the losses whose graph inplace_change_effect() left out of date
+_PROBED = {}
+
+
+def _probed(loss):
+    ref = _PROBED.get(id(loss))
+    return ref is not None and ref() is loss
+
+
+def _library(tensor):
+    """The module a tensor comes from (teachgrad or torch), for its no_grad()."""
+    return sys.modules[type(tensor).__module__.split(".")[0]]
+
+
+def inplace_change_effect(loss, tensor, parameters, name="backward()"):
+    """What ``loss.backward()`` does once ``tensor`` has been changed in place: the check tries it, then
+    puts ``tensor``'s values and the ``parameters``' gradients back. One of
+
+    ``"error"``       autograd notices and refuses: the graph saved ``tensor``, a view of it or its
+                      ``detach()`` — they share its version counter, which the change moved;
+    ``"silent"``      backward() ran and gave other gradients than before: the graph saved memory shared
+                      with ``tensor`` under a version counter of its own (``tensor.data``), so the changed
+                      values went into the gradient without a word;
+    ``"unaffected"``  backward() gave the same gradients: the graph holds a copy of its own (``clone()``);
+    ``"unknown"``     the graph was already freed (the learner's own ``backward()``): nothing left to try.
+
+    Call it after :func:`backward_once` (the gradients it left are the ones compared). An ``"error"``
+    leaves ``loss``'s graph out of date for good; :func:`backward_once` knows, so the check cell can
+    run again."""
+    __tracebackhide__ = True
+    params = list(parameters)
+    left = [p.grad for p in params]
+    no_grad = _library(tensor).no_grad
+    with no_grad():
+        kept = tensor.detach().clone()
+        tensor.add_(1)
+    try:
+        for p in params:
+            p.grad = None
+        with _time_limit(TIME_LIMIT):
+            loss.backward(retain_graph=True)
+        same = all((a is None) == (b is None) and (a is None or bool((a == b).all()))
+                   for a, b in zip(left, (p.grad for p in params)))
+        return "unaffected" if same else "silent"
+    except _TimeUp:
+        raise Incomplete(pick(f"{name} did not finish within {TIME_LIMIT:g} seconds, so the check stopped it.",
+                              ja=f"{name} が {TIME_LIMIT:g} 秒以内に終わらなかったので、チェックが止めました。")) from None
+    except RuntimeError as exc:
+        if _INPLACE_ERROR in str(exc):
+            _PROBED[id(loss)] = weakref.ref(loss, lambda _, key=id(loss): _PROBED.pop(key, None))
+            return "error"
+        if "backward through the graph a second time" in str(exc):
+            return "unknown"
+        raise
+    finally:
+        with no_grad():
+            tensor.copy_(kept)
+        for p, grad in zip(params, left):
+            p.grad = grad
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ tested without a browser. :mod:`teachgrad.widgets` puts controls around them.
   that triggers it and the code fixed), :func:`field_guide_run`, :func:`field_guide_table`, and the
   lesson's helpers :func:`graph_nodes`, :func:`nodes_named` and :class:`printed_warnings`;
 - gradients through a deep stack (lesson 10): :func:`deep_stack`, :func:`layer_grad_norms`,
-  :func:`gradient_flow`, :func:`flow_verdict`, :func:`gradient_flow_table`;
+  :func:`gradient_flow`, :func:`flow_verdict`, :func:`flow_verdict_key`, :func:`gradient_flow_table`;
 - errors explained in a line: :func:`friendly_error`.
 
 Tables and messages follow :func:`teachgrad.set_language`; PyTorch's own messages stay as PyTorch
@@ -42,7 +42,7 @@ __all__ = [
     "friendly_error", "BackwardSteps", "diamond", "graph_nodes", "nodes_named", "printed_warnings", "warning_text",
     "FieldGuideCase", "FIELD_GUIDE", "FIELD_GUIDE_KEYS", "field_guide_case", "field_guide_run",
     "field_guide_table", "ACTIVATIONS", "INITS", "INIT_LABELS", "deep_stack", "layer_grad_norms",
-    "gradient_flow", "flow_verdict", "gradient_flow_table", "init_label",
+    "gradient_flow", "flow_verdict", "flow_verdict_key", "gradient_flow_table", "init_label",
 ]
 
 
@@ -675,8 +675,8 @@ class FieldGuideCase:
     marks      ``marks(ns)`` -> ``{node or tensor: (state, note)}`` for the drawing of the broken code
 
     ``message`` (where it is ours, not PyTorch's), ``protects``, ``remedy`` and the drawing's notes follow
-    :func:`teachgrad.set_language` (:data:`_FIELD_GUIDE_JA`); so do the code's comments in
-    :func:`field_guide_run`.
+    :func:`teachgrad.set_language` (:data:`_FIELD_GUIDE_JA`); so do the code's comments and the labels
+    it prints in :func:`field_guide_run`.
     """
 
     def __init__(self, key, message, anchor, broken, fixed, draw, protects, remedy, marks=None):
@@ -984,7 +984,7 @@ for step in range(3):
 FIELD_GUIDE_KEYS = tuple(case.key for case in FIELD_GUIDE)
 
 # The field guide in Japanese: per case, our message (PyTorch's stay as PyTorch writes them), what
-# autograd was protecting and what the fix does; the drawing's notes; the code's comments.
+# autograd was protecting and what the fix does; the drawing's notes; the code's comments and labels.
 _FIELD_GUIDE_JA = {
     "no-grad": {
         "protects": "no_grad の中では何も記録されないので、loss には grad_fn がありません。逆にたどる計算グラフがないのです。",
@@ -1092,6 +1092,12 @@ _CODE_COMMENTS_JA = {
     "fix: a Python number, no graph": "修正: Python の数値で、計算グラフはない",
 }
 
+# the labels the code prints beside its values (the code itself, names and numbers, stays as it is)
+_CODE_LABELS_JA = {
+    '"step"': '"ステップ"',
+    '"graph nodes kept:"': '"残っている計算グラフのノード数:"',
+}
+
 
 def _note_text(note):
     """A drawing's note in the current language."""
@@ -1104,15 +1110,18 @@ def _note_text(note):
 
 
 def _code_in_language(code):
-    """The field guide's code with its comments in the current language (the code itself unchanged)."""
-    if get_language() == "en":
+    """The field guide's code with its comments and the labels it prints in the current language (the
+    code itself unchanged)."""
+    if get_language() != "ja":
         return code
     lines = []
     for line in code.split("\n"):
         head, sep, comment = line.partition("# ")
+        for label, translated in _CODE_LABELS_JA.items():
+            head = head.replace(label, translated)
         if sep and comment in _CODE_COMMENTS_JA:
-            line = head + sep + pick(comment, ja=_CODE_COMMENTS_JA[comment])
-        lines.append(line)
+            comment = _CODE_COMMENTS_JA[comment]
+        lines.append(head + sep + comment)
     return "\n".join(lines)
 
 
@@ -1202,7 +1211,8 @@ INIT_LABELS = {"default": "PyTorch's default", "xavier": "Xavier (Glorot) normal
                "normal": "normal, std 1 (badly scaled)"}
 _INIT_LABELS_JA = {"default": "PyTorch の既定", "xavier": "Xavier (Glorot) 正規分布", "kaiming": "Kaiming (He) 正規分布",
                    "normal": "正規分布、標準偏差 1（スケールが不適切）"}
-# the verdicts stay the English words the lesson's exercise asks for; Japanese adds their meaning
+# the verdicts stay the English words the lesson's exercise asks for; Japanese adds its own words for them,
+# which the exercise accepts too (flow_verdict_key)
 _VERDICTS_JA = {"vanishing": "勾配消失", "exploding": "勾配爆発", "healthy": "健全"}
 
 
@@ -1294,6 +1304,18 @@ def flow_verdict(norms):
     if first > 100 * last:
         return "exploding"
     return "healthy"
+
+
+def flow_verdict_key(word):
+    """The verdict ``word`` names, as :func:`flow_verdict` returns it ("vanishing", "exploding" or
+    "healthy"): the word itself, or the Japanese word the explorer prints beside it in the Japanese
+    lessons (勾配消失, 勾配爆発, 健全); None for any other word or value. Spaces around it are ignored."""
+    if not isinstance(word, str):
+        return None
+    word = word.strip()
+    if word in _VERDICTS_JA:
+        return word
+    return next((key for key, ja in _VERDICTS_JA.items() if word == ja), None)
 
 
 def _sci(v):

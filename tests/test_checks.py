@@ -445,6 +445,50 @@ def test_backward_once_turns_other_errors_into_hints(lib):
         checks.backward_once(loss, [], name="loss_D.backward()")
 
 
+def _gan_step(lib, route, own_backward=False):
+    """Lesson 5's discriminator step: netD given the generator's fake batch by ``route``."""
+    nn = __import__(f"{lib.__name__}.nn", fromlist=["nn"])
+    lib.manual_seed(1)
+    netG, netD = nn.Linear(2, 3), nn.Linear(3, 1)
+    fake = netG(lib.randn(8, 2))
+    given = {"detach": fake.detach, "data": lambda: fake.data, "clone": lambda: fake.detach().clone()}[route]()
+    loss = netD(given).mean()
+    if own_backward:
+        loss.backward()
+    return fake, loss, list(netD.parameters()) + list(netG.parameters())
+
+
+@pytest.mark.parametrize("route, effect", [("detach", "error"), ("data", "silent"), ("clone", "unaffected")])
+def test_inplace_change_effect_tells_detach_from_data(lib, route, effect):
+    fake, loss, params = _gan_step(lib, route)
+    values = fake.detach().clone()
+    for _ in range(2):  # the check cell run a second time: the same verdict, the same gradients
+        checks.backward_once(loss, params, name="loss_D.backward()")
+        grads = [None if p.grad is None else p.grad.clone() for p in params]
+        assert checks.inplace_change_effect(loss, fake, params) == effect
+        assert lib.equal(fake, values), "fake's values are put back"
+        assert fake.grad_fn is not None and fake.requires_grad
+        assert all((a is None and b is None) or lib.equal(a, b) for a, b in zip(grads, (p.grad for p in params)))
+    assert grads[0] is not None and grads[2] is None  # netD's weight has a gradient, netG's none
+    (fake * 2).sum().backward()  # the generator step still works through fake
+    assert params[2].grad is not None
+
+
+@pytest.mark.parametrize("route", ["detach", "data"])
+def test_inplace_change_effect_after_the_learners_own_backward(lib, route):
+    fake, loss, params = _gan_step(lib, route, own_backward=True)
+    checks.backward_once(loss, params)
+    assert checks.inplace_change_effect(loss, fake, params) == "unknown"  # the graph is freed: nothing to try
+
+
+def test_backward_once_still_refuses_a_graph_the_learner_changed(lib):
+    fake, loss, params = _gan_step(lib, "detach")
+    with lib.no_grad():
+        fake.add_(1)  # the learner's own change, not the check's probe
+    with pytest.raises(Incomplete, match="modified by an inplace operation"):
+        checks.backward_once(loss, params, name="loss_D.backward()")
+
+
 # -- the lessons' models, kept in the package for the checks, are the lessons' own code ------------
 
 def _lesson_cell(stem, cell_id):

@@ -231,6 +231,35 @@ def test_field_guide_in_japanese_runs_the_same_code():
     assert explorers.field_guide_table(english).splitlines()[0] == "fix applied: no"
 
 
+# A word of our own in what a field guide case printed: not a Python name (w.grad, requires_grad=), a
+# call (tensor(...)), a dtype (float32) or a constant.
+OWN_WORD = re.compile(r"(?<![\w.])(?!(?:True|False|None)\b)[A-Za-z]{2,}(?![\w.(\[=])")
+
+
+def test_field_guide_in_japanese_prints_no_english_words_of_its_own():
+    """What the cases print carries our labels ("step", "graph nodes kept:"): in Japanese they are translated
+    in the code that runs, so the code shown, what it printed and the numbers stay one and the same."""
+    english = {(key, fixed): explorers.field_guide_run(key, fixed=fixed, torch=teachgrad)
+               for key in explorers.FIELD_GUIDE_KEYS for fixed in (False, True)}
+    assert OWN_WORD.findall(english["total-loss", False]["printed"]) == ["step", "graph", "nodes", "kept"] * 3
+    assert OWN_WORD.findall("w.grad: tensor([ 3.0820], dtype=torch.float64) requires_grad=True False torch.float32") == []
+    teachgrad.set_language("ja")
+    try:
+        for (key, fixed), r_en in english.items():
+            r = explorers.field_guide_run(key, fixed=fixed, torch=teachgrad)
+            assert OWN_WORD.findall(r["printed"]) == [], (key, fixed, r["printed"])
+            assert re.findall(r"-?\d+(?:\.\d+)?", r["printed"]) == re.findall(r"-?\d+(?:\.\d+)?", r_en["printed"])
+            assert r["error"] == r_en["error"] and r["warnings"] == r_en["warnings"]
+            assert r["code"].count("\n") == r_en["code"].count("\n")
+        table = explorers.field_guide_table(explorers.field_guide_run("total-loss", torch=teachgrad))
+        assert "  ステップ 2 残っている計算グラフのノード数: 14" in table.splitlines()
+        second = explorers.field_guide_run("second-backward", fixed=True, torch=teachgrad)
+        assert 'print("ステップ", step, "w.grad:", w.grad)' in second["code"]
+        assert second["printed"].splitlines()[1].startswith("ステップ 1 w.grad: tensor(")
+    finally:
+        teachgrad.set_language("en")
+
+
 def test_gradient_flow_in_japanese_keeps_the_verdict_words():
     r = explorers.gradient_flow(depth=10, activation="sigmoid", init="default", torch=teachgrad)
     teachgrad.set_language("ja")

@@ -272,6 +272,8 @@ REPORTED = {
         ("the right loss, its backward() run twice",
          "loss_D = None\nloss_D = netD(fake.detach()).mean()\nloss_D.backward()\nloss_D = netD(fake.detach()).mean()\n"
          "loss_D.backward()", "twice"),
+        ("fake.data instead of fake.detach(): an in-place change of fake goes unnoticed",
+         "loss_D = None\nloss_D = netD(fake.data).mean()", "silently uses the new values"),
     ],
     "lesson06-ex1-solution": [
         ("the module-attribute trap",
@@ -324,7 +326,16 @@ REPORTED = {
          "        (x,) = ctx.saved_tensors\n        return g * x.exp()", "reuse the forward's output"),
     ],
     "lesson08-ex2-solution": [
-        ("integers", "row_grad = None\nrow_grad = torch.tensor([[12, 15, 18, 21]])", "floating-point"),
+        ("integers", "def row_grad(M):\n    return torch.tensor([[12, 15, 18, 21]])", "floating-point"),
+        ("the right numbers typed in by hand", "def row_grad(M):\n    return torch.tensor([[12.0, 15.0, 18.0, 21.0]])",
+         "right for the lesson's M only"),
+        ("the lesson's M instead of the one given", "def row_grad(other):\n    return M.sum(dim=0, keepdim=True)",
+         "right for the lesson's M only"),
+        ("the right numbers typed in as a tensor, no function",
+         "row_grad = None\nrow_grad = torch.tensor([[12.0, 15.0, 18.0, 21.0]])", "Complete `def row_grad(M):`"),
+        ("computed by backward() instead of predicted",
+         "def row_grad(M):\n    r = torch.zeros(1, 4, requires_grad=True)\n    (r * M).sum().backward()\n    return r.grad",
+         "without backward()"),
     ],
     "lesson09-ex1-solution": [
         ("the loss computed under no_grad",
@@ -354,6 +365,10 @@ REPORTED = {
         ("no hooks: the model run piece by piece",
          "def relu_means(model, x):\n    return [model[:i + 1](x).mean().item() for i, m in enumerate(model)\n"
          "            if isinstance(m, nn.ReLU)]", "not once each"),
+    ],
+    "lesson10-ex4-solution": [
+        ("words of one's own", 'flow_verdicts = None\nflow_verdicts = {"A": "vanishing", "B": "正常", "C": "exploding", '
+                               '"D": "正常"}', 'one of the strings "vanishing", "exploding" and "healthy"'),
     ],
 }
 
@@ -392,6 +407,7 @@ REPORTED_JA = {
     "must have the shape of t": "コピーの形状は t と同じ",
     "the mean of netD's output on the fake batch": "偽のバッチに対する netD の出力の平均",
     "leaked into netG": "netG に漏れています",
+    "silently uses the new values": "新しい値を黙って使い",
     "only gives the module object a new attribute": "モジュールのオブジェクトに新しい属性を 1 つ足すだけ",
     "keep its dtype": "dtype と形状",
     "your cell ran, but the value it stored in `inp_grad` is None": "セルは実行されましたが、`inp_grad` に入った値が None",
@@ -399,6 +415,9 @@ REPORTED_JA = {
     "must come from the optimizer passed in": "渡されたオプティマイザから行って",
     "call optimizer.step()": "backward() の後に optimizer.step() を呼んで",
     "reuse the forward's output": "forward の出力を再利用",
+    "right for the lesson's M only": "レッスンの M でしか正しくありません",
+    "Complete `def row_grad(M):`": "`def row_grad(M):` を完成させてください",
+    "without backward()": "backward() を使わずに勾配を予想してください",
     "store t.grad itself (no .tolist()": "t.grad そのものを入れてください（.tolist()",
     "but it is a SubBackward0 object. That is the graph node itself, not its name":
         "SubBackward0 のオブジェクトです。それは計算グラフのノードそのもので、名前ではありません",
@@ -420,6 +439,7 @@ REPORTED_JA = {
     "a graph was recorded": "計算グラフが記録されていました",
     "changed the arriving gradient in place": "届いた勾配をその場で",
     "not once each": "1 つにつき 1 回ではありません",
+    'one of the strings "vanishing", "exploding" and "healthy"': '"勾配消失"、"勾配爆発"、"健全" でもかまいません',
 }
 
 
@@ -433,14 +453,23 @@ ACCEPTED = {
     "graph-ex1-solution": [("NumPy numbers", "import numpy as np\ngrad_a_by_hand = grad_x_by_hand = None\n"
                                              "grad_a_by_hand = np.int64(105)\ngrad_x_by_hand = np.float32(15)")],
     "lesson05-ex3-solution": [("the learner calls backward() too, as the task's wording invites",
-                               "loss_D = None\nloss_D = netD(fake.detach()).mean()\nloss_D.backward()")],
+                               "loss_D = None\nloss_D = netD(fake.detach()).mean()\nloss_D.backward()"),
+                              ("a copy of its own, which an in-place change of fake cannot reach",
+                               "loss_D = None\nloss_D = netD(fake.detach().clone()).mean()")],
     "lesson07-ex3-solution": [("3e-3 written another way", "first_move = None\nfirst_move = 3e-3")],
+    "lesson08-ex2-solution": [("a product with ones", "def row_grad(M):\n    return torch.ones(1, 3) @ M"),
+                              ("the three rows added up", "def row_grad(M):\n    return M[0:1] + M[1:2] + M[2:3]"),
+                              ("through NumPy", "def row_grad(M):\n    return torch.tensor(M.numpy().sum(axis=0, "
+                                                "keepdims=True))")],
     # the route the task suggests: the lesson's grad_norms (its make_stack), read by the explorer's rule
     "lesson10-ex4-solution": [("read from the lesson's grad_norms",
                                "from teachgrad.explorers import flow_verdict\nflow_verdicts = None\n"
                                "flow_verdicts = {key: flow_verdict(grad_norms(*stack)) for key, stack in {\n"
                                "    'A': (20, 'tanh', 'default'), 'B': (20, 'relu', 'kaiming'),\n"
-                               "    'C': (10, 'relu', 'normal'), 'D': (20, 'tanh', 'xavier')}.items()}")],
+                               "    'C': (10, 'relu', 'normal'), 'D': (20, 'tanh', 'xavier')}.items()}"),
+                              # the Japanese explorer prints these words beside the English ones
+                              ("the Japanese explorer's words", 'flow_verdicts = None\nflow_verdicts = {"A": "勾配消失", '
+                                                                '"B": "健全", "C": "勾配爆発", "D": "健全"}')],
 }
 
 # Code that puts back what a reported answer changed, before the reference solution runs.

@@ -729,6 +729,22 @@ def test_flow_verdict_thresholds():
     assert tx.flow_verdict([float("inf"), 1.0]) == "exploding"
 
 
+def test_flow_verdict_key_reads_the_words_either_explorer_prints():
+    import teachgrad
+
+    for verdict in ("vanishing", "exploding", "healthy"):
+        assert tx.flow_verdict_key(verdict) == verdict
+        assert tx.flow_verdict_key(f" {verdict}\n") == verdict
+    with teachgrad.language.language("ja"):  # the Japanese table's verdict line names both words
+        for verdict in ("vanishing", "exploding", "healthy"):
+            line = tx.gradient_flow_table({"norms": [1.0, 1.0], "depth": 2, "activation": "relu", "init": "default",
+                                           "loss": 1.0, "verdict": verdict}).splitlines()[-1]
+            japanese = line.split("（")[1].rstrip("）")
+            assert tx.flow_verdict_key(japanese) == verdict
+    for other in ("Vanishing", "消失", "正常", "", None, 1, ["healthy"]):
+        assert tx.flow_verdict_key(other) is None
+
+
 def test_gradient_flow_explorer(lib, recwarn):
     ex = tw.GradientFlowExplorer(torch=lib)
     assert sorted(ex.controls) == ["activation", "depth", "init"]
