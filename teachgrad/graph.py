@@ -22,7 +22,7 @@ import weakref
 
 import numpy as np
 
-from . import _layout, grad_mode
+from . import _exact, _layout, grad_mode
 from ._dtypes import TENSOR_TYPE_NAMES
 from .utils.hooks import RemovableHandle
 
@@ -342,8 +342,11 @@ class _Entry(float):
 def _run(steps):
     """Run the backward pass to the end, keeping no step's arrays alive (so AccumulateGrad can take them).
     Overflow gives inf and nan silently, as in PyTorch."""
-    with np.errstate(all="ignore"):
+    quiet = _exact.ignore_fp_errors()
+    try:
         collections.deque(steps, maxlen=0)
+    finally:
+        _exact.restore_fp_errors(quiet)
 
 
 def _leading_to(order, targets):
