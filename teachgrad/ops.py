@@ -620,6 +620,14 @@ def matrix_product(a, b):
     PyTorch's BLAS writes each product itself, so a product of -1 and 0 stays -0.0."""
     if a.shape[1] == 1 and a.shape[0] > 1 and b.shape[1] > 1:
         return a * b
+    return _mm(a, b)
+
+
+def _mm(a, b):
+    """``a @ b`` for matrices.  Where both are contiguous (row- or column-major) ``np.dot`` makes the very
+    same BLAS call with less overhead; otherwise the two may add up in different orders."""
+    if (a.flags.c_contiguous or a.flags.f_contiguous) and (b.flags.c_contiguous or b.flags.f_contiguous):
+        return np.dot(a, b)
     return a @ b
 
 
@@ -634,9 +642,9 @@ def mm_gradients(ctx, grad, a, b):
     a_columns, b_columns = ctx.column_major
     grad_a = grad_b = None
     if b is not None:
-        grad_a = (b @ grad.T).T if a_columns else grad @ b.T
+        grad_a = _mm(b, grad.T).T if a_columns else _mm(grad, b.T)
     if a is not None:
-        grad_b = (grad.T @ a).T if b_columns else a.T @ grad
+        grad_b = _mm(grad.T, a).T if b_columns else _mm(a.T, grad)
     return grad_a, grad_b
 
 
