@@ -158,6 +158,22 @@ def test_relu_and_its_gradient_bit_for_bit(dtype, shape, transposed):
         assert np.array_equal(np.signbit(mine), np.signbit(ref))  # -0.0 and 0.0 told apart
 
 
+# --- matrix products: np.dot where it is the same call as @ --------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(m=st.integers(0, 40), k=st.integers(0, 40), p=st.integers(0, 40), seed=st.integers(0, 2 ** 32 - 1),
+       dtype=st.sampled_from(["float32", "float64"]), layouts=st.tuples(st.booleans(), st.booleans()))
+def test_matrix_products_are_those_of_the_at_operator(m, k, p, seed, dtype, layouts):
+    """The engine multiplies contiguous matrices with np.dot (cheaper to call): bit for bit a @ b."""
+    from teachgrad.ops import _mm
+    rng = np.random.default_rng(seed)
+    a, b = spread(rng, (m, k), DTYPES[dtype][0]), spread(rng, (k, p), DTYPES[dtype][0])
+    a = np.asfortranarray(a) if layouts[0] else a
+    b = np.asfortranarray(b) if layouts[1] else b
+    mine, ref = _mm(a, b), a @ b
+    assert mine.tobytes() == ref.tobytes() and mine.strides == ref.strides
+
+
 # --- powers ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)
