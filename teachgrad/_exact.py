@@ -374,21 +374,25 @@ def sum(array, axes=None, keepdims=False):
     if dtype.kind != "f" or array.size == 0 or not axes:
         return np.sum(array, axis=axes, keepdims=keepdims)
     zero = dtype.type(0)  # PyTorch's sum starts from +0, so it is never -0
-    if (array.flags.c_contiguous or array.flags.f_contiguous) and (
-            len(axes) == ndim or all(array.shape[d] == 1 for d in range(ndim) if d not in axes)):
+    plan = _plan(array.shape, array.strides, axes, dtype.itemsize)
+    if plan.whole and (array.flags.c_contiguous or array.flags.f_contiguous):
         # everything, in one block of memory: PyTorch sums it as one row, in memory order
         row = array.ravel(order="K")
         total = (_vectorized_inner(row) if row.size >= 32 // dtype.itemsize else _row_sum(row)) + zero
-        kept = () if len(axes) == ndim else tuple(1 for d in range(ndim) if d not in axes)
-        return np.array(total).reshape((1,) * ndim if keepdims else kept).copy()  # a new array, not a view
-    plan = _plan(array.shape, array.strides, axes, dtype.itemsize)
-    # The data as TensorIterator walks it: (size0, size1, outer dims...), fastest first.
-    values = array.transpose(plan.order).reshape(plan.view_shape).transpose(plan.fastest_first)
+        return np.array(total).reshape(plan.out_shape if keepdims else plan.result_shape).copy()  # a new array
+    # The data as TensorIterator walks it: (size0, size1, outer dims...), fastest first.  (Steps that
+    # would change nothing are None in the plan.)
+    values = array if plan.order is None else array.transpose(plan.order)
+    if plan.view_shape is not None:
+        values = values.reshape(plan.view_shape)
+    if plan.fastest_first is not None:
+        values = values.transpose(plan.fastest_first)
     if plan.kernel is not None:
         values = plan.kernel(values)
     # Each call of the 2-D loop adds into the output: values landing on the same output element add up
     # in the order the loops visit them.
-    values = values.transpose(plan.kept_then_summed)
+    if plan.kept_then_summed is not None:
+        values = values.transpose(plan.kept_then_summed)
     if plan.summed_outer:
         values = _running_sum(values.reshape(plan.kept_sizes + (-1,)), len(plan.kept_sizes))
     values = (values + zero).reshape(plan.kept_dim_sizes).transpose(plan.to_output)
@@ -445,6 +449,13 @@ def _plan(shape, strides, axes, itemsize):
     plan.to_output = tuple(np.argsort(kept_dims).tolist())
     plan.out_shape = tuple(1 if d in axes else size for d, size in enumerate(shape))
     plan.result_shape = tuple(size for d, size in enumerate(shape) if d not in axes)
+    plan.whole = all(size == 1 for d, size in enumerate(shape) if d not in axes)  # nothing kept but 1s
+    # steps that change nothing are left out at run time
+    walked = tuple(shape[d] for d in plan.order)
+    plan.view_shape = None if plan.view_shape == walked else plan.view_shape
+    for step in ("order", "fastest_first", "kept_then_summed"):
+        if getattr(plan, step) == tuple(range(len(getattr(plan, step)))):
+            setattr(plan, step, None)
     return plan
 
 
