@@ -333,8 +333,8 @@ class Op(Function):
     def _backward(ctx, grad):
         if ctx._freed:  # PyTorch checks every saved value first, used or not
             ctx.saved_tensors  # noqa: B018 - raises: they were freed
-        for counter, version, *_ in ctx._versions:
-            if counter[0] != version:
+        for record in ctx._versions:  # (version counter, its value when saved, ...)
+            if record[0][0] != record[1]:
                 ctx.saved_tensors  # noqa: B018 - raises: one was changed in place since forward
         grads = ctx._function.backward(ctx, grad)  # (backward runs with NumPy's warnings off, as PyTorch's)
         if type(grads) is not tuple:
