@@ -30,6 +30,7 @@ class Optimizer:
         self.state = defaultdict(dict)
         self.param_groups = []
         self._scratch = {}
+        self._together = {}
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors "
                             f"or dicts, but got {_typename(params)}")
@@ -225,9 +226,9 @@ class SGD(Optimizer):
         roundings, element by element, as one update per parameter, with NumPy's cost per call paid
         once (a small model's six parameters are updated about three times faster)."""
         size = sum(data.size for _, data, _, _ in entries)
-        buffers = self._scratch.get(size)
-        if buffers is None:
-            buffers = self._scratch[size] = np.empty(size, np.float32), np.empty(size, np.float32), np.empty(size)
+        buffers = self._together.get(size)
+        if buffers is None:  # work arrays, kept between steps (by total size)
+            buffers = self._together[size] = np.empty(size, np.float32), np.empty(size, np.float32), np.empty(size)
         params, grads, scratch = buffers
         np.concatenate([data.reshape(-1) for _, data, _, _ in entries], out=params)
         np.concatenate([grad.reshape(-1) for _, _, grad, _ in entries], out=grads)
