@@ -220,7 +220,6 @@ class SGD(Optimizer):
                 fma(g, f(-lr), p, p, scratch)  # in place: the model's parameter itself changes
                 param._version_box[0] += 1  # counted like PyTorch's param.add_(...)
 
-
     def _update_together(self, entries, lr, maximize):
         """``p - lr * g`` for all parameters in one fused multiply-add over their concatenation: the same
         roundings, element by element, as one update per parameter, with NumPy's cost per call paid
